@@ -1,0 +1,32 @@
+// Identity-based authorization of signed lab requests: the user's policy (or a session's role) must allow the action.
+import { evaluatePolicy } from './policy.ts';
+import type { LabState } from './state.ts';
+import type { Caller } from './wire.ts';
+
+export type AuthzResult = { allowed: true } | { allowed: false; message: string };
+
+/**
+ * Decide whether `caller` may perform `action` on `resource` by its identity policy. An explicit Deny wins,
+ * otherwise an Allow is needed (IAM policy evaluation logic). Sessions from AssumeRoleWithWebIdentity carry
+ * no permissions in the lab beyond sts:GetCallerIdentity, which AWS never denies.
+ */
+export function authorizeIdentity(state: LabState, caller: Caller, action: string, resource: string): AuthzResult {
+  if (action === 'sts:GetCallerIdentity') return { allowed: true };
+  if (caller.kind === 'anonymous') return { allowed: false, message: 'Access Denied' };
+  const principalArn = caller.kind === 'user' ? caller.user.arn : caller.session.assumedRoleArn;
+  if (caller.kind === 'user') {
+    const result = evaluatePolicy(caller.user.policy, {
+      principal: { type: 'AWS', arn: caller.user.arn, accountId: state.accountId },
+      action,
+      resource,
+      keys: { 'aws:PrincipalArn': caller.user.arn, 'aws:PrincipalAccount': state.accountId, 'aws:username': caller.user.name },
+    });
+    if (result.decision === 'Allow') return { allowed: true };
+    const why = result.decision === 'Deny' ? 'with an explicit deny in an identity-based policy' : 'because no identity-based policy allows the ' + action + ' action';
+    return { allowed: false, message: `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}` };
+  }
+  return {
+    allowed: false,
+    message: `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
+  };
+}

@@ -1,0 +1,220 @@
+// Simulated clusters: provisioned the way ccoctl does it, and signing service-account tokens like a kube-apiserver.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { JWK } from 'jose';
+import {
+  bundledCredentialsRequests,
+  ccoctlCredentialsIni,
+  ccoctlRoleName,
+  ccoctlTrustPolicy,
+  serviceAccountSubject,
+} from './credentials-requests.ts';
+import { publishedJwk } from './keys.ts';
+import type { KeyPool } from './keys.ts';
+import type { Bucket, LabCluster, LabState, PublicAccessBlock, SigningKey } from './state.ts';
+
+/** The agent's own service account in every lab cluster. */
+export const AGENT_SERVICE_ACCOUNT = 'irsa-sentinel/irsa-sentinel';
+/** Audiences ccoctl registers on the IAM OIDC provider (AWS-FACTS 5). */
+export const CCOCTL_AUDIENCES = ['openshift', 'sts.amazonaws.com'];
+/** ccoctl's Block Public Access for its public bucket since 2023 (AWS-FACTS 4.3). */
+export const CCOCTL_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: false,
+  RestrictPublicBuckets: false,
+};
+
+export const ccoctlBucketPolicy = (bucket: string): string =>
+  JSON.stringify(
+    {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'AllowReadPublicAccess',
+          Principal: '*',
+          Effect: 'Allow',
+          Action: ['s3:GetObject'],
+          Resource: [`arn:aws:s3:::${bucket}/*`],
+        },
+      ],
+    },
+    null,
+    '\t',
+  );
+
+/** ccoctl's DiscoveryDocumentTemplate (note "sub" twice; AWS-FACTS 5). */
+export const ccoctlDiscoveryDocument = (issuer: string): string =>
+  JSON.stringify(
+    {
+      issuer,
+      jwks_uri: `${issuer}/keys.json`,
+      response_types_supported: ['id_token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      claims_supported: ['aud', 'exp', 'sub', 'iat', 'iss', 'sub'],
+    },
+    null,
+    4,
+  );
+
+export async function ccoctlKeysJson(keys: SigningKey[]): Promise<string> {
+  return JSON.stringify({ keys: await Promise.all(keys.map(publishedJwk)) }, null, 4);
+}
+
+function putObject(bucket: Bucket, key: string, body: string, contentType: string, tags: Record<string, string>): void {
+  const buf = Buffer.from(body);
+  bucket.objects.set(key, {
+    body: buf,
+    contentType,
+    lastModified: new Date(),
+    etag: `"${createHash('md5').update(buf).digest('hex')}"`,
+    tags,
+  });
+}
+
+const roleIdFor = (arn: string): string =>
+  'AROA' + createHash('sha256').update(arn).digest('hex').slice(0, 17).toUpperCase();
+
+/**
+ * Make `name`'s AWS side exactly as `ccoctl aws create-all` leaves it (bucket, documents, policy, Block Public
+ * Access, IAM OIDC provider, one role per CredentialsRequest) and return the cluster. Replaces what was there.
+ */
+export async function provisionCluster(
+  state: LabState,
+  endpoint: string,
+  name: string,
+  signingKey: SigningKey,
+): Promise<LabCluster> {
+  const bucketName = `${name}-oidc`;
+  const issuer = `${endpoint}/${bucketName}`;
+  const providerUrl = issuer.replace(/^https:\/\//, '');
+  const providerArn = `arn:aws:iam::${state.accountId}:oidc-provider/${providerUrl}`;
+  const tags = { [`openshift.io/cloud-credential-operator/${name}`]: 'owned', Name: name };
+  const crs = bundledCredentialsRequests();
+  const previous = state.clusters.get(name);
+  const cluster: LabCluster = {
+    name,
+    bucket: bucketName,
+    issuer,
+    oidcProviderArn: providerArn,
+    signingKey,
+    extraKeys: [],
+    kubeToken: previous?.kubeToken ?? `lab-${randomBytes(24).toString('base64url')}`,
+    credentialsRequests: crs,
+    roleArns: [],
+    secrets: new Map(),
+    serviceAccounts: new Set([AGENT_SERVICE_ACCOUNT]),
+  };
+  await publishCluster(state, cluster, tags);
+  for (const cr of crs) {
+    const roleName = ccoctlRoleName(name, cr);
+    const roleArn = `arn:aws:iam::${state.accountId}:role/${roleName}`;
+    const subjects = cr.serviceAccounts.map((sa) => serviceAccountSubject(cr.secretNamespace, sa));
+    state.roles.set(roleName, {
+      name: roleName,
+      arn: roleArn,
+      roleId: roleIdFor(roleArn),
+      path: '/',
+      assumeRolePolicy: ccoctlTrustPolicy(providerArn, providerUrl, subjects),
+      description: `OpenShift role for ${cr.secretNamespace}/${cr.secretName}`,
+      maxSessionDuration: 3600,
+      createdAt: state.roles.get(roleName)?.createdAt ?? new Date(),
+      tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    });
+    cluster.roleArns.push(roleArn);
+    cluster.secrets.set(`${cr.secretNamespace}/${cr.secretName}`, { credentials: ccoctlCredentialsIni(roleArn) });
+    for (const sa of cr.serviceAccounts) cluster.serviceAccounts.add(`${cr.secretNamespace}/${sa}`);
+  }
+  state.clusters.set(name, cluster);
+  return cluster;
+}
+
+/** Bucket, documents, policy, Block Public Access and OIDC provider for the cluster's current key. */
+export async function publishCluster(
+  state: LabState,
+  cluster: LabCluster,
+  tags: Record<string, string> = { [`openshift.io/cloud-credential-operator/${cluster.name}`]: 'owned', Name: cluster.name },
+): Promise<void> {
+  const bucket: Bucket = {
+    name: cluster.bucket,
+    region: state.region,
+    createdAt: state.buckets.get(cluster.bucket)?.createdAt ?? new Date(),
+    policy: ccoctlBucketPolicy(cluster.bucket),
+    publicAccessBlock: { ...CCOCTL_PUBLIC_ACCESS_BLOCK },
+    objectOwnership: 'BucketOwnerEnforced',
+    objects: new Map(),
+    tags,
+    behaviour: {},
+  };
+  putObject(bucket, '.well-known/openid-configuration', ccoctlDiscoveryDocument(cluster.issuer), 'application/json', tags);
+  putObject(bucket, 'keys.json', await ccoctlKeysJson([cluster.signingKey]), 'application/json', tags);
+  state.buckets.set(bucket.name, bucket);
+  const providerUrl = cluster.issuer.replace(/^https:\/\//, '');
+  state.providers.set(cluster.oidcProviderArn, {
+    arn: cluster.oidcProviderArn,
+    url: providerUrl,
+    clientIds: [...CCOCTL_AUDIENCES],
+    // ccoctl: SHA-1 of the last certificate of the issuer's chain, uppercase hex (AWS-FACTS 5); not used by STS.
+    thumbprints: [createHash('sha1').update(providerUrl).digest('hex').toUpperCase()],
+    createdAt: state.providers.get(cluster.oidcProviderArn)?.createdAt ?? new Date(),
+    tags: Object.entries(tags)
+      .map(([Key, Value]) => ({ Key, Value }))
+      .sort((a, b) => a.Key.localeCompare(b.Key)),
+  });
+}
+
+export interface TokenRequestSpec {
+  namespace: string;
+  serviceAccount: string;
+  audiences: string[];
+  expirationSeconds: number;
+  now?: Date;
+}
+
+/** A bound service-account token as kube-apiserver signs it (RS256, kid of the signing key). */
+export async function signServiceAccountToken(
+  cluster: LabCluster,
+  spec: TokenRequestSpec,
+): Promise<{ token: string; expirationTimestamp: Date }> {
+  const now = Math.floor((spec.now ?? new Date()).getTime() / 1000);
+  const exp = now + spec.expirationSeconds;
+  const token = await new SignJWT({
+    'kubernetes.io': {
+      namespace: spec.namespace,
+      serviceaccount: { name: spec.serviceAccount, uid: uidFor(cluster.name, spec.namespace, spec.serviceAccount) },
+    },
+  })
+    .setProtectedHeader({ alg: 'RS256', kid: cluster.signingKey.kid })
+    .setIssuer(cluster.issuer)
+    .setSubject(serviceAccountSubject(spec.namespace, spec.serviceAccount))
+    .setAudience(spec.audiences)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(exp)
+    .setJti(randomUUID())
+    .sign(cluster.signingKey.privateKey);
+  return { token, expirationTimestamp: new Date(exp * 1000) };
+}
+
+function uidFor(...parts: string[]): string {
+  const h = createHash('sha256').update(parts.join('/')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The cluster's own /openid/v1/jwks: the signing key and any others it still trusts (AWS-FACTS 6). */
+export async function clusterJwks(cluster: LabCluster): Promise<{ keys: JWK[] }> {
+  return { keys: await Promise.all([cluster.signingKey, ...cluster.extraKeys].map(publishedJwk)) };
+}
+
+/** Provision `names` with keys from the pool (fleet start-up). */
+export async function provisionFleet(
+  state: LabState,
+  endpoint: string,
+  names: string[],
+  pool: KeyPool,
+): Promise<LabCluster[]> {
+  const out: LabCluster[] = [];
+  for (const name of names) out.push(await provisionCluster(state, endpoint, name, pool.take()));
+  return out;
+}

@@ -1,0 +1,77 @@
+// The lab's control API under /_lab/v1/: what the lab is (info, kubeconfig) and fault injection. Not an AWS API.
+import { FaultError } from './faults.ts';
+import type { ActiveFault } from './state.ts';
+import type { LabHandler, LabResponse } from './wire.ts';
+
+export interface LabInfo {
+  endpoint: string;
+  caFile: string;
+  accountId: string;
+  region: string;
+  users: { name: string; arn: string; accessKeyId: string; secretAccessKey: string }[];
+  clusters: {
+    name: string;
+    issuer: string;
+    bucket: string;
+    oidcProviderArn: string;
+    roles: string[];
+    kubeApi: string;
+    kubeToken: string;
+  }[];
+}
+
+/** What the control API drives; implemented by the running lab (index.ts). */
+export interface LabControl {
+  info(): LabInfo;
+  kubeconfig(): string;
+  faults(): ActiveFault[];
+  applyFault(input: Record<string, unknown>): Promise<ActiveFault>;
+  heal(): Promise<void>;
+  faultCatalogue(): { fault: string; description: string; cluster: boolean }[];
+}
+
+const json = (status: number, body: unknown, requestId: string): LabResponse => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'x-lab-request-id': requestId },
+  body: JSON.stringify(body),
+});
+
+const problem = (status: number, code: string, message: string, requestId: string): LabResponse =>
+  json(status, { error: { code, message } }, requestId);
+
+export function createControlHandler(lab: LabControl): LabHandler {
+  return async (req) => {
+    const path = req.url.pathname.replace(/\/+$/, '');
+    const route = `${req.method} ${path}`;
+    switch (route) {
+      case 'GET /_lab/v1/info':
+        return json(200, lab.info(), req.requestId);
+      case 'GET /_lab/v1/kubeconfig':
+        return { status: 200, headers: { 'content-type': 'application/yaml' }, body: lab.kubeconfig() };
+      case 'GET /_lab/v1/faults':
+        return json(200, { active: lab.faults(), available: lab.faultCatalogue() }, req.requestId);
+      case 'DELETE /_lab/v1/faults':
+        await lab.heal();
+        return json(200, { active: lab.faults() }, req.requestId);
+      case 'POST /_lab/v1/faults': {
+        let input: unknown;
+        try {
+          input = JSON.parse(req.body.toString('utf8'));
+        } catch {
+          return problem(400, 'InvalidJson', 'body must be a JSON object {"fault": NAME, "cluster": NAME, ...params}', req.requestId);
+        }
+        if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+          return problem(400, 'InvalidJson', 'body must be a JSON object {"fault": NAME, "cluster": NAME, ...params}', req.requestId);
+        }
+        try {
+          return json(201, await lab.applyFault(input as Record<string, unknown>), req.requestId);
+        } catch (err) {
+          if (err instanceof FaultError) return problem(err.code === 'FaultFailed' ? 409 : 400, err.code, err.message, req.requestId);
+          throw err;
+        }
+      }
+      default:
+        return problem(404, 'NotFound', `no lab control route ${route}`, req.requestId);
+    }
+  };
+}

@@ -1,0 +1,169 @@
+// The lab's single HTTPS listener: authenticates SigV4, then routes each request to the service the AWS SDK meant.
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseAuthorization, verifySigV4 } from './sigv4.ts';
+import type { LabState } from './state.ts';
+import { jsonError, newRequestId, queryError, s3Error } from './wire.ts';
+import type { Caller, LabHandler, LabRequest, LabResponse } from './wire.ts';
+
+export type ServiceName = 's3' | 's3control' | 'sts' | 'iam' | 'cloudtrail' | 'kube' | 'control';
+
+export type ServiceHandlers = Record<ServiceName, LabHandler>;
+
+const STS_ACTIONS = new Set(['AssumeRoleWithWebIdentity', 'GetCallerIdentity', 'AssumeRole', 'GetSessionToken']);
+const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
+
+/** Which service a request is for, the way LocalStack's edge decides it (issue #2: target, Action, prefix, else S3). */
+export function routeOf(path: string, headers: LabRequest['headers'], body: Buffer): ServiceName {
+  if (path.startsWith('/_lab/')) return 'control';
+  if (path === '/_clusters' || path.startsWith('/_clusters/')) return 'kube';
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string' && target.includes('CloudTrail_20131101.')) return 'cloudtrail';
+  const contentType = String(headers['content-type'] ?? '');
+  if (path === '/' && contentType.startsWith('application/x-www-form-urlencoded')) {
+    const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? '';
+    return STS_ACTIONS.has(action) ? 'sts' : 'iam';
+  }
+  if (path.startsWith('/v20180820/')) return 's3control';
+  return 's3';
+}
+
+/** An authentication failure in the wire format of the service that was called. */
+function authError(service: ServiceName, status: number, code: string, message: string, requestId: string): LabResponse {
+  switch (service) {
+    case 'sts':
+      return queryError(status, code, message, requestId, STS_XMLNS);
+    case 'iam':
+      return queryError(status, code, message, requestId, IAM_XMLNS);
+    case 'cloudtrail':
+      return jsonError(400, code, message, requestId);
+    default:
+      return s3Error(status, code, message, requestId);
+  }
+}
+
+type Authenticated = { caller: Caller; region?: string; service?: string } | { error: LabResponse };
+
+async function authenticate(
+  state: LabState,
+  service: ServiceName,
+  req: FastifyRequest,
+  body: Buffer,
+  requestId: string,
+): Promise<Authenticated> {
+  const auth = req.headers.authorization;
+  if (auth === undefined || service === 'kube' || service === 'control') return { caller: { kind: 'anonymous' } };
+  const scope = parseAuthorization(auth);
+  if (!scope) {
+    return { error: authError(service, 400, 'IncompleteSignature', 'Authorization header requires SigV4 fields.', requestId) };
+  }
+  const user = state.userByAccessKey(scope.accessKeyId);
+  const session = user ? undefined : state.sessions.get(scope.accessKeyId);
+  if (!user && !session) {
+    return service === 's3' || service === 's3control'
+      ? { error: authError(service, 403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', requestId) }
+      : { error: authError(service, 403, 'InvalidClientTokenId', 'The security token included in the request is invalid.', requestId) };
+  }
+  if (session) {
+    if (req.headers['x-amz-security-token'] !== session.sessionToken) {
+      return { error: authError(service, 403, 'InvalidClientTokenId', 'The security token included in the request is invalid.', requestId) };
+    }
+    if (session.expiration.getTime() < Date.now()) {
+      return { error: authError(service, 403, 'ExpiredToken', 'The security token included in the request is expired', requestId) };
+    }
+  }
+  const outcome = await verifySigV4({
+    method: req.method,
+    rawUrl: req.url,
+    headers: req.headers,
+    body,
+    secretAccessKey: (user ?? session)!.secretAccessKey,
+    ...(session ? { sessionToken: session.sessionToken } : {}),
+  });
+  if (!outcome.ok) return { error: authError(service, 403, outcome.code, outcome.message, requestId) };
+  const caller: Caller = user
+    ? { kind: 'user', user, accessKeyId: scope.accessKeyId }
+    : { kind: 'session', session: session!, accessKeyId: scope.accessKeyId };
+  return { caller, region: scope.region, service: scope.service };
+}
+
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+};
+
+async function send(req: FastifyRequest, reply: FastifyReply, res: LabResponse): Promise<void> {
+  if (res.delayMs) {
+    const gone = new AbortController();
+    req.raw.socket.once('close', () => gone.abort());
+    try {
+      await sleep(res.delayMs, undefined, { signal: gone.signal });
+    } catch {
+      return; // the client went away while we were being slow
+    }
+  }
+  if (res.reset) {
+    // A TCP reset, as a dead issuer host gives (issuer-down fault).
+    reply.hijack();
+    req.raw.socket.resetAndDestroy();
+    return;
+  }
+  await reply
+    .code(res.status)
+    .headers(res.headers ?? {})
+    .send(res.body ?? '');
+}
+
+export interface EdgeOptions {
+  state: LabState;
+  handlers: ServiceHandlers;
+  https: { key: string; cert: string };
+  /** Region assumed for unsigned requests. */
+  defaultRegion: string;
+  logger?: boolean;
+}
+
+export function createEdge(opts: EdgeOptions): FastifyInstance {
+  const app = Fastify({
+    https: opts.https,
+    logger: opts.logger ?? false,
+    forceCloseConnections: true,
+    bodyLimit: 32 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.all('/*', async (req, reply) => {
+    const requestId = newRequestId();
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const url = new URL(req.url, 'https://lab.invalid');
+    const service = routeOf(url.pathname, req.headers, body);
+    try {
+      const auth = await authenticate(opts.state, service, req, body, requestId);
+      if ('error' in auth) return await send(req, reply, auth.error);
+      const vpce = header(req, 'x-lab-source-vpce');
+      const labReq: LabRequest = {
+        method: req.method,
+        url,
+        headers: req.headers,
+        body,
+        caller: auth.caller,
+        region: auth.region ?? opts.defaultRegion,
+        ...(auth.service ? { signedService: auth.service } : {}),
+        // Loopback callers are internet callers; a VPC-endpoint caller has no aws:SourceIp (AWS-FACTS 4.2b).
+        sourceIp: vpce ? '' : (header(req, 'x-lab-source-ip') ?? req.ip),
+        ...(vpce ? { sourceVpce: vpce } : {}),
+        ...(header(req, 'x-lab-source-vpc') ? { sourceVpc: header(req, 'x-lab-source-vpc') } : {}),
+        userAgent: header(req, 'user-agent') ?? '',
+        requestId,
+      };
+      await send(req, reply, await opts.handlers[service](labReq));
+    } catch (err) {
+      req.log.error({ err, service }, 'lab handler failed');
+      await send(req, reply, authError(service, 500, 'InternalError', 'We encountered an internal error. Please try again.', requestId));
+    }
+  });
+  return app;
+}

@@ -1,0 +1,203 @@
+// Start the lab: TLS, account, users, simulated clusters, and the HTTPS edge serving every service on one port.
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { createCloudTrailHandler } from './cloudtrail.ts';
+import { provisionCluster } from './clusters.ts';
+import { createControlHandler } from './control.ts';
+import type { LabControl, LabInfo } from './control.ts';
+import { createEdge } from './edge.ts';
+import type { ServiceHandlers } from './edge.ts';
+import { FAULTS, FaultError } from './faults.ts';
+import type { FaultContext, Invoke } from './faults.ts';
+import { DEFAULT_FLEET, fleetNames, parseFleet } from './fleet.ts';
+import type { Fleet, FleetInput } from './fleet.ts';
+import { createIamHandler } from './iam.ts';
+import { KeyPool } from './keys.ts';
+import { createKubeHandler } from './kube.ts';
+import { createS3Handler } from './s3.ts';
+import { createS3ControlHandler } from './s3control.ts';
+import { LabState } from './state.ts';
+import type { ActiveFault, SigningKey } from './state.ts';
+import { createStsHandler } from './sts.ts';
+import { createLabTls } from './tls.ts';
+import { createUsers } from './users.ts';
+import { newRequestId } from './wire.ts';
+import type { LabContext, LabHandler } from './wire.ts';
+
+export interface LabOptions {
+  /** Port to listen on; 0 picks a free one. */
+  port?: number;
+  host?: '127.0.0.1';
+  /** Where the CA is written (ca.pem). Default ./data/lab */
+  dataDir?: string;
+  fleet?: FleetInput | Fleet;
+  /** LookupEvents calls allowed per second per account and region (AWS: 2). */
+  cloudTrailLookupsPerSecond?: number;
+  /** STS's budget for fetching discovery + JWKS (AWS: about 5 s). */
+  stsFetchBudgetMs?: number;
+}
+
+export interface Lab extends LabControl {
+  readonly endpoint: string;
+  readonly caFile: string;
+  readonly caPem: string;
+  readonly dataDir: string;
+  readonly state: LabState;
+  close(): Promise<void>;
+}
+
+export async function startLab(opts: LabOptions = {}): Promise<Lab> {
+  const dataDir = resolve(opts.dataDir ?? join('data', 'lab'));
+  const fleet = parseFleet(opts.fleet ?? DEFAULT_FLEET, 'fleet');
+  const [tls, pool] = await Promise.all([createLabTls(dataDir), KeyPool.create(fleet.keyPool, fleet.keyBits)]);
+  const state = new LabState();
+  createUsers(state);
+  const ctx: LabContext = { state, endpoint: '', caPem: tls.caPem };
+  const faults: ActiveFault[] = [];
+  const originalKeys = new Map<string, SigningKey>();
+
+  const handlers: ServiceHandlers = {
+    s3: createS3Handler(ctx),
+    s3control: createS3ControlHandler(ctx),
+    iam: createIamHandler(ctx),
+    sts: createStsHandler(ctx, opts.stsFetchBudgetMs !== undefined ? { fetchBudgetMs: opts.stsFetchBudgetMs } : {}),
+    cloudtrail: createCloudTrailHandler(
+      ctx,
+      opts.cloudTrailLookupsPerSecond !== undefined ? { lookupsPerSecond: opts.cloudTrailLookupsPerSecond } : {},
+    ),
+    kube: createKubeHandler(ctx),
+    control: (req) => control(req),
+  };
+
+  const invoke: Invoke = async (service, userName, call) => {
+    const user = state.users.get(userName);
+    if (!user) throw new FaultError('InvalidParameter', `no lab user ${userName}`);
+    const url = new URL(call.path, ctx.endpoint);
+    return handlers[service]({
+      method: call.method,
+      url,
+      headers: {
+        host: url.host,
+        'user-agent': 'irsa-sentinel-lab/faults',
+        ...(call.body !== undefined ? { 'content-length': String(Buffer.byteLength(call.body)) } : {}),
+        ...(service === 'iam' ? { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } : {}),
+        ...call.headers,
+      },
+      body: Buffer.from(call.body ?? ''),
+      caller: { kind: 'user', user, accessKeyId: user.accessKeyId },
+      region: state.region,
+      sourceIp: '127.0.0.1',
+      userAgent: 'irsa-sentinel-lab/faults',
+      requestId: newRequestId(),
+    });
+  };
+  const faultCtx: FaultContext = { state, pool, invoke };
+
+  const lab: Lab = {
+    get endpoint() {
+      return ctx.endpoint;
+    },
+    caFile: tls.caFile,
+    caPem: tls.caPem,
+    dataDir,
+    state,
+    info(): LabInfo {
+      return {
+        endpoint: ctx.endpoint,
+        caFile: tls.caFile,
+        accountId: state.accountId,
+        region: state.region,
+        users: [...state.users.values()].map((u) => ({
+          name: u.name,
+          arn: u.arn,
+          accessKeyId: u.accessKeyId,
+          secretAccessKey: u.secretAccessKey,
+        })),
+        clusters: [...state.clusters.values()].map((c) => ({
+          name: c.name,
+          issuer: c.issuer,
+          bucket: c.bucket,
+          oidcProviderArn: c.oidcProviderArn,
+          roles: [...c.roleArns],
+          kubeApi: `${ctx.endpoint}/_clusters/${c.name}`,
+          kubeToken: c.kubeToken,
+        })),
+      };
+    },
+    kubeconfig(): string {
+      const clusters = [...state.clusters.values()];
+      return stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': clusters[0]?.name ?? '',
+        clusters: clusters.map((c) => ({
+          name: c.name,
+          cluster: {
+            server: `${ctx.endpoint}/_clusters/${c.name}`,
+            'certificate-authority-data': Buffer.from(tls.caPem).toString('base64'),
+          },
+        })),
+        users: clusters.map((c) => ({ name: c.name, user: { token: c.kubeToken } })),
+        contexts: clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
+      });
+    },
+    faults: () => faults.map((f) => ({ ...f })),
+    faultCatalogue: () =>
+      Object.entries(FAULTS).map(([fault, def]) => ({ fault, description: def.description, cluster: def.needsCluster })),
+    async applyFault(input) {
+      const { fault, cluster: clusterName, actor, ...params } = input;
+      if (typeof fault !== 'string' || !(fault in FAULTS)) {
+        throw new FaultError('UnknownFault', `fault must be one of: ${Object.keys(FAULTS).join(', ')}`);
+      }
+      const def = FAULTS[fault]!;
+      const cluster = typeof clusterName === 'string' ? state.clusters.get(clusterName) : undefined;
+      if (def.needsCluster && !cluster) {
+        throw new FaultError(
+          'UnknownCluster',
+          `fault ${fault} needs "cluster", one of: ${[...state.clusters.keys()].slice(0, 20).join(', ')}`,
+        );
+      }
+      await def.apply(faultCtx, cluster, params, typeof actor === 'string' ? actor : 'alice');
+      const active: ActiveFault = {
+        ...(cluster ? { cluster: cluster.name } : {}),
+        fault,
+        params,
+        appliedAt: new Date(),
+      };
+      faults.push(active);
+      return active;
+    },
+    async heal() {
+      // Back to the healthy published state, whatever changed it (control API or ordinary APIs).
+      state.accountPublicAccessBlock = undefined;
+      for (const c of state.clusters.values()) {
+        await provisionCluster(state, ctx.endpoint, c.name, originalKeys.get(c.name) ?? c.signingKey);
+      }
+      faults.length = 0;
+    },
+    async close() {
+      await app.close();
+    },
+  };
+  const control: LabHandler = createControlHandler(lab);
+
+  const app = createEdge({ state, handlers, https: { key: tls.keyPem, cert: tls.certPem }, defaultRegion: state.region });
+  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  ctx.endpoint = `https://127.0.0.1:${port}`;
+
+  try {
+    for (const name of fleetNames(fleet)) {
+      const c = await provisionCluster(state, ctx.endpoint, name, pool.take());
+      originalKeys.set(name, c.signingKey);
+    }
+    for (const spec of fleet.clusters) {
+      for (const f of spec.faults) await lab.applyFault({ ...f, cluster: spec.name });
+    }
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  return lab;
+}

@@ -1,0 +1,60 @@
+// Signing keys for simulated clusters: RSA pairs with kube-apiserver's kid, from a small pool so big fleets start fast.
+import { createHash, generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+import { exportJWK } from 'jose';
+import type { JWK } from 'jose';
+import type { SigningKey } from './state.ts';
+
+const generateRsa = promisify(generateKeyPair);
+
+/** kid = base64url(SHA-256(DER SubjectPublicKeyInfo)), no padding (AWS-FACTS 5 and 6; samples/testvector-kid.txt). */
+export function kidOf(publicKey: import('node:crypto').KeyObject): string {
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('base64url');
+}
+
+export async function generateSigningKey(modulusLength = 2048): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateRsa('rsa', { modulusLength });
+  return {
+    privateKey,
+    publicKey,
+    kid: kidOf(publicKey),
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+/** A JWK as ccoctl publishes it in keys.json: use, kty, kid, alg, n, e (AWS-FACTS 5). */
+export async function publishedJwk(key: SigningKey): Promise<JWK> {
+  const { n, e } = await exportJWK(key.publicKey);
+  return { use: 'sig', kty: 'RSA', kid: key.kid, alg: 'RS256', n, e };
+}
+
+/**
+ * Hands out keys round-robin from a pool generated up front (clusters may share a key: each cluster's JWKS is its
+ * own), and fresh keys on demand for rotations. RSA generation runs on libuv's thread pool, in parallel.
+ */
+export class KeyPool {
+  readonly #pool: SigningKey[];
+  #next = 0;
+  readonly #modulusLength: number;
+
+  private constructor(pool: SigningKey[], modulusLength: number) {
+    this.#pool = pool;
+    this.#modulusLength = modulusLength;
+  }
+
+  static async create(size: number, modulusLength = 2048): Promise<KeyPool> {
+    const pool = await Promise.all(Array.from({ length: Math.max(1, size) }, () => generateSigningKey(modulusLength)));
+    return new KeyPool(pool, modulusLength);
+  }
+
+  take(): SigningKey {
+    const key = this.#pool[this.#next % this.#pool.length] as SigningKey;
+    this.#next++;
+    return key;
+  }
+
+  fresh(): Promise<SigningKey> {
+    return generateSigningKey(this.#modulusLength);
+  }
+}

@@ -1,0 +1,173 @@
+// Who may do what on a lab bucket: the lab's reading of S3 authorization for anonymous and signed callers
+// (bucket policy, identity policy, Block Public Access). Handlers in s3.ts turn a denial into AccessDenied.
+import { authorizeIdentity } from './authz.ts';
+import { evaluatePolicy, parsePolicy } from './policy.ts';
+import type { EvalContext, EvalResult } from './policy.ts';
+import { bucketPolicyPublicity } from './public.ts';
+import type { Bucket, LabState, PolicyDocument, PublicAccessBlock } from './state.ts';
+import type { LabRequest } from './wire.ts';
+
+export interface AccessDecision {
+  allowed: boolean;
+  reason: string;
+  statementSid?: string;
+  blockedBy?: { level: 'bucket' | 'account'; setting: keyof PublicAccessBlock };
+}
+
+export type ContextKeys = Record<string, string | string[] | undefined>;
+
+export const bucketArn = (bucket: string): string => `arn:aws:s3:::${bucket}`;
+export const objectArn = (bucket: string, key: string): string => `arn:aws:s3:::${bucket}/${key}`;
+
+/**
+ * The level at which a Block Public Access setting is on, bucket first. Bucket and account settings combine
+ * most-restrictively, so the setting is in force if either level has it. (AWS-FACTS 4.2)
+ */
+export function blockingLevel(
+  state: LabState,
+  bucket: Bucket | undefined,
+  setting: keyof PublicAccessBlock,
+): 'bucket' | 'account' | undefined {
+  if (bucket?.publicAccessBlock?.[setting]) return 'bucket';
+  if (state.accountPublicAccessBlock?.[setting]) return 'account';
+  return undefined;
+}
+
+/** The stored policy parsed, or the reason it cannot be read (S3 never stores such a policy; fault injection may). */
+function storedPolicy(bucket: Bucket): { doc?: PolicyDocument; error?: string } {
+  if (bucket.policy === undefined) return {};
+  try {
+    return { doc: parsePolicy(bucket.policy, 'resource') };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** Request-context keys every S3 request carries, whoever signs it. */
+function networkKeys(req: LabRequest): ContextKeys {
+  const now = new Date();
+  return {
+    // A caller coming through a VPC endpoint has no aws:SourceIp. (AWS-FACTS 4.2b)
+    'aws:SourceIp': req.sourceVpce ? undefined : req.sourceIp,
+    'aws:SourceVpce': req.sourceVpce,
+    'aws:SourceVpc': req.sourceVpc,
+    'aws:SecureTransport': 'true', // the lab serves HTTPS only
+    'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+    'aws:UserAgent': req.userAgent,
+    'aws:Referer': typeof req.headers.referer === 'string' ? req.headers.referer : undefined,
+    'aws:RequestedRegion': req.region,
+  };
+}
+
+const sidOf = (r: EvalResult): string | undefined => r.statement?.Sid;
+const statementName = (r: EvalResult): string =>
+  r.statement?.Sid !== undefined ? `statement "${r.statement.Sid}"` : `statement #${r.index ?? 0}`;
+
+/**
+ * May an anonymous caller perform `action` on `resource` of `bucket`? Only the bucket policy can grant it: ACLs are
+ * disabled or ignored on lab buckets (AWS-FACTS 4.3). An explicit Deny wins, then RestrictPublicBuckets on either
+ * level voids the grants of a public policy for everyone outside the owner's account (AWS-FACTS 4.2), then an Allow
+ * is needed.
+ */
+export function decideAnonymous(
+  state: LabState,
+  bucket: Bucket,
+  action: string,
+  resource: string,
+  req: LabRequest,
+  extraKeys: ContextKeys = {},
+): AccessDecision {
+  const { doc, error } = storedPolicy(bucket);
+  if (error !== undefined) return { allowed: false, reason: `the stored bucket policy cannot be read: ${error}` };
+  if (!doc) return { allowed: false, reason: 'the bucket has no policy, so no statement allows' };
+  const ctx: EvalContext = {
+    principal: { type: 'anonymous' },
+    action,
+    resource,
+    keys: { ...networkKeys(req), 'aws:PrincipalType': 'Anonymous', ...extraKeys },
+  };
+  const result = evaluatePolicy(doc, ctx);
+  if (result.decision === 'Deny') {
+    return { allowed: false, reason: `explicit Deny in bucket policy ${statementName(result)}`, statementSid: sidOf(result) };
+  }
+  if (result.decision === 'NotApplicable') return { allowed: false, reason: 'no statement allows' };
+  const level = blockingLevel(state, bucket, 'RestrictPublicBuckets');
+  if (level && bucketPolicyPublicity(doc).isPublic) {
+    return {
+      allowed: false,
+      reason: `RestrictPublicBuckets at ${level} level restricts the public bucket policy to the bucket owner's account`,
+      statementSid: sidOf(result),
+      blockedBy: { level, setting: 'RestrictPublicBuckets' },
+    };
+  }
+  return { allowed: true, reason: `bucket policy ${statementName(result)} allows`, statementSid: sidOf(result) };
+}
+
+/** Can an anonymous internet (or VPCE, per req) caller GetObject `key`? The issuer documents STS fetches. */
+export function decideObjectRead(state: LabState, bucket: Bucket, key: string, req: LabRequest): AccessDecision {
+  return decideAnonymous(state, bucket, 's3:GetObject', objectArn(bucket.name, key), req);
+}
+
+/**
+ * A signed caller of the bucket owner's account: allowed if its identity policy or the bucket policy allows and no
+ * policy explicitly denies (IAM policy evaluation logic, same-account case). Block Public Access does not restrict
+ * principals of the owner's account (AWS-FACTS 4.2).
+ */
+function decideSigned(
+  state: LabState,
+  bucket: Bucket | undefined,
+  action: string,
+  resource: string,
+  req: LabRequest,
+  extraKeys: ContextKeys,
+): AccessDecision {
+  const caller = req.caller;
+  if (caller.kind === 'anonymous') return { allowed: false, reason: 'not signed' };
+  const identity = authorizeIdentity(state, caller, action, resource);
+  const { doc } = bucket ? storedPolicy(bucket) : {};
+  const byBucket: EvalResult = doc
+    ? evaluatePolicy(doc, {
+        principal: {
+          type: 'AWS',
+          arn: caller.kind === 'user' ? caller.user.arn : caller.session.assumedRoleArn,
+          accountId: state.accountId,
+        },
+        action,
+        resource,
+        keys: {
+          ...networkKeys(req),
+          'aws:PrincipalAccount': state.accountId,
+          'aws:PrincipalArn': caller.kind === 'user' ? caller.user.arn : caller.session.roleArn,
+          'aws:PrincipalType': caller.kind === 'user' ? 'User' : 'AssumedRole',
+          'aws:userid': caller.kind === 'user' ? caller.user.userId : caller.session.assumedRoleId,
+          'aws:username': caller.kind === 'user' ? caller.user.name : undefined,
+          ...extraKeys,
+        },
+      })
+    : { decision: 'NotApplicable' };
+  if (byBucket.decision === 'Deny') {
+    return { allowed: false, reason: `explicit Deny in bucket policy ${statementName(byBucket)}`, statementSid: sidOf(byBucket) };
+  }
+  if (identity.allowed) return { allowed: true, reason: 'identity policy allows' };
+  // authz.ts reports an identity-policy Deny only through its message.
+  if (identity.message.includes('explicit deny')) return { allowed: false, reason: identity.message };
+  if (byBucket.decision === 'Allow') {
+    return { allowed: true, reason: `bucket policy ${statementName(byBucket)} allows`, statementSid: sidOf(byBucket) };
+  }
+  return { allowed: false, reason: identity.message };
+}
+
+/** The decision for the request's own caller. Without a bucket (ListBuckets, CreateBucket) only identity counts. */
+export function decideAccess(
+  state: LabState,
+  bucket: Bucket | undefined,
+  action: string,
+  resource: string,
+  req: LabRequest,
+  extraKeys: ContextKeys = {},
+): AccessDecision {
+  if (req.caller.kind !== 'anonymous') return decideSigned(state, bucket, action, resource, req, extraKeys);
+  if (!bucket) return { allowed: false, reason: `anonymous callers cannot perform ${action}` };
+  return decideAnonymous(state, bucket, action, resource, req, extraKeys);
+}

@@ -1,0 +1,71 @@
+// The lab's TLS: a CA made at start (kept in the data dir so clients can trust it) and a leaf for 127.0.0.1/localhost.
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto);
+
+const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+const DAY = 86_400_000;
+
+export interface LabTls {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+  /** Where the CA was written: point AWS_CA_BUNDLE / NODE_EXTRA_CA_CERTS at it. */
+  caFile: string;
+}
+
+async function pkcs8Pem(key: webcrypto.CryptoKey): Promise<string> {
+  const der = await webcrypto.subtle.exportKey('pkcs8', key);
+  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+}
+
+const serial = (): string => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+
+/** Generate a CA and a server certificate valid `days` days, and write the CA to `<dataDir>/ca.pem`. */
+export async function createLabTls(dataDir: string, days = 30): Promise<LabTls> {
+  const now = Date.now();
+  const caKeys = await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify']);
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: 'CN=irsa-sentinel lab CA',
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + days * DAY),
+    keys: caKeys,
+    signingAlgorithm: RSA,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
+  });
+  const leafKeys = await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify']);
+  const leaf = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: 'CN=127.0.0.1',
+    issuer: ca.subject,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + days * DAY),
+    signingKey: caKeys.privateKey,
+    publicKey: leafKeys.publicKey,
+    signingAlgorithm: RSA,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: 'ip', value: '127.0.0.1' },
+        { type: 'dns', value: 'localhost' },
+      ]),
+      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
+  });
+  mkdirSync(dataDir, { recursive: true });
+  const caFile = join(dataDir, 'ca.pem');
+  const caPem = ca.toString('pem');
+  writeFileSync(caFile, caPem + '\n');
+  return { caPem, certPem: leaf.toString('pem'), keyPem: await pkcs8Pem(leafKeys.privateKey), caFile };
+}

@@ -1,0 +1,59 @@
+// The lab account's IAM users: alice the administrator, sentinel the read-only identity an agent uses, and nobody.
+import { createHash, randomBytes } from 'node:crypto';
+import type { LabState, LabUser, PolicyDocument } from './state.ts';
+
+const ADMIN: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+/**
+ * What irsa-sentinel's probes call, and nothing else. config/ will ship the same list as the agent's IAM policy.
+ * IAM action names per the Service Authorization Reference (account-level BPA is s3:GetAccountPublicAccessBlock).
+ */
+export const SENTINEL_ACTIONS = [
+  's3:GetBucketPolicy',
+  's3:GetBucketPolicyStatus',
+  's3:GetBucketPublicAccessBlock',
+  's3:GetAccountPublicAccessBlock',
+  's3:GetBucketAcl',
+  's3:GetBucketOwnershipControls',
+  's3:GetBucketLocation',
+  'iam:GetOpenIDConnectProvider',
+  'iam:ListOpenIDConnectProviders',
+  'iam:ListOpenIDConnectProviderTags',
+  'iam:GetRole',
+  'iam:ListRoles',
+  'cloudtrail:LookupEvents',
+];
+
+const READ_ONLY: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'IrsaSentinelReadOnly', Effect: 'Allow', Action: SENTINEL_ACTIONS, Resource: '*' }],
+};
+
+const NOTHING: PolicyDocument = { Version: '2012-10-17', Statement: [] };
+
+/** AWS key ids are 20 characters, AKIA + 16 of [A-Z2-7]. */
+function accessKeyId(prefix: 'AKIA' | 'ASIA'): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  return prefix + Array.from(randomBytes(16), (b) => alphabet[b % 32]).join('');
+}
+
+function makeUser(state: LabState, name: string, policy: PolicyDocument): LabUser {
+  return {
+    name,
+    arn: `arn:aws:iam::${state.accountId}:user/${name}`,
+    userId: 'AIDA' + createHash('sha256').update(name).digest('hex').slice(0, 17).toUpperCase(),
+    accessKeyId: accessKeyId('AKIA'),
+    secretAccessKey: randomBytes(30).toString('base64'),
+    policy,
+  };
+}
+
+export function createUsers(state: LabState): void {
+  for (const [name, policy] of [
+    ['alice', ADMIN],
+    ['sentinel', READ_ONLY],
+    ['nobody', NOTHING],
+  ] as const) {
+    state.users.set(name, makeUser(state, name, policy));
+  }
+}
