@@ -356,7 +356,9 @@ function lowerCaseKeys(keys: EvalContext['keys']): Keys {
 /** A policy element's values as strings (JSON booleans and numbers in conditions become their text). */
 function strings(raw: unknown): string[] {
   const list: unknown[] = Array.isArray(raw) ? raw : [raw];
-  return list.flatMap((v) => (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number' ? [String(v)] : []));
+  return list.flatMap((v) =>
+    typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number' ? [String(v)] : [],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -89,7 +89,11 @@ export function decideAnonymous(
   };
   const result = evaluatePolicy(doc, ctx);
   if (result.decision === 'Deny') {
-    return { allowed: false, reason: `explicit Deny in bucket policy ${statementName(result)}`, statementSid: sidOf(result) };
+    return {
+      allowed: false,
+      reason: `explicit Deny in bucket policy ${statementName(result)}`,
+      statementSid: sidOf(result),
+    };
   }
   if (result.decision === 'NotApplicable') return { allowed: false, reason: 'no statement allows' };
   const level = blockingLevel(state, bucket, 'RestrictPublicBuckets');
@@ -147,7 +151,11 @@ function decideSigned(
       })
     : { decision: 'NotApplicable' };
   if (byBucket.decision === 'Deny') {
-    return { allowed: false, reason: `explicit Deny in bucket policy ${statementName(byBucket)}`, statementSid: sidOf(byBucket) };
+    return {
+      allowed: false,
+      reason: `explicit Deny in bucket policy ${statementName(byBucket)}`,
+      statementSid: sidOf(byBucket),
+    };
   }
   if (identity.allowed) return { allowed: true, reason: 'identity policy allows' };
   // authz.ts reports an identity-policy Deny only through its message.

@@ -125,7 +125,8 @@ async function getJson(agent: Agent, url: string, signal: AbortSignal): Promise<
   if (!url.startsWith('https://')) throw new Error('not https');
   const res = await request(url, { method: 'GET', dispatcher: agent, signal, headers: { accept: 'application/json' } });
   if (res.statusCode !== 200) {
-    res.body.destroy();
+    // Drain (bounded by undici's dump limit) rather than destroy: a destroyed body emits an unhandled AbortError.
+    await res.body.dump().catch(() => undefined);
     throw new Error(`HTTP ${res.statusCode}`);
   }
   return await res.body.json();

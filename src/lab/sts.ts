@@ -30,7 +30,12 @@ export function createStsHandler(ctx: LabContext, opts: StsOptions = {}): LabHan
         case 'GetCallerIdentity':
           return getCallerIdentity(ctx.state, req);
         default:
-          return stsError(req, 400, 'InvalidAction', `Could not find operation ${form.Action ?? ''} for version ${STS_VERSION}`);
+          return stsError(
+            req,
+            400,
+            'InvalidAction',
+            `Could not find operation ${form.Action ?? ''} for version ${STS_VERSION}`,
+          );
       }
     } catch {
       return stsError(req, 500, 'InternalFailure', 'An internal error occurred.', 'Receiver');
@@ -107,7 +112,10 @@ function validateAssumeParams(form: Record<string, string>): AssumeParams | { co
   }
   if (errors.length > 0) {
     const n = errors.length;
-    return { code: 'ValidationError', message: `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}` };
+    return {
+      code: 'ValidationError',
+      message: `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`,
+    };
   }
   // Not in AWS-FACTS: STS's ValidationError for a RoleArn that is not an ARN (observed, physera/onelogin-aws-cli#12).
   if (!/^arn:[\w-]+:iam::\d{12}:role\/.+$/.test(roleArn)) {
@@ -140,7 +148,12 @@ async function assumeRoleWithWebIdentity(
   }
   // AWS-FACTS 1.2: "If you specify a value higher than this setting, the operation fails" (sample ValidationError).
   if (params.durationSeconds !== undefined && params.durationSeconds > role.maxSessionDuration) {
-    return stsError(req, 400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    return stsError(
+      req,
+      400,
+      'ValidationError',
+      'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+    );
   }
 
   const session = issueSession(state, role, params.roleSessionName, params.durationSeconds ?? 3600);
@@ -260,7 +273,8 @@ function recordAssume(
 function getCallerIdentity(state: LabState, req: LabRequest): LabResponse {
   const c = req.caller;
   // Not in AWS-FACTS: AWS's answer to an unsigned request to a signed operation.
-  if (c.kind === 'anonymous') return stsError(req, 403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+  if (c.kind === 'anonymous')
+    return stsError(req, 403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   const [arn, userId] =
     c.kind === 'user' ? [c.user.arn, c.user.userId] : [c.session.assumedRoleArn, c.session.assumedRoleId];
   return stsResult(req, 'GetCallerIdentity', { Arn: arn, UserId: userId, Account: state.accountId });

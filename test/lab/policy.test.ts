@@ -9,7 +9,11 @@ import type { PolicyDocument, PolicyStatement } from '../../src/lab/state.ts';
 const ANON: PrincipalContext = { type: 'anonymous' };
 const ALICE_ARN = 'arn:aws:iam::111122223333:user/alice';
 const ALICE: PrincipalContext = { type: 'AWS', arn: ALICE_ARN, accountId: '111122223333' };
-const MALLORY: PrincipalContext = { type: 'AWS', arn: 'arn:aws:iam::444455556666:user/mallory', accountId: '444455556666' };
+const MALLORY: PrincipalContext = {
+  type: 'AWS',
+  arn: 'arn:aws:iam::444455556666:user/mallory',
+  accountId: '444455556666',
+};
 const PROVIDER = 'arn:aws:iam::123456789012:oidc-provider/mycluster-oidc.s3.us-east-2.amazonaws.com';
 const SUB = 'mycluster-oidc.s3.us-east-2.amazonaws.com:sub';
 const OBJECT = 'arn:aws:s3:::mycluster-oidc/keys.json';
@@ -53,7 +57,13 @@ interface Case {
 
 const cases: Case[] = [
   // --- AWS-FACTS 4.1: the ccoctl bucket
-  { name: 'AWS-FACTS 4.1: ccoctl public-read lets an anonymous caller GetObject', doc: CCOCTL, ctx: get(ANON), decision: 'Allow', index: 0 },
+  {
+    name: 'AWS-FACTS 4.1: ccoctl public-read lets an anonymous caller GetObject',
+    doc: CCOCTL,
+    ctx: get(ANON),
+    decision: 'Allow',
+    index: 0,
+  },
   {
     name: 'Action element: ccoctl policy grants no s3:ListBucket',
     doc: CCOCTL,
@@ -371,14 +381,14 @@ const cases: Case[] = [
     decision: 'NotApplicable',
   },
   // --- AWS-FACTS 2.2: trust policies
-  ...(['cluster-image-registry-operator', 'registry'] as const).map(
-    (sa): Case => ({
-      name: `AWS-FACTS 2.2: ccoctl trust policy, StringEquals list of subs is OR (${sa})`,
-      doc: trust({ StringEquals: { [SUB]: subs('openshift-image-registry', 'cluster-image-registry-operator', 'registry') } }),
-      ctx: assume({ [SUB]: `system:serviceaccount:openshift-image-registry:${sa}` }),
-      decision: 'Allow',
+  ...(['cluster-image-registry-operator', 'registry'] as const).map((sa): Case => ({
+    name: `AWS-FACTS 2.2: ccoctl trust policy, StringEquals list of subs is OR (${sa})`,
+    doc: trust({
+      StringEquals: { [SUB]: subs('openshift-image-registry', 'cluster-image-registry-operator', 'registry') },
     }),
-  ),
+    ctx: assume({ [SUB]: `system:serviceaccount:openshift-image-registry:${sa}` }),
+    decision: 'Allow',
+  })),
   {
     name: 'AWS-FACTS 2.2: trust policy refuses a service account not in the list',
     doc: trust({ StringEquals: { [SUB]: subs('openshift-image-registry', 'registry') } }),
@@ -408,7 +418,12 @@ const cases: Case[] = [
   },
   {
     name: 'Condition element: keys of one operator are AND-ed (sub matches, aud does not)',
-    doc: trust({ StringEquals: { [SUB]: 'system:serviceaccount:a:b', 'mycluster-oidc.s3.us-east-2.amazonaws.com:aud': 'sts.amazonaws.com' } }),
+    doc: trust({
+      StringEquals: {
+        [SUB]: 'system:serviceaccount:a:b',
+        'mycluster-oidc.s3.us-east-2.amazonaws.com:aud': 'sts.amazonaws.com',
+      },
+    }),
     ctx: assume({ [SUB]: 'system:serviceaccount:a:b', 'mycluster-oidc.s3.us-east-2.amazonaws.com:aud': 'openshift' }),
     decision: 'NotApplicable',
   },
@@ -476,7 +491,10 @@ const cases: Case[] = [
   {
     name: 'ARN operators: ArnLike matches each ARN field with wildcards',
     doc: allowIf({ ArnLike: { 'aws:SourceArn': 'arn:aws:cloudfront::111122223333:distribution/*' } }),
-    ctx: get({ type: 'Service', id: 'cloudfront.amazonaws.com' }, { 'aws:SourceArn': 'arn:aws:cloudfront::111122223333:distribution/E1' }),
+    ctx: get(
+      { type: 'Service', id: 'cloudfront.amazonaws.com' },
+      { 'aws:SourceArn': 'arn:aws:cloudfront::111122223333:distribution/E1' },
+    ),
     decision: 'Allow',
   },
   {
@@ -542,7 +560,10 @@ const cases: Case[] = [
   },
   {
     name: 'Policy variables: not substituted under Version 2008-10-17 (literal text)',
-    doc: { Version: '2008-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${aws:username}/*' }] },
+    doc: {
+      Version: '2008-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${aws:username}/*' }],
+    },
     ctx: get(ALICE, { 'aws:username': 'alice' }, 'arn:aws:s3:::home/alice/notes'),
     decision: 'NotApplicable',
   },
@@ -559,7 +580,12 @@ function subs(ns: string, ...names: string[]): string[] {
 }
 
 function trust(Condition: PolicyStatement['Condition']): PolicyDocument {
-  return policy({ Effect: 'Allow', Principal: { Federated: PROVIDER }, Action: 'sts:AssumeRoleWithWebIdentity', Condition });
+  return policy({
+    Effect: 'Allow',
+    Principal: { Federated: PROVIDER },
+    Action: 'sts:AssumeRoleWithWebIdentity',
+    Condition,
+  });
 }
 
 function assume(keys: EvalContext['keys']): EvalContext {
@@ -644,7 +670,9 @@ describe('parsePolicy', () => {
     },
     {
       name: 'unknown condition operator (IAM: "Invalid Condition type")',
-      text: JSON.stringify({ Statement: [allowAll, { ...allowAll, Condition: { stringEquals: { 'aws:SourceVpce': 'v' } } }] }),
+      text: JSON.stringify({
+        Statement: [allowAll, { ...allowAll, Condition: { stringEquals: { 'aws:SourceVpce': 'v' } } }],
+      }),
       kind: 'resource',
       message: /^Statement\[1\]\.Condition: Invalid Condition type : stringEquals$/,
     },
@@ -668,7 +696,9 @@ describe('parsePolicy', () => {
     },
     {
       name: 'an IpAddress value that is not a CIDR',
-      text: JSON.stringify({ Statement: [{ ...allowAll, Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/33' } } }] }),
+      text: JSON.stringify({
+        Statement: [{ ...allowAll, Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/33' } } }],
+      }),
       kind: 'resource',
       message: /Statement\[0\]\.Condition\.IpAddress\["aws:SourceIp"\]: "10\.0\.0\.0\/33" is not an IP address or CIDR/,
     },
@@ -684,7 +714,12 @@ describe('parsePolicy', () => {
       kind: 'resource',
       message: /Version/,
     },
-    { name: 'an empty Statement list', text: '{"Statement": []}', kind: 'resource', message: /Statement must not be empty/ },
+    {
+      name: 'an empty Statement list',
+      text: '{"Statement": []}',
+      kind: 'resource',
+      message: /Statement must not be empty/,
+    },
   ];
 
   it.each(errors)('rejects $name', ({ text, kind, message }) => {

@@ -1,0 +1,127 @@
+// S3 Control for the lab: the account-level Block Public Access configuration (AWS-FACTS 4.2).
+import { authorizeIdentity } from './authz.ts';
+import { recordEvent } from './cloudtrail.ts';
+import { parsePublicAccessBlockXml, publicAccessBlockTrail, publicAccessBlockXml } from './s3.ts';
+import { newHostId, toXml } from './wire.ts';
+import type { LabContext, LabHandler, LabRequest, LabResponse } from './wire.ts';
+
+export const S3_CONTROL_NS = 'http://awss3control.amazonaws.com/doc/2018-08-20/';
+const PUBLIC_ACCESS_BLOCK_PATH = '/v20180820/configuration/publicAccessBlock';
+
+/** S3 Control errors are wrapped: <ErrorResponse><Error>…</Error><RequestId/><HostId/> (AWS-FACTS 4.2). */
+function controlError(status: number, code: string, message: string, requestId: string): LabResponse {
+  const hostId = newHostId();
+  return {
+    status,
+    headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId, 'x-amz-id-2': hostId },
+    body: toXml({ ErrorResponse: { Error: { Code: code, Message: message }, RequestId: requestId, HostId: hostId } }),
+  };
+}
+
+const reply = (req: LabRequest, status: number, body?: string): LabResponse => ({
+  status,
+  headers: {
+    'x-amz-request-id': req.requestId,
+    'x-amz-id-2': newHostId(),
+    ...(body !== undefined && { 'content-type': 'application/xml' }),
+  },
+  ...(body !== undefined && { body }),
+});
+
+const ACTIONS: Partial<Record<string, { eventName: string; action: string }>> = {
+  GET: { eventName: 'GetAccountPublicAccessBlock', action: 's3:GetAccountPublicAccessBlock' },
+  PUT: { eventName: 'PutAccountPublicAccessBlock', action: 's3:PutAccountPublicAccessBlock' },
+  // DeletePublicAccessBlock (account) is authorized by s3:PutAccountPublicAccessBlock (S3 Control API reference).
+  DELETE: { eventName: 'DeleteAccountPublicAccessBlock', action: 's3:PutAccountPublicAccessBlock' },
+};
+
+interface Failure {
+  status: number;
+  code: string;
+  message: string;
+}
+
+const accessDenied: Failure = { status: 403, code: 'AccessDenied', message: 'Access Denied' };
+
+export function createS3ControlHandler(ctx: LabContext): LabHandler {
+  const { state } = ctx;
+
+  function run(req: LabRequest, action: string): LabResponse | Failure {
+    // The account in the signed x-amz-account-id header must be the caller's own.
+    if (req.headers['x-amz-account-id'] !== state.accountId || req.caller.kind === 'anonymous') return accessDenied;
+    // Account-level actions have no resource type: IAM evaluates them against "*".
+    if (!authorizeIdentity(state, req.caller, action, '*').allowed) return accessDenied;
+    if (req.method === 'GET') {
+      if (!state.accountPublicAccessBlock) {
+        return {
+          status: 404,
+          code: 'NoSuchPublicAccessBlockConfiguration',
+          message: 'The public access block configuration was not found',
+        };
+      }
+      return reply(req, 200, toXml(publicAccessBlockXml(state.accountPublicAccessBlock, S3_CONTROL_NS)));
+    }
+    if (req.method === 'PUT') {
+      const pab = parsePublicAccessBlockXml(req.body);
+      if (!pab) {
+        return {
+          status: 400,
+          code: 'MalformedXML',
+          message: 'The XML you provided was not well-formed or did not validate against our published schema',
+        };
+      }
+      state.accountPublicAccessBlock = pab;
+      return reply(req, 200);
+    }
+    state.accountPublicAccessBlock = undefined;
+    return reply(req, 204);
+  }
+
+  return (req) => {
+    const op = ACTIONS[req.method];
+    if (req.url.pathname.replace(/\/$/, '') !== PUBLIC_ACCESS_BLOCK_PATH || !op) {
+      return controlError(
+        501,
+        'NotImplemented',
+        'The lab models only the account PublicAccessBlock API',
+        req.requestId,
+      );
+    }
+    let outcome: LabResponse | Failure;
+    try {
+      outcome = run(req, op.action);
+    } catch {
+      outcome = { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' };
+    }
+    const failure = 'code' in outcome ? outcome : undefined;
+    const res = failure
+      ? controlError(failure.status, failure.code, failure.message, req.requestId)
+      : (outcome as LabResponse);
+    if (req.method !== 'GET') {
+      try {
+        // Management events; eventSource s3.amazonaws.com (AWS-FACTS 3.3: sources disagree, this is the majority).
+        recordEvent(state, {
+          req,
+          eventSource: 's3.amazonaws.com',
+          eventName: op.eventName,
+          readOnly: false,
+          requestParameters: {
+            Host: String(req.headers.host ?? req.url.host),
+            ...(req.method === 'PUT' && publicAccessBlockTrail(req.body, S3_CONTROL_NS)),
+          },
+          responseElements: null,
+          ...(failure && { errorCode: failure.code, errorMessage: failure.message }),
+          additionalEventData: {
+            ...(req.caller.kind !== 'anonymous' && { SignatureVersion: 'SigV4', AuthenticationMethod: 'AuthHeader' }),
+            CipherSuite: 'TLS_AES_128_GCM_SHA256',
+            bytesTransferredIn: req.body.length,
+            'x-amz-id-2': res.headers?.['x-amz-id-2'] ?? '',
+          },
+        });
+      } catch {
+        // The reply stands even if the lab's trail could not take the event.
+      }
+    }
+    return res;
+  };
+}

@@ -1,0 +1,35 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fleetNames, loadFleetFile, parseFleet } from '../../src/lab/fleet.ts';
+
+describe('lab fleet file', () => {
+  it('defaults and generated names', () => {
+    const fleet = parseFleet({ clusters: [{ name: 'a' }], generate: { prefix: 'bench', count: 3 } });
+    expect(fleetNames(fleet)).toEqual(['a', 'bench-1', 'bench-2', 'bench-3']);
+    expect(fleet.keyPool).toBe(8);
+    expect(fleet.clusters[0]?.faults).toEqual([]);
+  });
+
+  it.each([
+    [{ clusters: [{ name: 'Prod' }] }, /fleet: clusters\.0\.name: must be 1-58 lowercase/],
+    [{ clusters: [{ name: 'a' }, { name: 'a' }] }, /duplicate cluster name a/],
+    [{ clusters: [{ name: 'a', color: 'red' }] }, /clusters\.0: Unrecognized key: "color"/],
+    [{ generate: { prefix: 'x', count: 0 } }, /generate\.count/],
+    [{ clusters: [{ name: 'a', faults: [{}] }] }, /clusters\.0\.faults\.0\.fault/],
+  ])('rejects %j with the key path', (input, message) => {
+    expect(() => parseFleet(input)).toThrow(message);
+  });
+
+  it('reads YAML files and names the file in errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-'));
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, 'clusters:\n  - name: one\n    faults:\n      - fault: issuer-slow\n        ms: 100\n');
+    expect(loadFleetFile(good).clusters[0]?.faults[0]).toEqual({ fault: 'issuer-slow', ms: 100 });
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'clusters: [\n');
+    expect(() => loadFleetFile(bad)).toThrow(/bad\.yaml: not valid YAML/);
+    expect(() => loadFleetFile(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: cannot read/);
+  });
+});
