@@ -33,5 +33,8 @@ const rss = process.memoryUsage().rss / 2 ** 20;
 const line = (k: string, v: string): void => console.log(`${k.padEnd(44)} ${v}`);
 line('lab start, 3 clusters', `${small.toFixed(0)} ms`);
 line('lab start, 1,000 clusters', `${large.toFixed(0)} ms`);
-line(`anonymous GET discovery (${connections} conns, ${duration}s)`, `${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}`);
+line(
+  `anonymous GET discovery (${connections} conns, ${duration}s)`,
+  `${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}`,
+);
 line('process RSS after', `${rss.toFixed(0)} MiB`);

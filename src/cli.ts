@@ -16,7 +16,9 @@ const port = (v: string): number => {
 
 program
   .command('lab')
-  .description('Run the AWS-faithful lab alone: S3, S3 Control, IAM, STS, CloudTrail and simulated clusters on one HTTPS port.')
+  .description(
+    'Run the AWS-faithful lab alone: S3, S3 Control, IAM, STS, CloudTrail and simulated clusters on one HTTPS port.',
+  )
   .option('--port <n>', 'port to listen on (0 = any free port)', port, 0)
   .option('--data-dir <dir>', 'where the lab writes its CA (ca.pem)', 'data/lab')
   .option('--fleet <file>', 'YAML fleet file naming the clusters to simulate (default: three healthy clusters)')

@@ -19,11 +19,21 @@ export function authorizeIdentity(state: LabState, caller: Caller, action: strin
       principal: { type: 'AWS', arn: caller.user.arn, accountId: state.accountId },
       action,
       resource,
-      keys: { 'aws:PrincipalArn': caller.user.arn, 'aws:PrincipalAccount': state.accountId, 'aws:username': caller.user.name },
+      keys: {
+        'aws:PrincipalArn': caller.user.arn,
+        'aws:PrincipalAccount': state.accountId,
+        'aws:username': caller.user.name,
+      },
     });
     if (result.decision === 'Allow') return { allowed: true };
-    const why = result.decision === 'Deny' ? 'with an explicit deny in an identity-based policy' : 'because no identity-based policy allows the ' + action + ' action';
-    return { allowed: false, message: `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}` };
+    const why =
+      result.decision === 'Deny'
+        ? 'with an explicit deny in an identity-based policy'
+        : 'because no identity-based policy allows the ' + action + ' action';
+    return {
+      allowed: false,
+      message: `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
+    };
   }
   return {
     allowed: false,

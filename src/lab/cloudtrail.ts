@@ -70,7 +70,11 @@ export function recordEvent(state: LabState, e: RecordInput): TrailEvent {
     requestID: e.req.requestId,
     eventID: eventId,
     readOnly: e.readOnly,
-    resources: (e.resources ?? []).map((r) => ({ accountId: r.accountId ?? state.accountId, type: r.type, ARN: r.arn })),
+    resources: (e.resources ?? []).map((r) => ({
+      accountId: r.accountId ?? state.accountId,
+      type: r.type,
+      ARN: r.arn,
+    })),
     eventType: 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: state.accountId,

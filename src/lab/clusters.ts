@@ -134,7 +134,10 @@ export async function provisionCluster(
 export async function publishCluster(
   state: LabState,
   cluster: LabCluster,
-  tags: Record<string, string> = { [`openshift.io/cloud-credential-operator/${cluster.name}`]: 'owned', Name: cluster.name },
+  tags: Record<string, string> = {
+    [`openshift.io/cloud-credential-operator/${cluster.name}`]: 'owned',
+    Name: cluster.name,
+  },
 ): Promise<void> {
   const bucket: Bucket = {
     name: cluster.bucket,
@@ -147,7 +150,13 @@ export async function publishCluster(
     tags,
     behaviour: {},
   };
-  putObject(bucket, '.well-known/openid-configuration', ccoctlDiscoveryDocument(cluster.issuer), 'application/json', tags);
+  putObject(
+    bucket,
+    '.well-known/openid-configuration',
+    ccoctlDiscoveryDocument(cluster.issuer),
+    'application/json',
+    tags,
+  );
   putObject(bucket, 'keys.json', await ccoctlKeysJson([cluster.signingKey]), 'application/json', tags);
   state.buckets.set(bucket.name, bucket);
   const providerUrl = cluster.issuer.replace(/^https:\/\//, '');

@@ -58,15 +58,26 @@ export function createControlHandler(lab: LabControl): LabHandler {
         try {
           input = JSON.parse(req.body.toString('utf8'));
         } catch {
-          return problem(400, 'InvalidJson', 'body must be a JSON object {"fault": NAME, "cluster": NAME, ...params}', req.requestId);
+          return problem(
+            400,
+            'InvalidJson',
+            'body must be a JSON object {"fault": NAME, "cluster": NAME, ...params}',
+            req.requestId,
+          );
         }
         if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-          return problem(400, 'InvalidJson', 'body must be a JSON object {"fault": NAME, "cluster": NAME, ...params}', req.requestId);
+          return problem(
+            400,
+            'InvalidJson',
+            'body must be a JSON object {"fault": NAME, "cluster": NAME, ...params}',
+            req.requestId,
+          );
         }
         try {
           return json(201, await lab.applyFault(input as Record<string, unknown>), req.requestId);
         } catch (err) {
-          if (err instanceof FaultError) return problem(err.code === 'FaultFailed' ? 409 : 400, err.code, err.message, req.requestId);
+          if (err instanceof FaultError)
+            return problem(err.code === 'FaultFailed' ? 409 : 400, err.code, err.message, req.requestId);
           throw err;
         }
       }

@@ -29,7 +29,12 @@ export function parseCredentialsRequests(text: string, source: string): Credenti
     if (!name || !secretRef?.name || !secretRef.namespace || !serviceAccountNames?.length) {
       throw new Error(`${source}: CredentialsRequest needs metadata.name, spec.secretRef and spec.serviceAccountNames`);
     }
-    out.push({ name, secretName: secretRef.name, secretNamespace: secretRef.namespace, serviceAccounts: serviceAccountNames });
+    out.push({
+      name,
+      secretName: secretRef.name,
+      secretNamespace: secretRef.namespace,
+      serviceAccounts: serviceAccountNames,
+    });
   }
   return out;
 }

@@ -31,7 +31,13 @@ export function routeOf(path: string, headers: LabRequest['headers'], body: Buff
 }
 
 /** An authentication failure in the wire format of the service that was called. */
-function authError(service: ServiceName, status: number, code: string, message: string, requestId: string): LabResponse {
+function authError(
+  service: ServiceName,
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+): LabResponse {
   switch (service) {
     case 'sts':
       return queryError(status, code, message, requestId, STS_XMLNS);
@@ -57,21 +63,55 @@ async function authenticate(
   if (auth === undefined || service === 'kube' || service === 'control') return { caller: { kind: 'anonymous' } };
   const scope = parseAuthorization(auth);
   if (!scope) {
-    return { error: authError(service, 400, 'IncompleteSignature', 'Authorization header requires SigV4 fields.', requestId) };
+    return {
+      error: authError(service, 400, 'IncompleteSignature', 'Authorization header requires SigV4 fields.', requestId),
+    };
   }
   const user = state.userByAccessKey(scope.accessKeyId);
   const session = user ? undefined : state.sessions.get(scope.accessKeyId);
   if (!user && !session) {
     return service === 's3' || service === 's3control'
-      ? { error: authError(service, 403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', requestId) }
-      : { error: authError(service, 403, 'InvalidClientTokenId', 'The security token included in the request is invalid.', requestId) };
+      ? {
+          error: authError(
+            service,
+            403,
+            'InvalidAccessKeyId',
+            'The AWS Access Key Id you provided does not exist in our records.',
+            requestId,
+          ),
+        }
+      : {
+          error: authError(
+            service,
+            403,
+            'InvalidClientTokenId',
+            'The security token included in the request is invalid.',
+            requestId,
+          ),
+        };
   }
   if (session) {
     if (req.headers['x-amz-security-token'] !== session.sessionToken) {
-      return { error: authError(service, 403, 'InvalidClientTokenId', 'The security token included in the request is invalid.', requestId) };
+      return {
+        error: authError(
+          service,
+          403,
+          'InvalidClientTokenId',
+          'The security token included in the request is invalid.',
+          requestId,
+        ),
+      };
     }
     if (session.expiration.getTime() < Date.now()) {
-      return { error: authError(service, 403, 'ExpiredToken', 'The security token included in the request is expired', requestId) };
+      return {
+        error: authError(
+          service,
+          403,
+          'ExpiredToken',
+          'The security token included in the request is expired',
+          requestId,
+        ),
+      };
     }
   }
   const outcome = await verifySigV4({
@@ -162,7 +202,11 @@ export function createEdge(opts: EdgeOptions): FastifyInstance {
       await send(req, reply, await opts.handlers[service](labReq));
     } catch (err) {
       req.log.error({ err, service }, 'lab handler failed');
-      await send(req, reply, authError(service, 500, 'InternalError', 'We encountered an internal error. Please try again.', requestId));
+      await send(
+        req,
+        reply,
+        authError(service, 500, 'InternalError', 'We encountered an internal error. Please try again.', requestId),
+      );
     }
   });
   return app;

@@ -29,18 +29,25 @@ interface FaultDef {
   description: string;
   /** false: account-wide, no cluster. */
   needsCluster: boolean;
-  apply(ctx: FaultContext, cluster: LabCluster | undefined, params: Record<string, unknown>, actor: string): Promise<void>;
+  apply(
+    ctx: FaultContext,
+    cluster: LabCluster | undefined,
+    params: Record<string, unknown>,
+    actor: string,
+  ): Promise<void> | void;
 }
 
 const numberParam = (params: Record<string, unknown>, name: string, fallback: number): number => {
   const v = params[name] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new FaultError('InvalidParameter', `${name} must be a non-negative number`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new FaultError('InvalidParameter', `${name} must be a non-negative number`);
   return v;
 };
 
 async function expectOk(res: Promise<LabResponse>, what: string): Promise<void> {
   const r = await res;
-  if (r.status >= 300) throw new FaultError('FaultFailed', `${what} failed with HTTP ${r.status}: ${String(r.body ?? '')}`);
+  if (r.status >= 300)
+    throw new FaultError('FaultFailed', `${what} failed with HTTP ${r.status}: ${String(r.body ?? '')}`);
 }
 
 const must = (c: LabCluster | undefined): LabCluster => {
@@ -51,14 +58,20 @@ const must = (c: LabCluster | undefined): LabCluster => {
 function pickRole(cluster: LabCluster, params: Record<string, unknown>): string {
   const wanted = params.role;
   if (wanted === undefined) return cluster.roleArns[0] as string;
-  const hit = cluster.roleArns.find((arn) => arn === wanted || arn.endsWith(`/${String(wanted)}`));
-  if (!hit) throw new FaultError('InvalidParameter', `role ${String(wanted)} is not one of cluster ${cluster.name}'s roles`);
+  if (typeof wanted !== 'string') throw new FaultError('InvalidParameter', 'role must be a role ARN or name');
+  const hit = cluster.roleArns.find((arn) => arn === wanted || arn.endsWith(`/${wanted}`));
+  if (!hit) throw new FaultError('InvalidParameter', `role ${wanted} is not one of cluster ${cluster.name}'s roles`);
   return hit;
 }
 
 const putObject = (ctx: FaultContext, actor: string, c: LabCluster, key: string, body: string): Promise<void> =>
   expectOk(
-    ctx.invoke('s3', actor, { method: 'PUT', path: `/${c.bucket}/${key}`, body, headers: { 'content-type': 'application/json' } }),
+    ctx.invoke('s3', actor, {
+      method: 'PUT',
+      path: `/${c.bucket}/${key}`,
+      body,
+      headers: { 'content-type': 'application/json' },
+    }),
     `PutObject ${key}`,
   );
 
@@ -81,14 +94,20 @@ export const FAULTS: Record<string, FaultDef> = {
         Resource: `arn:aws:s3:::${c.bucket}/*`,
         Condition: { StringNotEquals: { 'aws:SourceVpce': vpce } },
       });
-      await expectOk(ctx.invoke('s3', actor, { method: 'PUT', path: `/${c.bucket}?policy`, body: JSON.stringify(policy) }), 'PutBucketPolicy');
+      await expectOk(
+        ctx.invoke('s3', actor, { method: 'PUT', path: `/${c.bucket}?policy`, body: JSON.stringify(policy) }),
+        'PutBucketPolicy',
+      );
     },
   },
   'bucket-policy-deleted': {
     description: 'Deletes the OIDC bucket policy, so nothing grants anonymous reads.',
     needsCluster: true,
     async apply(ctx, cluster, _params, actor) {
-      await expectOk(ctx.invoke('s3', actor, { method: 'DELETE', path: `/${must(cluster).bucket}?policy` }), 'DeleteBucketPolicy');
+      await expectOk(
+        ctx.invoke('s3', actor, { method: 'DELETE', path: `/${must(cluster).bucket}?policy` }),
+        'DeleteBucketPolicy',
+      );
     },
   },
   'block-public-access': {
@@ -96,20 +115,27 @@ export const FAULTS: Record<string, FaultDef> = {
     needsCluster: true,
     async apply(ctx, cluster, _params, actor) {
       await expectOk(
-        ctx.invoke('s3', actor, { method: 'PUT', path: `/${must(cluster).bucket}?publicAccessBlock`, body: ALL_BLOCKED }),
+        ctx.invoke('s3', actor, {
+          method: 'PUT',
+          path: `/${must(cluster).bucket}?publicAccessBlock`,
+          body: ALL_BLOCKED,
+        }),
         'PutPublicAccessBlock',
       );
     },
   },
   'account-block-public-access': {
-    description: "Turns on all four Block Public Access settings for the account (S3 Control).",
+    description: 'Turns on all four Block Public Access settings for the account (S3 Control).',
     needsCluster: false,
     async apply(ctx, _cluster, _params, actor) {
       await expectOk(
         ctx.invoke('s3control', actor, {
           method: 'PUT',
           path: '/v20180820/configuration/publicAccessBlock',
-          body: ALL_BLOCKED.replace('http://s3.amazonaws.com/doc/2006-03-01/', 'http://awss3control.amazonaws.com/doc/2018-08-20/'),
+          body: ALL_BLOCKED.replace(
+            'http://s3.amazonaws.com/doc/2006-03-01/',
+            'http://awss3control.amazonaws.com/doc/2018-08-20/',
+          ),
           headers: { 'x-amz-account-id': ctx.state.accountId },
         }),
         'PutPublicAccessBlock (account)',
@@ -119,28 +145,29 @@ export const FAULTS: Record<string, FaultDef> = {
   'issuer-slow': {
     description: 'The issuer host answers after `ms` milliseconds (default 6000; STS gives up after 5 s).',
     needsCluster: true,
-    async apply(ctx, cluster, params) {
+    apply(ctx, cluster, params) {
       ctx.state.buckets.get(must(cluster).bucket)!.behaviour.delayMs = numberParam(params, 'ms', 6000);
     },
   },
   'issuer-error': {
     description: 'The issuer host answers every document GET with HTTP `status` (default 503).',
     needsCluster: true,
-    async apply(ctx, cluster, params) {
+    apply(ctx, cluster, params) {
       const status = numberParam(params, 'status', 503);
-      if (status < 400 || status > 599) throw new FaultError('InvalidParameter', 'status must be an HTTP error status (400-599)');
+      if (status < 400 || status > 599)
+        throw new FaultError('InvalidParameter', 'status must be an HTTP error status (400-599)');
       ctx.state.buckets.get(must(cluster).bucket)!.behaviour.errorStatus = status;
     },
   },
   'issuer-down': {
     description: 'The issuer host resets every connection.',
     needsCluster: true,
-    async apply(ctx, cluster) {
+    apply(ctx, cluster) {
       ctx.state.buckets.get(must(cluster).bucket)!.behaviour.reset = true;
     },
   },
   'discovery-issuer-mismatch': {
-    description: "Republishes the discovery document with an issuer that differs by a trailing slash.",
+    description: 'Republishes the discovery document with an issuer that differs by a trailing slash.',
     needsCluster: true,
     async apply(ctx, cluster, _params, actor) {
       const c = must(cluster);
@@ -165,7 +192,7 @@ export const FAULTS: Record<string, FaultDef> = {
     },
   },
   'rotate-key-unpublished': {
-    description: "The cluster starts signing with a new key whose kid is not in the published keys.json.",
+    description: 'The cluster starts signing with a new key whose kid is not in the published keys.json.',
     needsCluster: true,
     async apply(ctx, cluster) {
       const c = must(cluster);
@@ -197,7 +224,10 @@ export const FAULTS: Record<string, FaultDef> = {
         OpenIDConnectProviderArn: c.oidcProviderArn,
         ClientID: audience,
       }).toString();
-      await expectOk(ctx.invoke('iam', actor, { method: 'POST', path: '/', body }), 'RemoveClientIDFromOpenIDConnectProvider');
+      await expectOk(
+        ctx.invoke('iam', actor, { method: 'POST', path: '/', body }),
+        'RemoveClientIDFromOpenIDConnectProvider',
+      );
     },
   },
   'trust-subject-mismatch': {
@@ -208,8 +238,16 @@ export const FAULTS: Record<string, FaultDef> = {
       const roleArn = pickRole(c, params);
       const role = ctx.state.roleByArn(roleArn);
       if (!role) throw new FaultError('InvalidParameter', `role ${roleArn} does not exist`);
-      const policy = role.assumeRolePolicy.replace(/system:serviceaccount:([^:"]+):([^"]+)"/g, 'system:serviceaccount:$1:$2-other"');
-      const body = new URLSearchParams({ Action: 'UpdateAssumeRolePolicy', Version: '2010-05-08', RoleName: role.name, PolicyDocument: policy }).toString();
+      const policy = role.assumeRolePolicy.replace(
+        /system:serviceaccount:([^:"]+):([^"]+)"/g,
+        'system:serviceaccount:$1:$2-other"',
+      );
+      const body = new URLSearchParams({
+        Action: 'UpdateAssumeRolePolicy',
+        Version: '2010-05-08',
+        RoleName: role.name,
+        PolicyDocument: policy,
+      }).toString();
       await expectOk(ctx.invoke('iam', actor, { method: 'POST', path: '/', body }), 'UpdateAssumeRolePolicy');
     },
   },

@@ -6,14 +6,15 @@ import { z } from 'zod';
 // ccoctl's bucket is `<name>-oidc`, and S3 bucket names are 3-63 lowercase letters, digits and hyphens.
 const clusterName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,57}$/, 'must be 1-58 lowercase letters, digits or hyphens, starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,57}$/,
+    'must be 1-58 lowercase letters, digits or hyphens, starting with a letter or digit',
+  );
 
 const faultSpec = z.looseObject({ fault: z.string().min(1) });
 
 export const fleetSchema = z.strictObject({
-  clusters: z
-    .array(z.strictObject({ name: clusterName, faults: z.array(faultSpec).default([]) }))
-    .default([]),
+  clusters: z.array(z.strictObject({ name: clusterName, faults: z.array(faultSpec).default([]) })).default([]),
   /** Many identical healthy clusters, named `<prefix>-<n>` (benchmarks). */
   generate: z.strictObject({ prefix: clusterName, count: z.number().int().min(1).max(5000) }).optional(),
   /** How many distinct signing keys clusters share (RSA generation is the slow part of starting). */

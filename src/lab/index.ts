@@ -143,7 +143,11 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     },
     faults: () => faults.map((f) => ({ ...f })),
     faultCatalogue: () =>
-      Object.entries(FAULTS).map(([fault, def]) => ({ fault, description: def.description, cluster: def.needsCluster })),
+      Object.entries(FAULTS).map(([fault, def]) => ({
+        fault,
+        description: def.description,
+        cluster: def.needsCluster,
+      })),
     async applyFault(input) {
       const { fault, cluster: clusterName, actor, ...params } = input;
       if (typeof fault !== 'string' || !(fault in FAULTS)) {
@@ -181,7 +185,12 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   };
   const control: LabHandler = createControlHandler(lab);
 
-  const app = createEdge({ state, handlers, https: { key: tls.keyPem, cert: tls.certPem }, defaultRegion: state.region });
+  const app = createEdge({
+    state,
+    handlers,
+    https: { key: tls.keyPem, cert: tls.certPem },
+    defaultRegion: state.region,
+  });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

@@ -76,7 +76,8 @@ const text = (bytes: Buffer | undefined): string => (bytes === undefined ? '' : 
 
 /** Decode kubectl's protobuf TokenRequest body; throws an Error describing what is malformed. */
 export function decodeTokenRequest(body: Buffer): DecodedTokenRequest {
-  if (body.length < 4 || !body.subarray(0, 4).equals(KUBE_PROTOBUF_MAGIC)) throw new Error('missing k8s protobuf prefix');
+  if (body.length < 4 || !body.subarray(0, 4).equals(KUBE_PROTOBUF_MAGIC))
+    throw new Error('missing k8s protobuf prefix');
   const unknown = readFields(body.subarray(4));
   const encoding = text(lastBytes(unknown, 3));
   if (encoding !== '') throw new Error(`unsupported content encoding "${encoding}"`);
@@ -97,6 +98,12 @@ export function decodeTokenRequest(body: Buffer): DecodedTokenRequest {
     ...(expiration === undefined ? {} : { expirationSeconds: Number(BigInt.asIntN(64, expiration)) }),
     ...(ref === undefined
       ? {}
-      : { boundObjectRef: { kind: text(lastBytes(ref, 1)), apiVersion: text(lastBytes(ref, 2)), name: text(lastBytes(ref, 3)) } }),
+      : {
+          boundObjectRef: {
+            kind: text(lastBytes(ref, 1)),
+            apiVersion: text(lastBytes(ref, 2)),
+            name: text(lastBytes(ref, 3)),
+          },
+        }),
   };
 }

@@ -26,7 +26,14 @@ const CORE_RESOURCES = {
   kind: 'APIResourceList',
   groupVersion: 'v1',
   resources: [
-    { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get'], shortNames: ['ns'] },
+    {
+      name: 'namespaces',
+      singularName: 'namespace',
+      namespaced: false,
+      kind: 'Namespace',
+      verbs: ['get'],
+      shortNames: ['ns'],
+    },
     { name: 'secrets', singularName: 'secret', namespaced: true, kind: 'Secret', verbs: ['get'] },
     {
       name: 'serviceaccounts',
@@ -85,7 +92,11 @@ export function createKubeHandler(ctx: LabContext): LabHandler {
     try {
       return await serve(ctx, req);
     } catch (err) {
-      return status(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+      return status(
+        500,
+        'InternalError',
+        `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   };
 }
@@ -194,7 +205,8 @@ function invalid(name: string, field: string, value: string | number, detail: st
 
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const digest = (...parts: string[]): string => createHash('sha256').update(parts.join('\0')).digest('hex');
-const uid = (h: string): string => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+const uid = (h: string): string =>
+  `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 
 /** When the cluster's objects were "created": the first time this cluster object was served. */
 const createdAt = new WeakMap<LabCluster, Date>();
@@ -329,7 +341,12 @@ async function createToken({ req, cluster, params }: Call): Promise<LabResponse>
     return invalid('', 'spec.expirationSeconds', expirationSeconds, 'may not specify a duration less than 10 minutes');
   }
   if (expirationSeconds > MAX_EXPIRATION_SECONDS) {
-    return invalid('', 'spec.expirationSeconds', expirationSeconds, 'may not specify a duration larger than 2^32 seconds');
+    return invalid(
+      '',
+      'spec.expirationSeconds',
+      expirationSeconds,
+      'may not specify a duration larger than 2^32 seconds',
+    );
   }
   if (input.boundObjectRef !== undefined) return refuseBinding(cluster, ns, name, input.boundObjectRef);
   const now = new Date();
@@ -386,7 +403,8 @@ function readTokenRequest(req: LabRequest): TokenRequestInput | LabResponse {
   }
   let body: unknown;
   try {
-    body = mediaType === 'application/yaml' ? parseYaml(req.body.toString('utf8')) : JSON.parse(req.body.toString('utf8'));
+    body =
+      mediaType === 'application/yaml' ? parseYaml(req.body.toString('utf8')) : JSON.parse(req.body.toString('utf8'));
   } catch (err) {
     return badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
   }
@@ -408,7 +426,15 @@ function checkTypeMeta(apiVersion: string, kind: string): LabResponse | undefine
 }
 
 const goType = (v: unknown): string =>
-  Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? `number ${v}` : typeof v;
+  Array.isArray(v)
+    ? 'array'
+    : v === null
+      ? 'null'
+      : typeof v === 'boolean'
+        ? 'bool'
+        : typeof v === 'number'
+          ? `number ${v}`
+          : typeof v;
 
 /** Go-style unmarshal of the fields the lab reads from a JSON/YAML TokenRequest. */
 function fromObject(body: unknown): TokenRequestInput | LabResponse {
@@ -431,7 +457,7 @@ function fromObject(body: unknown): TokenRequestInput | LabResponse {
   if (typeof namespace !== 'string') return cannot('ObjectMeta.metadata.namespace', 'string', namespace);
   const audiences = s.audiences ?? [];
   if (!Array.isArray(audiences)) return cannot('TokenRequestSpec.spec.audiences', '[]string', audiences);
-  const badAudience = audiences.find((a) => typeof a !== 'string');
+  const badAudience = (audiences as unknown[]).find((a) => typeof a !== 'string');
   if (badAudience !== undefined) return cannot('TokenRequestSpec.spec.audiences', 'string', badAudience);
   const exp = s.expirationSeconds ?? undefined;
   if (exp !== undefined && (typeof exp !== 'number' || !Number.isInteger(exp) || Math.abs(exp) > 2 ** 63)) {
@@ -448,6 +474,8 @@ function fromObject(body: unknown): TokenRequestInput | LabResponse {
     namespace,
     audiences: audiences as string[],
     ...(exp === undefined ? {} : { expirationSeconds: exp }),
-    ...(ref === undefined ? {} : { boundObjectRef: { kind: str(r.kind), apiVersion: str(r.apiVersion), name: str(r.name) } }),
+    ...(ref === undefined
+      ? {}
+      : { boundObjectRef: { kind: str(r.kind), apiVersion: str(r.apiVersion), name: str(r.name) } }),
   };
 }

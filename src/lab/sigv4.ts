@@ -113,5 +113,8 @@ export async function verifySigV4(input: VerifyInput): Promise<SigV4Outcome> {
         'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     };
   }
-  return { ok: true, scope: { accessKeyId: accessKeyId as string, region: region as string, service: service as string } };
+  return {
+    ok: true,
+    scope: { accessKeyId: accessKeyId as string, region: region as string, service: service as string },
+  };
 }

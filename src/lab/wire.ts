@@ -50,7 +50,7 @@ export const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: 
 
 /** Serialise an object tree to XML with a declaration. Arrays repeat their element. */
 export function toXml(tree: Record<string, unknown>): string {
-  return '<?xml version="1.0" encoding="UTF-8"?>\n' + (builder.build(tree) as string);
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + builder.build(tree);
 }
 
 export function xmlResponse(status: number, tree: Record<string, unknown>, requestId: string): LabResponse {

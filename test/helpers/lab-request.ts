@@ -16,7 +16,9 @@ export function asUser(ctx: LabContext, name: string): Caller {
   return { kind: 'user', user, accessKeyId: user.accessKeyId };
 }
 
-export function labRequest(init: Partial<Omit<LabRequest, 'url' | 'body'>> & { path: string; body?: string | Buffer }): LabRequest {
+export function labRequest(
+  init: Partial<Omit<LabRequest, 'url' | 'body'>> & { path: string; body?: string | Buffer },
+): LabRequest {
   const { path, body, ...rest } = init;
   return {
     method: 'GET',

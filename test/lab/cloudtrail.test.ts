@@ -27,7 +27,12 @@ function setup(lookupsPerSecond = 1000) {
       eventSource: 's3.amazonaws.com',
       eventName: 'PutBucketPolicy',
       readOnly: false,
-      requestParameters: { bucketName: bucket, bucketPolicy: { Version: '2012-10-17' }, policy: '', Host: '127.0.0.1:1' },
+      requestParameters: {
+        bucketName: bucket,
+        bucketPolicy: { Version: '2012-10-17' },
+        policy: '',
+        Host: '127.0.0.1:1',
+      },
       responseElements: null,
       resources: [{ type: 'AWS::S3::Bucket', arn: `arn:aws:s3:::${bucket}` }],
     });
@@ -39,18 +44,34 @@ describe('CloudTrail LookupEvents', () => {
     const { lookup, put, ctx } = setup();
     put('one');
     put('two');
-    const { status, json } = await lookup({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutBucketPolicy' }] });
+    const { status, json } = await lookup({
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutBucketPolicy' }],
+    });
     expect(status).toBe(200);
     const events = json.Events as Record<string, unknown>[];
     expect(events.map((e) => (e.Resources as { ResourceName: string }[])[0]?.ResourceName)).toEqual([
       'arn:aws:s3:::two',
       'arn:aws:s3:::one',
     ]);
-    expect(events[0]).toMatchObject({ EventName: 'PutBucketPolicy', ReadOnly: 'false', EventSource: 's3.amazonaws.com', Username: 'alice' });
+    expect(events[0]).toMatchObject({
+      EventName: 'PutBucketPolicy',
+      ReadOnly: 'false',
+      EventSource: 's3.amazonaws.com',
+      Username: 'alice',
+    });
     expect(typeof events[0]?.EventTime).toBe('number');
     const record = JSON.parse(events[0]?.CloudTrailEvent as string) as Record<string, unknown>;
-    expect(record.userIdentity).toMatchObject({ type: 'IAMUser', arn: ctx.state.users.get('alice')!.arn, userName: 'alice' });
-    expect(record).toMatchObject({ eventName: 'PutBucketPolicy', awsRegion: 'us-east-1', readOnly: false, managementEvent: true });
+    expect(record.userIdentity).toMatchObject({
+      type: 'IAMUser',
+      arn: ctx.state.users.get('alice')!.arn,
+      userName: 'alice',
+    });
+    expect(record).toMatchObject({
+      eventName: 'PutBucketPolicy',
+      awsRegion: 'us-east-1',
+      readOnly: false,
+      managementEvent: true,
+    });
     expect(record.requestParameters).toMatchObject({ bucketName: 'two', policy: '' });
   });
 
@@ -107,11 +128,11 @@ describe('CloudTrail LookupEvents', () => {
 
   it('rate limiter counts a sliding second', () => {
     const limiter = new RateLimiter(2);
-    expect([limiter.tryTake('k', 0), limiter.tryTake('k', 100), limiter.tryTake('k', 900), limiter.tryTake('k', 1000)]).toEqual([
-      true,
-      true,
-      false,
-      true,
-    ]);
+    expect([
+      limiter.tryTake('k', 0),
+      limiter.tryTake('k', 100),
+      limiter.tryTake('k', 900),
+      limiter.tryTake('k', 1000),
+    ]).toEqual([true, true, false, true]);
   });
 });

@@ -28,7 +28,7 @@ describe('CredentialsRequests and ccoctl naming', () => {
     expect(registry?.serviceAccounts).toEqual(['cluster-image-registry-operator', 'registry']);
   });
 
-  it("names roles as ccoctl does and cuts them to 64 characters", () => {
+  it('names roles as ccoctl does and cuts them to 64 characters', () => {
     const registry = crs.find((c) => c.name === 'openshift-image-registry')!;
     const secret = fixture('ccoctl-openshift-image-registry-installer-cloud-credentials-credentials.yaml');
     const roleName = /role\/(\S+)/.exec(secret)![1];
@@ -52,8 +52,12 @@ describe('CredentialsRequests and ccoctl naming', () => {
 
   it("renders ccoctl's discovery document and public-read policy with the same content", () => {
     const issuer = 'https://mycluster-oidc.s3.us-east-2.amazonaws.com';
-    expect(JSON.parse(ccoctlDiscoveryDocument(issuer))).toEqual(JSON.parse(fixture('ccoctl-02-openid-configuration.json')));
-    expect(JSON.parse(ccoctlBucketPolicy('mycluster-oidc'))).toEqual(JSON.parse(fixture('ccoctl-bucket-policy-public-read.json')));
+    expect(JSON.parse(ccoctlDiscoveryDocument(issuer))).toEqual(
+      JSON.parse(fixture('ccoctl-02-openid-configuration.json')),
+    );
+    expect(JSON.parse(ccoctlBucketPolicy('mycluster-oidc'))).toEqual(
+      JSON.parse(fixture('ccoctl-bucket-policy-public-read.json')),
+    );
   });
 
   it("writes the credentials secret's ini as ccoctl does", () => {
@@ -73,7 +77,8 @@ kind: CredentialsRequest
 metadata: {name: gcp}
 spec: {secretRef: {name: s, namespace: n}, serviceAccountNames: [a], providerSpec: {kind: GCPProviderSpec}}`;
     expect(parseCredentialsRequests(del, 'x.yaml')).toEqual([]);
-    const bad = 'kind: CredentialsRequest\nmetadata: {name: y}\nspec: {secretRef: {name: s, namespace: n}, providerSpec: {kind: AWSProviderSpec}}';
+    const bad =
+      'kind: CredentialsRequest\nmetadata: {name: y}\nspec: {secretRef: {name: s, namespace: n}, providerSpec: {kind: AWSProviderSpec}}';
     expect(() => parseCredentialsRequests(bad, 'y.yaml')).toThrow(/y\.yaml: .*serviceAccountNames/);
   });
 });

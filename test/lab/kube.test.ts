@@ -33,13 +33,12 @@ const message = (num: number, ...fields: Buffer[]): Buffer => bytesField(num, Bu
 const K8S = Buffer.from('k8s\0', 'latin1');
 
 /** What kubectl 1.32 writes: every non-pointer field of ObjectMeta/Status present and empty (gogo proto2). */
-function kubectlTokenRequest(audiences: string[], expirationSeconds?: number | bigint, specExtra: Buffer[] = []): Buffer {
-  const metadata = message(
-    1,
-    ...[1, 2, 3, 4, 5, 6].map((n) => stringField(n, '')),
-    intField(7, 0),
-    message(8),
-  );
+function kubectlTokenRequest(
+  audiences: string[],
+  expirationSeconds?: number | bigint,
+  specExtra: Buffer[] = [],
+): Buffer {
+  const metadata = message(1, ...[1, 2, 3, 4, 5, 6].map((n) => stringField(n, '')), intField(7, 0), message(8));
   const spec = message(
     2,
     ...audiences.map((a) => stringField(1, a)),
@@ -295,7 +294,9 @@ describe('kube API handler', () => {
       expect(meta.resourceVersion).toMatch(/^\d+$/);
       expect(meta.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       const ini = Buffer.from((res.json.data as Record<string, string>).credentials as string, 'base64').toString();
-      expect(ini).toContain('role_arn = arn:aws:iam::111122223333:role/kt-openshift-ingress-operator-cloud-credentials');
+      expect(ini).toContain(
+        'role_arn = arn:aws:iam::111122223333:role/kt-openshift-ingress-operator-cloud-credentials',
+      );
       expect(ini).toContain('web_identity_token_file = /var/run/secrets/openshift/serviceaccount/token');
     });
 

@@ -10,7 +10,11 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand as PutAccountPab, S3ControlClient } from '@aws-sdk/client-s3-control';
+import {
+  GetPublicAccessBlockCommand,
+  PutPublicAccessBlockCommand as PutAccountPab,
+  S3ControlClient,
+} from '@aws-sdk/client-s3-control';
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +24,8 @@ import { sdkConfig, startTestLab } from '../helpers/lab.ts';
 
 // On the wire the message has two spaces after "provider," (AWS-FACTS 1.3; asserted byte-exact in sts.test.ts);
 // the SDK's XML parser folds them. The SDK names the modelled exception for the wire code InvalidIdentityToken.
-const KEY_ERROR = /^Couldn't retrieve verification key from your identity provider,\s+please reference AssumeRoleWithWebIdentity documentation for requirements$/;
+const KEY_ERROR =
+  /^Couldn't retrieve verification key from your identity provider,\s+please reference AssumeRoleWithWebIdentity documentation for requirements$/;
 const INVALID_TOKEN = 'InvalidIdentityTokenException';
 
 let lab: Lab;
@@ -48,22 +53,39 @@ async function ingressToken(audience = 'openshift'): Promise<string> {
   const tr = await api.createNamespacedServiceAccountToken({
     name: 'ingress-operator',
     namespace: 'openshift-ingress-operator',
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [audience], expirationSeconds: 600 } },
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { audiences: [audience], expirationSeconds: 600 },
+    },
   });
-  return tr.status!.token;
+  return tr.status!.token!;
 }
 
 async function assume(token: string, roleArn = ingressRole()) {
   const sts = new STSClient(sdkConfig(lab));
-  return sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: 'irsa-sentinel-test', WebIdentityToken: token }));
+  return sts.send(
+    new AssumeRoleWithWebIdentityCommand({
+      RoleArn: roleArn,
+      RoleSessionName: 'irsa-sentinel-test',
+      WebIdentityToken: token,
+    }),
+  );
 }
 
-async function assumeError(token: string, roleArn = ingressRole()): Promise<{ name: string; message: string; status?: number }> {
+async function assumeError(
+  token: string,
+  roleArn = ingressRole(),
+): Promise<{ name: string; message: string; status?: number }> {
   try {
     await assume(token, roleArn);
   } catch (err) {
     const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, ...(e.$metadata?.httpStatusCode ? { status: e.$metadata.httpStatusCode } : {}) };
+    return {
+      name: e.name,
+      message: e.message,
+      ...(e.$metadata?.httpStatusCode ? { status: e.$metadata.httpStatusCode } : {}),
+    };
   }
   throw new Error('AssumeRoleWithWebIdentity succeeded but an error was expected');
 }
@@ -80,15 +102,20 @@ describe('lab with the AWS SDK v3', () => {
     expect(out.Audience).toBe('openshift');
     expect(out.Provider).toBe(c.oidcProviderArn);
     const roleName = ingressRole().split('/').pop()!;
-    expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${lab.info().accountId}:assumed-role/${roleName}/irsa-sentinel-test`);
+    expect(out.AssumedRoleUser?.Arn).toBe(
+      `arn:aws:sts::${lab.info().accountId}:assumed-role/${roleName}/irsa-sentinel-test`,
+    );
     expect(out.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA[A-Z0-9]+:irsa-sentinel-test$/);
 
     // The issued credentials are real: GetCallerIdentity signed with them names the assumed role.
-    const sts = new STSClient({ ...sdkConfig(lab), credentials: {
-      accessKeyId: out.Credentials!.AccessKeyId!,
-      secretAccessKey: out.Credentials!.SecretAccessKey!,
-      sessionToken: out.Credentials!.SessionToken!,
-    } });
+    const sts = new STSClient({
+      ...sdkConfig(lab),
+      credentials: {
+        accessKeyId: out.Credentials!.AccessKeyId!,
+        secretAccessKey: out.Credentials!.SecretAccessKey!,
+        sessionToken: out.Credentials!.SessionToken!,
+      },
+    });
     const who = await sts.send(new GetCallerIdentityCommand({}));
     expect(who.Arn).toBe(out.AssumedRoleUser?.Arn);
     expect(who.Account).toBe(lab.info().accountId);
@@ -110,7 +137,11 @@ describe('lab with the AWS SDK v3', () => {
     await s3.send(new PutBucketPolicyCommand({ Bucket: c.bucket, Policy: JSON.stringify(policy) }));
 
     const token = await ingressToken();
-    expect(await assumeError(token)).toEqual({ name: INVALID_TOKEN, message: expect.stringMatching(KEY_ERROR), status: 400 });
+    expect(await assumeError(token)).toEqual({
+      name: INVALID_TOKEN,
+      message: expect.stringMatching(KEY_ERROR),
+      status: 400,
+    });
 
     // Inside the VPC endpoint the documents are readable; from the internet they are not.
     const inside = await fetchIssuer(c.issuer, { 'x-lab-source-vpce': 'vpce-0123456789abcdef0' });
@@ -141,7 +172,10 @@ describe('lab with the AWS SDK v3', () => {
     const s3 = new S3Client({ ...sdkConfig(lab, 'alice'), forcePathStyle: true });
     const all = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
     await s3.send(new PutPublicAccessBlockCommand({ Bucket: c.bucket, PublicAccessBlockConfiguration: all }));
-    expect(await assumeError(await ingressToken())).toMatchObject({ name: INVALID_TOKEN, message: expect.stringMatching(KEY_ERROR) });
+    expect(await assumeError(await ingressToken())).toMatchObject({
+      name: INVALID_TOKEN,
+      message: expect.stringMatching(KEY_ERROR),
+    });
     // IsPublic describes the policy, not its effect: ccoctl's policy is still public.
     const status = await s3.send(new GetBucketPolicyStatusCommand({ Bucket: c.bucket }));
     expect(status.PolicyStatus?.IsPublic).toBe(true);
@@ -154,12 +188,18 @@ describe('lab with the AWS SDK v3', () => {
     await s3c.send(new PutAccountPab({ AccountId: lab.info().accountId, PublicAccessBlockConfiguration: all }));
     const got = await s3c.send(new GetPublicAccessBlockCommand({ AccountId: lab.info().accountId }));
     expect(got.PublicAccessBlockConfiguration).toEqual(all);
-    expect(await assumeError(await ingressToken())).toMatchObject({ name: INVALID_TOKEN, message: expect.stringMatching(KEY_ERROR) });
+    expect(await assumeError(await ingressToken())).toMatchObject({
+      name: INVALID_TOKEN,
+      message: expect.stringMatching(KEY_ERROR),
+    });
   });
 
   it('fails with the key error after the cluster rotates to an unpublished key', async () => {
     await lab.applyFault({ cluster: CLUSTER, fault: 'rotate-key-unpublished' });
-    expect(await assumeError(await ingressToken())).toMatchObject({ name: INVALID_TOKEN, message: expect.stringMatching(KEY_ERROR) });
+    expect(await assumeError(await ingressToken())).toMatchObject({
+      name: INVALID_TOKEN,
+      message: expect.stringMatching(KEY_ERROR),
+    });
   });
 
   it('rejects an audience the provider does not list with "Incorrect token audience"', async () => {
@@ -193,7 +233,9 @@ describe('lab with the AWS SDK v3', () => {
       });
     const expired = await assumeError((await mint(600 + 301 + 5)).token);
     expect(expired.name).toBe('ExpiredTokenException');
-    expect(expired.message).toMatch(/^Token expired: current date\/time \d+ must be before the expiration date\/time \d+$/);
+    expect(expired.message).toMatch(
+      /^Token expired: current date\/time \d+ must be before the expiration date\/time \d+$/,
+    );
     // Expired 4 minutes ago: still inside the skew window.
     expect((await assume((await mint(600 + 240)).token)).Credentials?.AccessKeyId).toMatch(/^ASIA/);
   });
@@ -203,7 +245,9 @@ describe('lab with the AWS SDK v3', () => {
     const list = await iam.send(new ListOpenIDConnectProvidersCommand({}));
     const arns = list.OpenIDConnectProviderList?.map((p) => p.Arn);
     expect(arns).toEqual(expect.arrayContaining(lab.info().clusters.map((c) => c.oidcProviderArn)));
-    const got = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: cluster().oidcProviderArn }));
+    const got = await iam.send(
+      new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: cluster().oidcProviderArn }),
+    );
     expect(got.Url).toBe(cluster().issuer.replace('https://', ''));
     expect(got.ClientIDList).toEqual(['openshift', 'sts.amazonaws.com']);
 
@@ -226,7 +270,9 @@ describe('lab with the AWS SDK v3', () => {
     });
     const ro = new S3Client({ ...sdkConfig(lab, 'sentinel'), forcePathStyle: true });
     await expect(
-      ro.send(new PutBucketPolicyCommand({ Bucket: cluster().bucket, Policy: '{"Version":"2012-10-17","Statement":[]}' })),
+      ro.send(
+        new PutBucketPolicyCommand({ Bucket: cluster().bucket, Policy: '{"Version":"2012-10-17","Statement":[]}' }),
+      ),
     ).rejects.toMatchObject({ name: 'AccessDenied' });
     // The public policy's Principal "*" admits signed callers too, though sentinel's own policy has no s3:GetObject.
     const obj = await ro.send(new GetObjectCommand({ Bucket: cluster().bucket, Key: 'keys.json' }));
@@ -234,7 +280,10 @@ describe('lab with the AWS SDK v3', () => {
   });
 });
 
-async function fetchIssuer(issuer: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+async function fetchIssuer(
+  issuer: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const { Agent, request } = await import('undici');
   const res = await request(`${issuer}/.well-known/openid-configuration`, {
     headers,

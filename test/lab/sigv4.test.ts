@@ -77,7 +77,9 @@ describe('SigV4 verification', () => {
   it('names a signed header that is missing from the request', async () => {
     const { rawUrl, headers } = await signed({ service: 's3', path: '/b', body: '' });
     const { host: _host, ...rest } = headers;
-    expect(await verifySigV4({ method: 'PUT', rawUrl, headers: rest, body: Buffer.alloc(0), secretAccessKey: SECRET })).toEqual({
+    expect(
+      await verifySigV4({ method: 'PUT', rawUrl, headers: rest, body: Buffer.alloc(0), secretAccessKey: SECRET }),
+    ).toEqual({
       ok: false,
       code: 'SignatureDoesNotMatch',
       message: 'Signed header host is missing from the request.',

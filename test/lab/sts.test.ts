@@ -3,7 +3,8 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { createServer } from 'node:https';
-import type { IncomingHttpHeaders, Server } from 'node:https';
+import type { Server } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,16 @@ const COULD_NOT_RETRIEVE =
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const SUBJECT = 'system:serviceaccount:openshift-ingress-operator:ingress-operator';
 const ROLE_NAME = 'demo-openshift-ingress-operator-cloud-credentials';
+
+/** The value at a dotted path of parsed XML, or undefined. */
+function at(tree: unknown, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      tree,
+    );
+}
 
 const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (name) => name === 'member' });
 
@@ -297,15 +308,17 @@ describe('AssumeRoleWithWebIdentity success', () => {
 
   it('lets GetCallerIdentity signed with the issued session name the assumed role', async () => {
     const r = await assume();
-    const creds = (r.xml.AssumeRoleWithWebIdentityResponse as any).AssumeRoleWithWebIdentityResult
-      .Credentials as Record<string, string>;
+    const creds = at(r.xml, 'AssumeRoleWithWebIdentityResponse.AssumeRoleWithWebIdentityResult.Credentials') as Record<
+      string,
+      string
+    >;
     const session = ctx.state.sessions.get(creds.AccessKeyId ?? '')!;
     const who = await call(
       { Action: 'GetCallerIdentity' },
       { kind: 'session', session, accessKeyId: session.accessKeyId },
     );
     expect(who.status).toBe(200);
-    expect((who.xml.GetCallerIdentityResponse as any).GetCallerIdentityResult).toEqual({
+    expect(at(who.xml, 'GetCallerIdentityResponse.GetCallerIdentityResult')).toEqual({
       Arn: `arn:aws:sts::111122223333:assumed-role/${ROLE_NAME}/ingress-session`,
       UserId: 'AROAEXAMPLEROLEID0001:ingress-session',
       Account: '111122223333',
@@ -329,7 +342,7 @@ describe('AssumeRoleWithWebIdentity success', () => {
       { alg: 'ES256', kid: 'ec-key', signWith: privateKey, aud: ['other', 'sts.amazonaws.com'] },
     );
     expect(r.status).toBe(200);
-    expect((r.xml.AssumeRoleWithWebIdentityResponse as any).AssumeRoleWithWebIdentityResult.Audience).toBe(
+    expect(at(r.xml, 'AssumeRoleWithWebIdentityResponse.AssumeRoleWithWebIdentityResult.Audience')).toBe(
       'sts.amazonaws.com',
     );
   });
@@ -521,7 +534,7 @@ describe('other STS actions', () => {
       { Action: 'GetCallerIdentity' },
       { kind: 'user', user: alice, accessKeyId: alice.accessKeyId },
     );
-    expect((r.xml.GetCallerIdentityResponse as any).GetCallerIdentityResult).toEqual({
+    expect(at(r.xml, 'GetCallerIdentityResponse.GetCallerIdentityResult')).toEqual({
       Arn: 'arn:aws:iam::111122223333:user/alice',
       UserId: alice.userId,
       Account: '111122223333',
