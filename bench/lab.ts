@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import autocannon from 'autocannon';
 import { startLab } from '../src/lab/index.ts';
 
@@ -21,7 +22,8 @@ const small = await timeStart(3);
 const large = await timeStart(1000);
 
 const lab = await startLab({ dataDir, fleet: { generate: { prefix: 'bench', count: 3 } } });
-process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // autocannon takes no CA option; loopback only
+// Trust the lab CA process-wide (Node 24), as autocannon takes no CA option.
+tls.setDefaultCACertificates([...tls.getCACertificates('default'), lab.caPem]);
 const result = await autocannon({
   url: `${lab.endpoint}/bench-1-oidc/.well-known/openid-configuration`,
   connections,

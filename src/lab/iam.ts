@@ -321,9 +321,11 @@ const listOpenIDConnectProviderTags: IamOperation = {
 /** Inline role policies (PutRolePolicy), kept beside the state until Role gets a field of its own. */
 const inlinePolicies = new WeakMap<Role, Map<string, string>>();
 const policiesOf = (role: Role): Map<string, string> => {
-  let m = inlinePolicies.get(role);
-  if (!m) inlinePolicies.set(role, (m = new Map()));
-  return m;
+  const existing = inlinePolicies.get(role);
+  if (existing) return existing;
+  const created = new Map<string, string>();
+  inlinePolicies.set(role, created);
+  return created;
 };
 
 function roleNameParam(call: IamCall): string {

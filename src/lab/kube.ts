@@ -103,10 +103,12 @@ export function createKubeHandler(ctx: LabContext): LabHandler {
 
 async function serve(ctx: LabContext, req: LabRequest): Promise<LabResponse> {
   const m = /^\/_clusters\/([^/]+)(\/.*)?$/.exec(req.url.pathname);
-  const segments = m === null ? undefined : decodeSegments(m[2] ?? '/');
-  const cluster = m === null ? undefined : ctx.state.clusters.get(decodeURIComponentOr(m[1] as string));
+  if (m === null) return notFoundPath();
+  const path = m[2] ?? '/';
+  const cluster = ctx.state.clusters.get(decodeURIComponentOr(m[1] as string));
+  const segments = decodeSegments(path);
   if (cluster === undefined || segments === undefined) return notFoundPath();
-  const authError = authenticate(req, cluster, m?.[2] ?? '/');
+  const authError = authenticate(req, cluster, path);
   if (authError !== undefined) return authError;
   for (const route of ROUTES) {
     const params = match(route.pattern, segments);

@@ -114,7 +114,7 @@ async function fetchVerificationKeys(agent: Agent, issuer: string, budgetMs: num
     if (typeof jwksUri !== 'string' || !jwksUri.startsWith('https://')) return undefined;
     const jwks = await getJson(agent, jwksUri, signal);
     const keys = isObject(jwks) ? jwks.keys : undefined;
-    return Array.isArray(keys) ? (keys.filter(isObject) as JWK[]) : undefined;
+    return Array.isArray(keys) ? keys.filter(isObject) : undefined;
   } catch {
     return undefined;
   }

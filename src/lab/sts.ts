@@ -21,11 +21,16 @@ export interface StsOptions {
 
 export function createStsHandler(ctx: LabContext, opts: StsOptions = {}): LabHandler {
   const verifyToken = createTokenVerifier({ caPem: ctx.caPem, fetchBudgetMs: opts.fetchBudgetMs ?? 5000 });
+  let lastPrune = Date.now();
   return async (req) => {
     try {
       const form = parseForm(req.body);
       switch (form.Action) {
         case 'AssumeRoleWithWebIdentity':
+          if (Date.now() - lastPrune > SESSION_PRUNE_INTERVAL_MS) {
+            forgetOldSessions(ctx.state);
+            lastPrune = Date.now();
+          }
           return await assumeRoleWithWebIdentity(ctx.state, req, form, verifyToken);
         case 'GetCallerIdentity':
           return getCallerIdentity(ctx.state, req);
@@ -202,6 +207,16 @@ function trustAllows(role: Role, token: ValidatedToken, req: LabRequest): boolea
     },
   });
   return result.decision === 'Allow';
+}
+
+const SESSION_PRUNE_INTERVAL_MS = 60_000;
+/** Expired sessions are kept this long, so their use still gets the edge's ExpiredToken answer rather than an unknown key. */
+const EXPIRED_SESSION_RETENTION_MS = 3_600_000;
+
+/** A long-running lab issues sessions every probe cycle; forget those long expired so memory stays bounded. */
+function forgetOldSessions(state: LabState): void {
+  const cutoff = Date.now() - EXPIRED_SESSION_RETENTION_MS;
+  for (const [id, s] of state.sessions) if (s.expiration.getTime() < cutoff) state.sessions.delete(id);
 }
 
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
