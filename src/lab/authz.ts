@@ -3,7 +3,8 @@ import { evaluatePolicy } from './policy.ts';
 import type { LabState } from './state.ts';
 import type { Caller } from './wire.ts';
 
-export type AuthzResult = { allowed: true } | { allowed: false; message: string };
+/** `explicitDeny`: an identity policy denied it outright (IAM: an explicit deny wins over any allow). */
+export type AuthzResult = { allowed: true } | { allowed: false; message: string; explicitDeny: boolean };
 
 /**
  * Decide whether `caller` may perform `action` on `resource` by its identity policy. An explicit Deny wins,
@@ -12,7 +13,7 @@ export type AuthzResult = { allowed: true } | { allowed: false; message: string 
  */
 export function authorizeIdentity(state: LabState, caller: Caller, action: string, resource: string): AuthzResult {
   if (action === 'sts:GetCallerIdentity') return { allowed: true };
-  if (caller.kind === 'anonymous') return { allowed: false, message: 'Access Denied' };
+  if (caller.kind === 'anonymous') return { allowed: false, message: 'Access Denied', explicitDeny: false };
   const principalArn = caller.kind === 'user' ? caller.user.arn : caller.session.assumedRoleArn;
   if (caller.kind === 'user') {
     const result = evaluatePolicy(caller.user.policy, {
@@ -33,10 +34,12 @@ export function authorizeIdentity(state: LabState, caller: Caller, action: strin
     return {
       allowed: false,
       message: `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
+      explicitDeny: result.decision === 'Deny',
     };
   }
   return {
     allowed: false,
     message: `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
+    explicitDeny: false,
   };
 }

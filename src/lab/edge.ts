@@ -150,10 +150,9 @@ async function send(req: FastifyRequest, reply: FastifyReply, res: LabResponse):
     req.raw.socket.resetAndDestroy();
     return;
   }
-  await reply
-    .code(res.status)
-    .headers(res.headers ?? {})
-    .send(res.body ?? '');
+  reply.code(res.status).headers(res.headers ?? {});
+  // No payload at all when there is no body, so Fastify adds nothing (e.g. a charset on a HEAD reply).
+  await (res.body === undefined ? reply.send() : reply.send(res.body));
 }
 
 export interface EdgeOptions {

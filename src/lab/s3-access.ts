@@ -159,7 +159,7 @@ function decideSigned(
   }
   if (identity.allowed) return { allowed: true, reason: 'identity policy allows' };
   // authz.ts reports an identity-policy Deny only through its message.
-  if (identity.message.includes('explicit deny')) return { allowed: false, reason: identity.message };
+  if (identity.explicitDeny) return { allowed: false, reason: identity.message };
   if (byBucket.decision === 'Allow') {
     return { allowed: true, reason: `bucket policy ${statementName(byBucket)} allows`, statementSid: sidOf(byBucket) };
   }

@@ -119,7 +119,10 @@ export interface S3ControlProxy {
  * decrypted bytes unchanged to the lab over TLS verified with the lab CA: the lab sees the CLI's own request
  * (Host header and SigV4 signature included) and the CLI sees the lab's own response.
  */
-export async function startS3ControlProxy(lab: { endpoint: string; caPem: string }, accountId: string): Promise<S3ControlProxy> {
+export async function startS3ControlProxy(
+  lab: { endpoint: string; caPem: string },
+  accountId: string,
+): Promise<S3ControlProxy> {
   const labPort = Number(new URL(lab.endpoint).port);
   const host = `${accountId}.localhost`;
   const { certPem, keyPem } = await selfSignedCert(host);

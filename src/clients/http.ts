@@ -1,0 +1,64 @@
+// The HTTP fetcher probes use: anonymous HTTPS GETs the way STS makes them, bounded in time and size, with TLS facts.
+// (Interface only here; the implementation is in http-fetcher.ts.)
+
+export interface FetchOptions {
+  /** Connect (TCP + TLS) budget. */
+  connectTimeoutMs: number;
+  /** Whole request budget, headers and body. */
+  totalTimeoutMs: number;
+  /** Larger bodies are cut off with HTTP_TOO_LARGE. */
+  maxBytes: number;
+  /** Extra CA certificates (PEM) trusted besides the system store, for a private or lab issuer. */
+  ca?: string;
+  signal?: AbortSignal;
+}
+
+export interface TlsFacts {
+  /** The leaf certificate's notAfter. */
+  validTo: Date;
+  subject: string;
+  issuer: string;
+}
+
+export interface FetchResponse {
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Time to the last body byte. */
+  latencyMs: number;
+  tls?: TlsFacts;
+}
+
+export const FETCH_ERROR_CODES = [
+  'TIMEOUT',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_REFUSED',
+  'CONNECTION_RESET',
+  'DNS',
+  'TLS',
+  'TOO_LARGE',
+  'ABORTED',
+  'INVALID_URL',
+  'NETWORK',
+] as const;
+export type FetchErrorCode = (typeof FETCH_ERROR_CODES)[number];
+
+/** A fetch that got no HTTP response. Redirects are responses (3xx), never followed. */
+export class FetchError extends Error {
+  readonly code: FetchErrorCode;
+  readonly url: string;
+  readonly latencyMs: number;
+  constructor(code: FetchErrorCode, url: string, message: string, latencyMs: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FetchError';
+    this.code = code;
+    this.url = url;
+    this.latencyMs = latencyMs;
+  }
+}
+
+export interface HttpFetcher {
+  /** Anonymous GET. Resolves with any HTTP status; rejects only with FetchError. */
+  get(url: string, opts: FetchOptions): Promise<FetchResponse>;
+}

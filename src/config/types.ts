@@ -1,0 +1,89 @@
+// The agent's configuration after loading and validation: what the rest of the agent reads. The zod schema in
+// schema.ts produces exactly these shapes (defaults filled, S3 bucket derived from the issuer where possible).
+import type { ProbeName } from '../model.ts';
+
+export interface AwsCredentialsConfig {
+  /** default: the SDK's default provider chain; profile: a named profile; assumeRole: a role assumed from the chain. */
+  source: 'default' | 'profile' | 'assumeRole' | 'static';
+  profile?: string;
+  roleArn?: string;
+  externalId?: string;
+  /** Only for the lab (`static`): keys given in the config, usually as ${ENV} references. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+export interface AccountConfig {
+  /** A name clusters refer to (`account:`), e.g. "prod". */
+  name: string;
+  /** 12-digit AWS account id. */
+  id: string;
+  credentials: AwsCredentialsConfig;
+  /** Endpoint override for every AWS service (the lab). */
+  endpoint?: string;
+  /** PEM file trusted for that endpoint (the lab CA). */
+  caFile?: string;
+}
+
+export interface ClusterConfig {
+  name: string;
+  /** The service-account issuer, https://… exactly as in the tokens' iss. */
+  issuer: string;
+  /** Name of an entry in `accounts`. */
+  account?: string;
+  region: string;
+  labels: Record<string, string>;
+  /** Derived from an S3 issuer URL (virtual-hosted or path style) or given. */
+  bucket?: { name: string; region: string };
+  /** PEM file trusted besides the system store when fetching the issuer (private or lab issuer). */
+  caFile?: string;
+  /** Its contents, read at load time. */
+  caPem?: string;
+  /** Access to the cluster's API, for the jwks and roles probes. */
+  kube?: { context: string; kubeconfig?: string };
+  /** Probes to run for this cluster (default: all that apply). */
+  probes?: ProbeName[];
+}
+
+export interface ProbeSchedule {
+  /** node-cron expression (seconds field allowed), e.g. "*\/1 * * * *". */
+  cron: string;
+  /** Per-run budget; after it the result is `unknown` with PROBE_TIMEOUT. */
+  timeoutMs: number;
+  enabled: boolean;
+}
+
+export interface IssuerProbeSettings {
+  /** Above this the issuer is slow (warn). Default 2000. */
+  warnLatencyMs: number;
+  /** Above this STS gives up (fail). Default 5000. */
+  failLatencyMs: number;
+  connectTimeoutMs: number;
+  /** Response size cap. Default 1 MiB. */
+  maxBytes: number;
+  /** Warn when the TLS certificate expires within this many days. Default 14. */
+  tlsExpiryWarnDays: number;
+}
+
+export interface AgentConfig {
+  /** Files the configuration was read from. */
+  sources: string[];
+  clusters: ClusterConfig[];
+  accounts: AccountConfig[];
+  schedules: Record<ProbeName, ProbeSchedule>;
+  probes: { issuer: IssuerProbeSettings };
+  /** Probe runs in flight at once, across the fleet. */
+  concurrency: number;
+  /** Bound on waiting for in-flight runs at shutdown. */
+  shutdownGraceMs: number;
+  storage: { dataDir: string; retentionDays: number; inMemory: boolean };
+  server: { host: string; port: number };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+  /** Start the lab embedded and monitor its fleet (demo, tests). */
+  lab?: {
+    port: number;
+    dataDir: string;
+    /** The lab's fleet (see src/lab/fleet.ts): clusters and faults applied at start. */
+    fleet: Record<string, unknown>;
+  };
+}
