@@ -1,0 +1,149 @@
+// `irsa-sentinel lab` as a user runs it: one JSON line when ready, the control API over HTTPS, clean SIGTERM.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLI = join(import.meta.dirname, '../../src/cli.ts');
+
+interface Ready {
+  event: string;
+  endpoint: string;
+  caFile: string;
+  clusters: string[];
+}
+
+function runLab(args: string[]) {
+  const child = spawn(process.execPath, [CLI, 'lab', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const rl = createInterface({ input: child.stdout });
+  const ready = new Promise<Ready>((resolve, reject) => {
+    rl.on('line', (line) => {
+      lines.push(line);
+      if (lines.length === 1) resolve(JSON.parse(line) as Ready);
+    });
+    child.once('exit', (code) => reject(new Error(`lab exited ${code}: ${stderr}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, ready, exited, lines, stderr: () => stderr };
+}
+
+describe('irsa-sentinel lab', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'irsa-cli-lab-'));
+  const fleet = join(dataDir, 'fleet.yaml');
+  writeFileSync(
+    fleet,
+    'clusters:\n  - name: alpha\n  - name: beta\n    faults:\n      - fault: issuer-error\n        status: 500\n',
+  );
+  let lab: ReturnType<typeof runLab>;
+  let ready: Ready;
+  let ca: Agent;
+
+  beforeAll(async () => {
+    lab = runLab(['--port', '0', '--data-dir', dataDir, '--fleet', fleet]);
+    ready = await lab.ready;
+    const { readFileSync } = await import('node:fs');
+    ca = new Agent({ connect: { ca: readFileSync(ready.caFile, 'utf8') } });
+  });
+  afterAll(() => {
+    lab?.child.kill('SIGKILL');
+  });
+
+  const call = async (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
+    const res = await request(`${ready.endpoint}${path}`, {
+      method,
+      dispatcher: ca,
+      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  };
+
+  it('prints exactly one lab-ready JSON line naming the endpoint, CA file and clusters', () => {
+    expect(ready).toMatchObject({ event: 'lab-ready', caFile: join(dataDir, 'ca.pem'), clusters: ['alpha', 'beta'] });
+    expect(ready.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(lab.lines).toHaveLength(1);
+  });
+
+  it('serves info with the documented field names', async () => {
+    const info = (await call('GET', '/_lab/v1/info')).json();
+    expect(Object.keys(info).sort()).toEqual(['accountId', 'caFile', 'clusters', 'endpoint', 'region', 'users']);
+    const alpha = (info.clusters as Record<string, unknown>[])[0]!;
+    expect(Object.keys(alpha).sort()).toEqual([
+      'bucket',
+      'issuer',
+      'kubeApi',
+      'kubeToken',
+      'name',
+      'oidcProviderArn',
+      'roles',
+    ]);
+    expect(alpha).toMatchObject({ name: 'alpha', bucket: 'alpha-oidc', issuer: `${ready.endpoint}/alpha-oidc` });
+    expect((info.users as { name: string }[]).map((u) => u.name)).toEqual(['alice', 'sentinel', 'nobody']);
+  });
+
+  it('applied the fleet file faults at start, lists them, and heals with DELETE', async () => {
+    const doc = '/beta-oidc/.well-known/openid-configuration';
+    expect((await call('GET', doc)).status).toBe(500);
+    const faults = (await call('GET', '/_lab/v1/faults')).json();
+    expect(faults.active).toMatchObject([{ cluster: 'beta', fault: 'issuer-error', params: { status: 500 } }]);
+    expect((faults.available as { fault: string }[]).map((f) => f.fault)).toContain('rotate-key-unpublished');
+    expect((await call('DELETE', '/_lab/v1/faults')).json()).toEqual({ active: [] });
+    expect((await call('GET', doc)).status).toBe(200);
+  });
+
+  it('applies a fault by POST and names what is wrong in a bad request', async () => {
+    const created = await call('POST', '/_lab/v1/faults', { cluster: 'alpha', fault: 'bucket-policy-deleted' });
+    expect(created.status).toBe(201);
+    expect((await call('GET', '/alpha-oidc/keys.json')).status).toBe(403);
+    const unknownFault = await call('POST', '/_lab/v1/faults', { cluster: 'alpha', fault: 'nope' });
+    expect(unknownFault.status).toBe(400);
+    expect(unknownFault.json()).toMatchObject({ error: { code: 'UnknownFault' } });
+    const unknownCluster = await call('POST', '/_lab/v1/faults', { cluster: 'gamma', fault: 'issuer-down' });
+    expect(unknownCluster.json()).toMatchObject({
+      error: { code: 'UnknownCluster', message: expect.stringContaining('alpha') },
+    });
+    const notJson = await call('POST', '/_lab/v1/faults', 'not an object');
+    expect(notJson.status).toBe(400);
+    const badParam = await call('POST', '/_lab/v1/faults', { cluster: 'alpha', fault: 'issuer-error', status: 200 });
+    expect(badParam.json()).toMatchObject({
+      error: { code: 'InvalidParameter', message: expect.stringContaining('status') },
+    });
+    await call('DELETE', '/_lab/v1/faults');
+  });
+
+  it('serves a kubeconfig with one context per cluster', async () => {
+    const { parse } = await import('yaml');
+    const kc = parse((await call('GET', '/_lab/v1/kubeconfig')).text) as { contexts: { name: string }[] };
+    expect(kc.contexts.map((c) => c.name)).toEqual(['alpha', 'beta']);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    lab.child.kill('SIGTERM');
+    expect(await lab.exited).toBe(0);
+  });
+});
+
+describe('irsa-sentinel lab with a bad fleet file', () => {
+  it('exits 2 naming the file and the key path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irsa-cli-lab-bad-'));
+    const fleet = join(dir, 'fleet.yaml');
+    writeFileSync(fleet, 'clusters:\n  - name: Not_Valid\n');
+    const lab = runLab(['--data-dir', dir, '--fleet', fleet]);
+    lab.ready.catch(() => undefined);
+    expect(await lab.exited).toBe(2);
+    expect(lab.stderr()).toContain(`${fleet}: clusters.0.name:`);
+  });
+
+  it('exits 2 on a bad port', async () => {
+    const lab = runLab(['--port', 'http']);
+    lab.ready.catch(() => undefined);
+    expect(await lab.exited).toBe(2);
+    expect(lab.stderr()).toContain('must be a port number');
+  });
+});
