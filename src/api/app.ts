@@ -1,0 +1,47 @@
+// The HTTP API: plugins, then routes; every route has a JSON schema; errors answer {error: {code, message}}.
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ClusterConfig } from '../config/types.ts';
+import type { Store } from '../store/store.ts';
+import { ApiError } from './errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { statusRoutes } from './routes/status.ts';
+
+export interface ApiDeps {
+  store: Store;
+  /** The monitored clusters (a function: discovery and the lab may change the fleet). */
+  clusters: () => readonly ClusterConfig[];
+  now: () => Date;
+}
+
+export interface ApiOptions extends ApiDeps {
+  logger?: Logger;
+}
+
+export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger | undefined = opts.logger?.child({ component: 'api' });
+  const app = Fastify({
+    ...(loggerInstance ? { loggerInstance } : {}),
+    forceCloseConnections: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Status pages poll often: one line per request would drown the probe logs.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
+    if (err instanceof ApiError)
+      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
+    if (err.validation) {
+      return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: err.message } });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }),
+  );
+  const deps: ApiDeps = { store: opts.store, clusters: opts.clusters, now: opts.now };
+  await app.register(healthRoutes, deps);
+  await app.register(statusRoutes, deps);
+  return app;
+}

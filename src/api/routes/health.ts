@@ -1,0 +1,20 @@
+// Liveness and readiness: /healthz answers while the process serves; /readyz once config is loaded and the store open.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ApiDeps } from '../app.ts';
+
+const body = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    checks: { type: 'object', properties: { config: { type: 'boolean' }, store: { type: 'boolean' } } },
+  },
+} as const;
+
+export const healthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.get('/healthz', { schema: { response: { 200: body } } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { response: { 200: body, 503: body } } }, async (_req, reply) => {
+    const checks = { config: true, store: deps.store.isOpen() };
+    const ready = Object.values(checks).every(Boolean);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+};

@@ -1,0 +1,73 @@
+// GET /api/v1/status, GET /api/v1/clusters/:name and its history.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ProbeName } from '../../model.ts';
+import { clusterStatus, fleetStatus } from '../../status.ts';
+import type { ApiDeps } from '../app.ts';
+import { ClusterNotFoundError } from '../errors.ts';
+import {
+  clusterParams,
+  clusterResponse,
+  errorResponse,
+  historyQuery,
+  historyResponse,
+  statusResponse,
+} from '../schemas.ts';
+
+interface ClusterRoute {
+  Params: { name: string };
+}
+interface HistoryRoute extends ClusterRoute {
+  Querystring: { probe?: ProbeName; limit: number; before?: string };
+}
+
+export const statusRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const clusterNamed = (name: string) => {
+    const cluster = deps.clusters().find((c) => c.name === name);
+    if (!cluster) throw new ClusterNotFoundError(name);
+    return cluster;
+  };
+
+  app.get('/api/v1/status', { schema: { response: { 200: statusResponse } } }, async () =>
+    fleetStatus(deps.clusters(), deps.store.latest(), deps.now()),
+  );
+
+  app.get<ClusterRoute>(
+    '/api/v1/clusters/:name',
+    { schema: { params: clusterParams, response: { 200: clusterResponse, 404: errorResponse } } },
+    async (req) => {
+      const cluster = clusterNamed(req.params.name);
+      const results = deps.store.latest(cluster.name);
+      return {
+        name: cluster.name,
+        status: clusterStatus(results),
+        issuer: cluster.issuer,
+        region: cluster.region,
+        labels: cluster.labels,
+        results,
+      };
+    },
+  );
+
+  app.get<HistoryRoute>(
+    '/api/v1/clusters/:name/history',
+    {
+      schema: {
+        params: clusterParams,
+        querystring: historyQuery,
+        response: { 200: historyResponse, 404: errorResponse },
+      },
+    },
+    async (req) => {
+      const cluster = clusterNamed(req.params.name);
+      const { probe, limit, before } = req.query;
+      return {
+        cluster: cluster.name,
+        results: deps.store.history(cluster.name, {
+          limit,
+          ...(probe ? { probe } : {}),
+          ...(before ? { before } : {}),
+        }),
+      };
+    },
+  );
+};

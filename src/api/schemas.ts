@@ -1,0 +1,112 @@
+// JSON Schemas of the HTTP API's responses (draft-7, as Fastify validates and serialises with them).
+import { PROBE_NAMES, STATUSES } from '../model.ts';
+
+const status = { type: 'string', enum: [...STATUSES] } as const;
+
+export const findingSchema = {
+  type: 'object',
+  required: ['code', 'severity', 'message', 'remediation'],
+  properties: {
+    code: { type: 'string' },
+    severity: { type: 'string', enum: ['info', 'warn', 'unknown', 'fail'] },
+    message: { type: 'string' },
+    remediation: { type: 'string' },
+    subject: { type: 'string' },
+    evidence: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+export const probeResultSchema = {
+  type: 'object',
+  required: ['cluster', 'probe', 'status', 'startedAt', 'durationMs', 'findings'],
+  properties: {
+    cluster: { type: 'string' },
+    probe: { type: 'string', enum: [...PROBE_NAMES] },
+    status,
+    startedAt: { type: 'string', format: 'date-time' },
+    durationMs: { type: 'number' },
+    traceId: { type: 'string' },
+    findings: { type: 'array', items: findingSchema },
+    observations: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+const probeSummary = {
+  type: 'object',
+  required: ['status', 'lastRun', 'durationMs', 'findings'],
+  properties: {
+    status,
+    lastRun: { type: 'string', format: 'date-time' },
+    durationMs: { type: 'number' },
+    findings: { type: 'array', items: { type: 'string' }, description: 'finding codes' },
+  },
+} as const;
+
+const clusterSummary = {
+  type: 'object',
+  required: ['name', 'status', 'issuer', 'labels', 'probes'],
+  properties: {
+    name: { type: 'string' },
+    status: { ...status, description: 'worst probe status; unknown until a probe has run' },
+    issuer: { type: 'string' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    probes: { type: 'object', additionalProperties: probeSummary },
+  },
+} as const;
+
+export const statusResponse = {
+  type: 'object',
+  required: ['status', 'generatedAt', 'clusters'],
+  properties: {
+    status: { ...status, description: 'worst cluster status' },
+    generatedAt: { type: 'string', format: 'date-time' },
+    clusters: { type: 'array', items: clusterSummary },
+  },
+} as const;
+
+export const clusterResponse = {
+  type: 'object',
+  required: ['name', 'status', 'issuer', 'labels', 'results'],
+  properties: {
+    name: { type: 'string' },
+    status,
+    issuer: { type: 'string' },
+    region: { type: 'string' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    results: { type: 'array', items: probeResultSchema },
+  },
+} as const;
+
+export const historyResponse = {
+  type: 'object',
+  required: ['cluster', 'results'],
+  properties: { cluster: { type: 'string' }, results: { type: 'array', items: probeResultSchema } },
+} as const;
+
+export const errorResponse = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+} as const;
+
+export const clusterParams = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
+
+export const historyQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    probe: { type: 'string', enum: [...PROBE_NAMES] },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+    before: { type: 'string', format: 'date-time' },
+  },
+} as const;

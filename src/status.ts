@@ -1,0 +1,56 @@
+// The fleet's status as the API, the status page and `check` show it: per cluster its worst probe, per probe the
+// latest run. A cluster no probe has reported on yet is `unknown`.
+import type { ClusterConfig } from './config/types.ts';
+import { worst } from './model.ts';
+import type { ProbeName, ProbeResult, Status } from './model.ts';
+
+export interface ProbeSummary {
+  status: Status;
+  lastRun: string;
+  durationMs: number;
+  findings: string[];
+}
+
+export interface ClusterSummary {
+  name: string;
+  status: Status;
+  issuer: string;
+  labels: Record<string, string>;
+  probes: Partial<Record<ProbeName, ProbeSummary>>;
+}
+
+export interface FleetStatus {
+  status: Status;
+  generatedAt: string;
+  clusters: ClusterSummary[];
+}
+
+export function clusterStatus(results: readonly ProbeResult[]): Status {
+  return results.length === 0 ? 'unknown' : worst(results.map((r) => r.status));
+}
+
+export function fleetStatus(
+  clusters: readonly ClusterConfig[],
+  latest: readonly ProbeResult[],
+  now: Date,
+): FleetStatus {
+  const byCluster = Map.groupBy(latest, (r) => r.cluster);
+  const summaries = clusters.map((c): ClusterSummary => {
+    const results = byCluster.get(c.name) ?? [];
+    const probes: Partial<Record<ProbeName, ProbeSummary>> = {};
+    for (const r of results) {
+      probes[r.probe] = {
+        status: r.status,
+        lastRun: r.startedAt,
+        durationMs: r.durationMs,
+        findings: r.findings.map((f) => f.code),
+      };
+    }
+    return { name: c.name, status: clusterStatus(results), issuer: c.issuer, labels: c.labels, probes };
+  });
+  return {
+    status: summaries.length === 0 ? 'ok' : worst(summaries.map((s) => s.status)),
+    generatedAt: now.toISOString(),
+    clusters: summaries,
+  };
+}

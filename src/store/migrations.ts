@@ -1,0 +1,103 @@
+// The SQLite schema, as an ordered list of migrations. The database's `PRAGMA user_version` is the number of
+// migrations applied; opening runs the missing ones in one transaction. Never edit a released migration: add one.
+// One table per concern: results now; alert state (issue "alerts") comes as migration 2 with its own table.
+import type { DatabaseSync } from 'node:sqlite';
+import { StoreError } from './store.ts';
+
+export interface Migration {
+  /** 1, 2, 3… in order, no gaps. */
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'probe results: history and the latest per (cluster, probe)',
+    sql: `
+      CREATE TABLE result_history (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        cluster      TEXT    NOT NULL,
+        probe        TEXT    NOT NULL,
+        status       TEXT    NOT NULL,
+        started_at   TEXT    NOT NULL,             -- as the probe reported it (ISO 8601)
+        started_ms   INTEGER NOT NULL,             -- the same instant in epoch ms: ordering, paging, retention
+        duration_ms  REAL    NOT NULL,
+        trace_id     TEXT,
+        findings     TEXT    NOT NULL CHECK (json_valid(findings)),
+        observations TEXT             CHECK (observations IS NULL OR json_valid(observations))
+      ) STRICT;
+      CREATE INDEX result_history_by_key ON result_history (cluster, probe, started_ms DESC, id DESC);
+      CREATE INDEX result_history_by_cluster ON result_history (cluster, started_ms DESC, id DESC);
+      CREATE INDEX result_history_by_start ON result_history (started_ms);
+      CREATE INDEX result_history_by_trace ON result_history (trace_id) WHERE trace_id IS NOT NULL;
+
+      -- The latest result of each (cluster, probe) points at its history row, so there is one copy of each result
+      -- and pruning history can tell which rows to keep.
+      CREATE TABLE latest_result (
+        cluster    TEXT    NOT NULL,
+        probe      TEXT    NOT NULL,
+        history_id INTEGER NOT NULL REFERENCES result_history (id),
+        PRIMARY KEY (cluster, probe)
+      ) STRICT, WITHOUT ROWID;
+      CREATE UNIQUE INDEX latest_result_by_history ON latest_result (history_id);
+    `,
+  },
+];
+
+/** The schema version this code writes: the last migration's. */
+export function schemaVersion(migrations: readonly Migration[] = MIGRATIONS): number {
+  return migrations.at(-1)?.version ?? 0;
+}
+
+function userVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number } | undefined;
+  return row?.user_version ?? 0;
+}
+
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1)
+      throw new StoreError(
+        'STORE_MIGRATION_FAILED',
+        `migration list out of order: entry ${i} has version ${m.version}, expected ${i + 1}`,
+      );
+  });
+}
+
+/**
+ * Bring the database to the newest schema: run the migrations above its user_version, all in one transaction
+ * (BEGIN IMMEDIATE, so two agents opening the same file at once do not both migrate). Returns the versions before
+ * and after. Throws STORE_SCHEMA_TOO_NEW for a database newer than `migrations`, STORE_MIGRATION_FAILED when one fails.
+ */
+export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+  checkOrder(migrations);
+  const known = schemaVersion(migrations);
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const from = userVersion(db);
+    if (from > known)
+      throw new StoreError(
+        'STORE_SCHEMA_TOO_NEW',
+        `the database has schema version ${from} but this agent knows versions up to ${known}: it was written by a newer irsa-sentinel; run that version or point storage.dataDir elsewhere`,
+      );
+    for (const m of migrations.slice(from)) {
+      try {
+        db.exec(m.sql);
+      } catch (err) {
+        throw new StoreError(
+          'STORE_MIGRATION_FAILED',
+          `schema migration ${m.version} (${m.description}) failed: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+    db.exec(`PRAGMA user_version = ${known}`);
+    db.exec('COMMIT');
+    return { from, to: known };
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+}
