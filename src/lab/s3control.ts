@@ -1,7 +1,15 @@
 // S3 Control for the lab: the account-level Block Public Access configuration (AWS-FACTS 4.2).
 import { authorizeIdentity } from './authz.ts';
 import { recordEvent } from './cloudtrail.ts';
-import { parsePublicAccessBlockXml, publicAccessBlockTrail, publicAccessBlockXml } from './s3.ts';
+import { parsePublicAccessBlockXml, publicAccessBlockTrail, publicAccessBlockXml } from './s3-bucket-config.ts';
+import {
+  INTERNAL_ERROR,
+  S3Failure,
+  accessDenied,
+  malformedXml,
+  noSuchPublicAccessBlock,
+  s3EventData,
+} from './s3-wire.ts';
 import { newHostId, toXml } from './wire.ts';
 import type { LabContext, LabHandler, LabRequest, LabResponse } from './wire.ts';
 
@@ -35,41 +43,21 @@ const ACTIONS: Partial<Record<string, { eventName: string; action: string }>> = 
   DELETE: { eventName: 'DeleteAccountPublicAccessBlock', action: 's3:PutAccountPublicAccessBlock' },
 };
 
-interface Failure {
-  status: number;
-  code: string;
-  message: string;
-}
-
-const accessDenied: Failure = { status: 403, code: 'AccessDenied', message: 'Access Denied' };
-
 export function createS3ControlHandler(ctx: LabContext): LabHandler {
   const { state } = ctx;
 
-  function run(req: LabRequest, action: string): LabResponse | Failure {
+  function run(req: LabRequest, action: string): LabResponse {
     // The account in the signed x-amz-account-id header must be the caller's own.
-    if (req.headers['x-amz-account-id'] !== state.accountId || req.caller.kind === 'anonymous') return accessDenied;
+    if (req.headers['x-amz-account-id'] !== state.accountId || req.caller.kind === 'anonymous') throw accessDenied();
     // Account-level actions have no resource type: IAM evaluates them against "*".
-    if (!authorizeIdentity(state, req.caller, action, '*').allowed) return accessDenied;
+    if (!authorizeIdentity(state, req.caller, action, '*').allowed) throw accessDenied();
     if (req.method === 'GET') {
-      if (!state.accountPublicAccessBlock) {
-        return {
-          status: 404,
-          code: 'NoSuchPublicAccessBlockConfiguration',
-          message: 'The public access block configuration was not found',
-        };
-      }
+      if (!state.accountPublicAccessBlock) throw noSuchPublicAccessBlock();
       return reply(req, 200, toXml(publicAccessBlockXml(state.accountPublicAccessBlock, S3_CONTROL_NS)));
     }
     if (req.method === 'PUT') {
       const pab = parsePublicAccessBlockXml(req.body);
-      if (!pab) {
-        return {
-          status: 400,
-          code: 'MalformedXML',
-          message: 'The XML you provided was not well-formed or did not validate against our published schema',
-        };
-      }
+      if (!pab) throw malformedXml();
       state.accountPublicAccessBlock = pab;
       return reply(req, 200);
     }
@@ -87,16 +75,14 @@ export function createS3ControlHandler(ctx: LabContext): LabHandler {
         req.requestId,
       );
     }
-    let outcome: LabResponse | Failure;
+    let failure: S3Failure | undefined;
+    let res: LabResponse;
     try {
-      outcome = run(req, op.action);
-    } catch {
-      outcome = { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' };
+      res = run(req, op.action);
+    } catch (err) {
+      failure = err instanceof S3Failure ? err : new S3Failure(500, ...INTERNAL_ERROR);
+      res = controlError(failure.status, failure.code, failure.message, req.requestId);
     }
-    const failure = 'code' in outcome ? outcome : undefined;
-    const res = failure
-      ? controlError(failure.status, failure.code, failure.message, req.requestId)
-      : (outcome as LabResponse);
     if (req.method !== 'GET') {
       try {
         // Management events; eventSource s3.amazonaws.com (AWS-FACTS 3.3: sources disagree, this is the majority).
@@ -111,12 +97,7 @@ export function createS3ControlHandler(ctx: LabContext): LabHandler {
           },
           responseElements: null,
           ...(failure && { errorCode: failure.code, errorMessage: failure.message }),
-          additionalEventData: {
-            ...(req.caller.kind !== 'anonymous' && { SignatureVersion: 'SigV4', AuthenticationMethod: 'AuthHeader' }),
-            CipherSuite: 'TLS_AES_128_GCM_SHA256',
-            bytesTransferredIn: req.body.length,
-            'x-amz-id-2': res.headers?.['x-amz-id-2'] ?? '',
-          },
+          additionalEventData: s3EventData(req, res.headers?.['x-amz-id-2'] ?? '', 'AuthHeader'),
         });
       } catch {
         // The reply stands even if the lab's trail could not take the event.
