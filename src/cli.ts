@@ -1,6 +1,9 @@
 // irsa-sentinel command line. Exit codes: 0 ok, 1 findings failed, 2 usage or configuration error.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { runCheckCommand } from './commands/check.ts';
+import { runExplainCommand, runValidateCommand } from './commands/info.ts';
 import { runLabCommand } from './commands/lab.ts';
+import { runServeCommand } from './commands/serve.ts';
 
 const program = new Command()
   .name('irsa-sentinel')
@@ -13,6 +16,35 @@ const port = (v: string): number => {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
   return n;
 };
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+program
+  .command('serve')
+  .description('Run the agent: probes on schedule, results in the store, the HTTP API.')
+  .requiredOption('-c, --config <path>', 'YAML config file or directory of them')
+  .action(runServeCommand);
+
+program
+  .command('check')
+  .description('Run every probe once and print the findings; exit 0 ok or warn, 1 fail, 2 usage or config error.')
+  .requiredOption('-c, --config <path>', 'YAML config file or directory of them')
+  .option('--cluster <name>', 'only this cluster (repeatable)', collect)
+  .option('--probe <name>', 'only this probe (repeatable)', collect)
+  .option('--json', 'machine-readable output')
+  .action(runCheckCommand);
+
+program
+  .command('validate')
+  .description('Load and validate the configuration; exit 2 naming the file and key path of the first error.')
+  .requiredOption('-c, --config <path>', 'YAML config file or directory of them')
+  .action(runValidateCommand);
+
+program
+  .command('explain')
+  .description('Explain a finding code and how to fix it.')
+  .argument('<code>', 'finding code, e.g. ISSUER_HTTP_ERROR')
+  .action(runExplainCommand);
 
 program
   .command('lab')

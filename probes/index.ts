@@ -1,0 +1,8 @@
+// The probe registry: which probes the agent runs, built from the configuration. No probe imports another.
+import type { AgentConfig } from '../src/config/types.ts';
+import type { Probe, ProbeName } from '../src/model.ts';
+import { createIssuerProbe } from './issuer.ts';
+
+export function createProbes(config: Pick<AgentConfig, 'probes'>): Partial<Record<ProbeName, Probe>> {
+  return { issuer: createIssuerProbe(config.probes.issuer) };
+}

@@ -1,0 +1,107 @@
+// The agent: config -> scheduler -> runner -> probe -> store -> API. Built once, started by `serve`, used once by `check`.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createProbes } from '../probes/index.ts';
+import { buildApi } from './api/app.ts';
+import { createHttpFetcher } from './clients/http-fetcher.ts';
+import { labFleetConfig } from './config/lab.ts';
+import type { AgentConfig } from './config/types.ts';
+import { startLab } from './lab/index.ts';
+import type { Lab } from './lab/index.ts';
+import type { ProbeResult } from './model.ts';
+import { createRunner } from './scheduler/runner.ts';
+import type { Runner } from './scheduler/runner.ts';
+import { createScheduler } from './scheduler/scheduler.ts';
+import type { Scheduler } from './scheduler/scheduler.ts';
+import { openSqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+const HOUR_MS = 3_600_000;
+
+export interface Agent {
+  /** The configuration in force (with the lab's fleet filled in when a `lab:` block started one). */
+  readonly config: AgentConfig;
+  readonly store: Store;
+  readonly runner: Runner;
+  readonly scheduler: Scheduler;
+  readonly lab?: Lab;
+  /** Builds the HTTP API over this agent's store and fleet (not listening yet). */
+  api(): Promise<FastifyInstance>;
+  /** Starts the cron jobs and the history pruning. */
+  startScheduling(): void;
+  /** Stop scheduling, finish or abandon in-flight runs within the grace period, flush the store, stop the lab. */
+  stop(): Promise<void>;
+}
+
+export async function createAgent(base: AgentConfig, log: Logger): Promise<Agent> {
+  let lab: Lab | undefined;
+  let config = base;
+  if (base.lab) {
+    lab = await startLab({ port: base.lab.port, dataDir: base.lab.dataDir, fleet: base.lab.fleet });
+    config = labFleetConfig(lab.info(), base);
+    log.info({ endpoint: lab.endpoint, clusters: config.clusters.length }, 'lab started');
+  }
+  const store = openSqliteStore({ dataDir: config.storage.dataDir, inMemory: config.storage.inMemory });
+  const http = createHttpFetcher();
+  const probes = createProbes(config);
+
+  const onResult = (result: ProbeResult): void => {
+    const before = store.latest(result.cluster).find((r) => r.probe === result.probe);
+    store.saveResult(result);
+    if (before?.status !== result.status) {
+      log.info(
+        {
+          cluster: result.cluster,
+          probe: result.probe,
+          from: before?.status ?? null,
+          to: result.status,
+          findings: result.findings.map((f) => f.code),
+        },
+        'status changed',
+      );
+    }
+  };
+  const runner = createRunner({
+    concurrency: config.concurrency,
+    http,
+    log,
+    previousOf: (cluster, probe) => store.latest(cluster).find((r) => r.probe === probe),
+    onResult,
+    timeoutMsFor: (probe) => config.schedules[probe].timeoutMs,
+  });
+  const scheduler = createScheduler({ config, probes, runner, log });
+
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const prune = (): void => {
+    try {
+      const deleted = store.prune(new Date(), config.storage.retentionDays);
+      if (deleted > 0) log.info({ deleted }, 'pruned history');
+    } catch (err) {
+      log.error({ err }, 'pruning history failed');
+    }
+  };
+
+  return {
+    config,
+    store,
+    runner,
+    scheduler,
+    ...(lab ? { lab } : {}),
+    api: () => buildApi({ store, clusters: () => config.clusters, now: () => new Date(), logger: log }),
+    startScheduling() {
+      scheduler.start();
+      prune();
+      pruneTimer = setInterval(prune, HOUR_MS);
+      pruneTimer.unref();
+    },
+    async stop() {
+      scheduler.stop();
+      clearInterval(pruneTimer);
+      const report = await runner.drain(config.shutdownGraceMs);
+      log.info(report, 'probe runs drained');
+      store.close();
+      await http.close();
+      await lab?.close();
+    },
+  };
+}

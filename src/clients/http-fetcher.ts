@@ -1,0 +1,214 @@
+// The HttpFetcher probes use, on undici 8: one anonymous GET, no redirects followed, TLS verified against the system
+// store plus an optional extra CA, connect and total timeouts, a body size cap, errors mapped to FetchError codes,
+// and the leaf certificate's facts captured when the connection is made.
+import { X509Certificate, createHash } from 'node:crypto';
+import { getCACertificates } from 'node:tls';
+import type { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { Agent, buildConnector, request } from 'undici';
+import { FetchError } from './http.ts';
+import type { FetchErrorCode, FetchOptions, FetchResponse, HttpFetcher, TlsFacts } from './http.ts';
+
+export interface HttpFetcherOptions {
+  /** How long an idle keep-alive socket is kept for the next probe run. Default 4000 ms (undici's). */
+  keepAliveTimeoutMs?: number;
+  /** User-Agent sent with every GET. Default "irsa-sentinel". */
+  userAgent?: string;
+}
+
+export interface ClosableHttpFetcher extends HttpFetcher {
+  /** Close every pooled connection (agent shutdown, tests). */
+  close(): Promise<void>;
+}
+
+/** OpenSSL / Node codes of a certificate that does not verify; any ERR_TLS_* or ERR_SSL_* is a TLS failure too. */
+const CERT_ERROR_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+]);
+
+const NETWORK_CODES: Record<string, FetchErrorCode> = {
+  ECONNREFUSED: 'CONNECTION_REFUSED',
+  ECONNRESET: 'CONNECTION_RESET',
+  EPIPE: 'CONNECTION_RESET',
+  UND_ERR_SOCKET: 'CONNECTION_RESET',
+  ENOTFOUND: 'DNS',
+  EAI_AGAIN: 'DNS',
+  EAI_FAIL: 'DNS',
+  UND_ERR_CONNECT_TIMEOUT: 'CONNECT_TIMEOUT',
+  ETIMEDOUT: 'CONNECT_TIMEOUT',
+  UND_ERR_INVALID_ARG: 'INVALID_URL',
+};
+
+interface Pooled {
+  agent: Agent;
+  /** Leaf certificate per origin ("https://host:port"), from the newest connection this agent made to it. */
+  tls: Map<string, TlsFacts>;
+}
+
+export function createHttpFetcher(options: HttpFetcherOptions = {}): ClosableHttpFetcher {
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? 4000;
+  const userAgent = options.userAgent ?? 'irsa-sentinel';
+  // One agent per (extra CA, connect timeout): sockets are shared by every cluster that trusts the same CAs.
+  const pools = new Map<string, Pooled>();
+
+  function poolFor(ca: string | undefined, connectTimeoutMs: number): Pooled {
+    const key = `${ca === undefined ? '-' : createHash('sha256').update(ca).digest('hex')}:${connectTimeoutMs}`;
+    let pooled = pools.get(key);
+    if (!pooled) {
+      pooled = createPool(ca, connectTimeoutMs, keepAliveTimeout);
+      pools.set(key, pooled);
+    }
+    return pooled;
+  }
+
+  return {
+    async get(url: string, opts: FetchOptions): Promise<FetchResponse> {
+      const started = performance.now();
+      const elapsed = (): number => Math.round(performance.now() - started);
+      let origin: string;
+      try {
+        const u = new URL(url);
+        if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`scheme ${u.protocol} is not http(s)`);
+        origin = `${u.protocol}//${u.host}`;
+      } catch (err) {
+        throw new FetchError('INVALID_URL', url, `invalid URL: ${(err as Error).message}`, 0, { cause: err });
+      }
+      if (opts.signal?.aborted) throw new FetchError('ABORTED', url, 'aborted before the request started', 0);
+
+      const pooled = poolFor(opts.ca, opts.connectTimeoutMs);
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () => timeout.abort(new Error(`no complete response within ${opts.totalTimeoutMs} ms`)),
+        opts.totalTimeoutMs,
+      );
+      const signal = opts.signal ? AbortSignal.any([timeout.signal, opts.signal]) : timeout.signal;
+      try {
+        const res = await request(url, {
+          method: 'GET',
+          dispatcher: pooled.agent,
+          signal,
+          headers: { accept: 'application/json', 'user-agent': userAgent },
+        });
+        const body = await readCapped(res.body, url, opts.maxBytes, elapsed);
+        const latencyMs = elapsed();
+        const tls = pooled.tls.get(origin);
+        return {
+          url,
+          status: res.statusCode,
+          headers: flattenHeaders(res.headers),
+          body,
+          latencyMs,
+          ...(tls && origin.startsWith('https:') ? { tls } : {}),
+        };
+      } catch (err) {
+        if (err instanceof FetchError) throw err;
+        if (timeout.signal.aborted)
+          throw new FetchError('TIMEOUT', url, `no complete response within ${opts.totalTimeoutMs} ms`, elapsed(), {
+            cause: err,
+          });
+        if (opts.signal?.aborted)
+          throw new FetchError('ABORTED', url, 'aborted by the caller', elapsed(), { cause: err });
+        throw toFetchError(err, url, elapsed());
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+
+    async close(): Promise<void> {
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((p) => p.agent.close()));
+    },
+  };
+}
+
+function createPool(ca: string | undefined, connectTimeoutMs: number, keepAliveTimeout: number): Pooled {
+  const tls = new Map<string, TlsFacts>();
+  const connector = buildConnector({
+    // The system store (bundled roots plus NODE_EXTRA_CA_CERTS) and, when given, the private or lab CA.
+    ...(ca !== undefined ? { ca: [...getCACertificates('default'), ca] } : {}),
+    timeout: connectTimeoutMs,
+    // A full handshake on every new connection, so the certificate is verified and read each time.
+    maxCachedSessions: 0,
+    allowH2: false,
+  });
+  const agent = new Agent({
+    keepAliveTimeout,
+    allowH2: false,
+    connect(opts, cb) {
+      connector(opts, (err, socket) => {
+        if (err || !socket) return cb(err ?? new Error('connector returned no socket'), null);
+        if (opts.protocol === 'https:') {
+          const facts = leafFacts(socket as TLSSocket);
+          if (facts) tls.set(`${opts.protocol}//${opts.host ?? opts.hostname}`, facts);
+        }
+        cb(null, socket);
+      });
+    },
+  });
+  return { agent, tls };
+}
+
+function leafFacts(socket: TLSSocket): TlsFacts | undefined {
+  const raw = socket.getPeerCertificate().raw as Buffer | undefined;
+  if (!raw) return undefined;
+  const cert = new X509Certificate(raw);
+  return { validTo: cert.validToDate, subject: cert.subject, issuer: cert.issuer };
+}
+
+/** Read a body to its end, or stop at maxBytes (TOO_LARGE) without reading on. */
+async function readCapped(body: Readable, url: string, maxBytes: number, elapsed: () => number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      // The socket goes with the body; the listener keeps undici's abort error from surfacing as unhandled.
+      body.on('error', () => undefined);
+      body.destroy();
+      throw new FetchError('TOO_LARGE', url, `body larger than ${maxBytes} bytes`, elapsed());
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** The first code found along the error's cause chain (and inside an AggregateError from happy eyeballs). */
+function errorCode(err: unknown, depth = 0): string | undefined {
+  if (depth > 5 || typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string') return e.code;
+  if (Array.isArray(e.errors) && e.errors.length > 0) return errorCode(e.errors[0], depth + 1);
+  return errorCode(e.cause, depth + 1);
+}
+
+function toFetchError(err: unknown, url: string, latencyMs: number): FetchError {
+  const code = errorCode(err);
+  const reason = err instanceof Error ? err.message : String(err);
+  if (code !== undefined && (CERT_ERROR_CODES.has(code) || /^ERR_(TLS|SSL)_/.test(code)))
+    return new FetchError('TLS', url, `TLS: ${reason} (${code})`, latencyMs, { cause: err });
+  const mapped = code !== undefined ? NETWORK_CODES[code] : undefined;
+  const message = code === undefined || reason.includes(code) ? reason : `${reason} (${code})`;
+  return new FetchError(mapped ?? 'NETWORK', url, message, latencyMs, { cause: err });
+}

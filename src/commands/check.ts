@@ -1,0 +1,50 @@
+// `irsa-sentinel check`: every probe once for the chosen clusters; a table (or --json); exit 0 ok/warn, 1 fail, 2 usage.
+import { createAgent } from '../agent.ts';
+import { createLogger } from '../logger.ts';
+import type { ProbeName, ProbeResult } from '../model.ts';
+import { PROBE_NAMES, worst } from '../model.ts';
+import { UnknownClusterError, UnknownProbeError } from '../scheduler/scheduler.ts';
+import { loadConfigOrExit } from './config-or-exit.ts';
+import { formatCheckTable } from './check-format.ts';
+
+export interface CheckOptions {
+  config: string;
+  cluster?: string[];
+  probe?: string[];
+  json?: boolean;
+}
+
+export async function runCheckCommand(opts: CheckOptions): Promise<void> {
+  const config = loadConfigOrExit(opts.config);
+  for (const p of opts.probe ?? []) {
+    if (!(PROBE_NAMES as readonly string[]).includes(p)) {
+      process.stderr.write(`irsa-sentinel check: --probe ${p}: must be one of ${PROBE_NAMES.join(', ')}\n`);
+      process.exit(2);
+    }
+  }
+  // A one-shot run keeps nothing: results go to an in-memory store.
+  const log = createLogger(process.env.IRSA_SENTINEL_LOG_LEVEL ?? 'warn');
+  const agent = await createAgent({ ...config, storage: { ...config.storage, inMemory: true } }, log);
+  const tty = process.stderr.isTTY && !opts.json;
+  let results: ProbeResult[];
+  try {
+    if (tty) process.stderr.write(`checking ${agent.config.clusters.length} cluster(s)…\n`);
+    results = await agent.scheduler.runOnce({
+      ...(opts.cluster?.length ? { clusters: opts.cluster } : {}),
+      ...(opts.probe?.length ? { probes: opts.probe as ProbeName[] } : {}),
+    });
+  } catch (err) {
+    await agent.stop();
+    if (err instanceof UnknownClusterError || err instanceof UnknownProbeError) {
+      process.stderr.write(`irsa-sentinel check: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  await agent.stop();
+  const overall = worst(results.map((r) => r.status));
+  process.stdout.write(
+    opts.json ? JSON.stringify({ status: overall, results }, null, 2) + '\n' : formatCheckTable(results, overall),
+  );
+  process.exit(overall === 'fail' ? 1 : 0);
+}

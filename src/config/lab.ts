@@ -1,0 +1,76 @@
+// The agent's view of a running lab: its clusters and the `lab` account (the read-only `sentinel` user), either
+// merged into a loaded config (`lab:` block) or written out as a standalone config file a user can run.
+import { readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import type { LabInfo } from '../lab/control.ts';
+import { LAB_ACCOUNT } from './schema.ts';
+import type { AccountConfig, AgentConfig, ClusterConfig } from './types.ts';
+
+/** The lab user whose keys the agent uses: allowed exactly the calls the probes make. */
+const AGENT_USER = 'sentinel';
+
+export class LabInfoError extends Error {
+  readonly code = 'LAB_INFO_INVALID';
+}
+
+function labAccount(info: LabInfo): AccountConfig {
+  const user = info.users.find((u) => u.name === AGENT_USER);
+  if (!user) throw new LabInfoError(`the lab at ${info.endpoint} has no user ${AGENT_USER}`);
+  return {
+    name: LAB_ACCOUNT,
+    id: info.accountId,
+    credentials: { source: 'static', accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey },
+    endpoint: info.endpoint,
+    caFile: info.caFile,
+  };
+}
+
+function labClusters(info: LabInfo, kubeconfig?: string): ClusterConfig[] {
+  return info.clusters.map((c) => ({
+    name: c.name,
+    issuer: c.issuer,
+    account: LAB_ACCOUNT,
+    region: info.region,
+    labels: {},
+    bucket: { name: c.bucket, region: info.region },
+    caFile: info.caFile,
+    kube: kubeconfig === undefined ? { context: c.name } : { context: c.name, kubeconfig },
+  }));
+}
+
+/**
+ * `base` with the lab's clusters and its `lab` account added. The clusters' kube contexts are those of the lab's
+ * kubeconfig (LabControl.kubeconfig()), which the caller provides. `caPem` defaults to the contents of info.caFile.
+ */
+export function labFleetConfig(
+  info: LabInfo,
+  base: AgentConfig,
+  caPem: string = readFileSync(info.caFile, 'utf8'),
+): AgentConfig {
+  return {
+    ...base,
+    clusters: [...base.clusters, ...labClusters(info).map((c) => ({ ...c, caPem }))],
+    accounts: [...base.accounts, labAccount(info)],
+  };
+}
+
+/**
+ * A standalone config file (no `lab:` block) that watches the lab's fleet as a real user's setup would; served
+ * by the lab at GET /_lab/v1/agent-config. `kubeconfig`, when given, is the file holding the lab's contexts.
+ */
+export function agentConfigYaml(info: LabInfo, kubeconfig?: string): string {
+  const header = [
+    `irsa-sentinel configuration for the lab at ${info.endpoint} (GET /_lab/v1/agent-config).`,
+    'It watches the lab fleet as a real setup would: irsa-sentinel check --config <this file>.',
+    `The lab's keys are random per start and local, so the read-only "${AGENT_USER}" user's keys are written here;`,
+    'with real AWS never write keys in a file: use credentials.source default, profile or assumeRole.',
+    ...(kubeconfig === undefined
+      ? ["Kube contexts are the lab's: save GET /_lab/v1/kubeconfig and point KUBECONFIG at it."]
+      : []),
+  ];
+  const body = {
+    accounts: [labAccount(info)],
+    clusters: labClusters(info, kubeconfig).map(({ labels: _labels, ...c }) => c),
+  };
+  return header.map((l) => `# ${l}`).join('\n') + '\n' + stringify(body);
+}

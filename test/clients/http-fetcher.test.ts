@@ -1,0 +1,172 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { RequestListener } from 'node:http';
+import type { Server } from 'node:https';
+import { X509Certificate } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpFetcher } from '../../src/clients/http-fetcher.ts';
+import { FetchError } from '../../src/clients/http.ts';
+import type { FetchOptions } from '../../src/clients/http.ts';
+import { createLabTls } from '../../src/lab/tls.ts';
+import type { LabTls } from '../../src/lab/tls.ts';
+
+let tls: LabTls;
+const servers: Server[] = [];
+const fetcher = createHttpFetcher();
+
+beforeAll(async () => {
+  tls = await createLabTls(mkdtempSync(join(tmpdir(), 'irsa-fetch-')));
+});
+
+afterAll(async () => {
+  await fetcher.close();
+  for (const s of servers) s.closeAllConnections();
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+async function serve(handler: RequestListener, creds = tls, host = '127.0.0.1'): Promise<string> {
+  const server = createServer({ key: creds.keyPem, cert: creds.certPem }, handler);
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, host, r));
+  return `https://${host}:${(server.address() as AddressInfo).port}`;
+}
+
+const opts = (over: Partial<FetchOptions> = {}): FetchOptions => ({
+  connectTimeoutMs: 1000,
+  totalTimeoutMs: 2000,
+  maxBytes: 1024,
+  ca: tls.caPem,
+  ...over,
+});
+
+async function failure(p: Promise<unknown>): Promise<FetchError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(FetchError);
+  return err as FetchError;
+}
+
+describe('createHttpFetcher', () => {
+  it('returns status, headers, body, latency and the leaf certificate facts', async () => {
+    const base = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"a":1}'));
+    const res = await fetcher.get(`${base}/doc`, opts());
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.body.toString()).toBe('{"a":1}');
+    expect(res.latencyMs).toBeGreaterThanOrEqual(0);
+    const leaf = new X509Certificate(tls.certPem);
+    expect(res.tls?.validTo.getTime()).toBe(leaf.validToDate.getTime());
+    expect(res.tls?.subject).toContain('CN=127.0.0.1');
+    expect(res.tls?.issuer).toContain('irsa-sentinel lab CA');
+    // A second GET reuses the pooled connection and still reports the certificate.
+    expect((await fetcher.get(`${base}/doc`, opts())).tls?.validTo).toEqual(leaf.validToDate);
+  });
+
+  it('sends an anonymous GET', async () => {
+    let seen: Record<string, unknown> = {};
+    const base = await serve((req, res) => {
+      seen = { method: req.method, headers: req.headers };
+      res.end('ok');
+    });
+    await fetcher.get(`${base}/x`, opts());
+    expect(seen.method).toBe('GET');
+    expect(seen.headers).not.toHaveProperty('authorization');
+    expect(seen.headers).not.toHaveProperty('cookie');
+  });
+
+  it('returns a redirect as a response and does not follow it', async () => {
+    let hits = 0;
+    const base = await serve((req, res) => {
+      hits++;
+      res.writeHead(302, { location: `/elsewhere${req.url}` }).end();
+    });
+    const res = await fetcher.get(`${base}/doc`, opts());
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/elsewhere/doc');
+    expect(hits).toBe(1);
+  });
+
+  it('accepts a body of exactly maxBytes and cuts a larger one with TOO_LARGE', async () => {
+    const base = await serve((req, res) => res.end('x'.repeat(req.url === '/big' ? 1025 : 1024)));
+    expect((await fetcher.get(`${base}/fits`, opts())).body.length).toBe(1024);
+    expect((await failure(fetcher.get(`${base}/big`, opts()))).code).toBe('TOO_LARGE');
+  });
+
+  it('stops reading a body that never ends', async () => {
+    const base = await serve((_req, res) => {
+      const chunk = Buffer.alloc(16 * 1024, 'a');
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+    });
+    const err = await failure(fetcher.get(`${base}/`, opts({ maxBytes: 256 * 1024 })));
+    expect(err.code).toBe('TOO_LARGE');
+  });
+
+  it('gives TIMEOUT when the server accepts and never answers, and when the body stalls', async () => {
+    const silent = await serve(() => undefined);
+    const err = await failure(fetcher.get(`${silent}/`, opts({ totalTimeoutMs: 200 })));
+    expect(err.code).toBe('TIMEOUT');
+    expect(err.latencyMs).toBeGreaterThanOrEqual(150);
+    const stalls = await serve((_req, res) => res.writeHead(200).write('{"partial":'));
+    expect((await failure(fetcher.get(`${stalls}/`, opts({ totalTimeoutMs: 200 })))).code).toBe('TIMEOUT');
+  });
+
+  it('maps a TCP reset to CONNECTION_RESET', async () => {
+    // A TLS socket cannot be reset; its TCP socket can, found by the client's port.
+    const tcp = new Map<number | undefined, Socket>();
+    const base = await serve((req) => tcp.get(req.socket.remotePort)?.resetAndDestroy());
+    (servers.at(-1) as Server).on('connection', (raw: Socket) => tcp.set(raw.remotePort, raw));
+    expect((await failure(fetcher.get(`${base}/`, opts()))).code).toBe('CONNECTION_RESET');
+  });
+
+  it('maps a closed port to CONNECTION_REFUSED', async () => {
+    const base = await serve(() => undefined);
+    const server = servers.pop() as Server;
+    await new Promise((r) => server.close(r));
+    expect((await failure(fetcher.get(`${base}/`, opts()))).code).toBe('CONNECTION_REFUSED');
+  });
+
+  it('maps a name that does not resolve to DNS', async () => {
+    expect((await failure(fetcher.get('https://no-such-host.invalid/', opts()))).code).toBe('DNS');
+  });
+
+  it('rejects a certificate from an untrusted CA with TLS and the reason', async () => {
+    const base = await serve((_req, res) => res.end('never'));
+    const err = await failure(fetcher.get(`${base}/`, opts({ ca: undefined })));
+    expect(err.code).toBe('TLS');
+    expect(err.message).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  });
+
+  it('rejects a certificate for another host with TLS', async () => {
+    // The lab leaf covers 127.0.0.1 and localhost only; Linux routes all of 127/8 to the loopback.
+    const base = await serve((_req, res) => res.end('never'), tls, '127.0.0.2');
+    const err = await failure(fetcher.get(`${base}/`, opts()));
+    expect(err.code).toBe('TLS');
+    expect(err.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+  });
+
+  it('rejects an expired certificate with TLS', async () => {
+    const expired = await createLabTls(mkdtempSync(join(tmpdir(), 'irsa-fetch-exp-')), -0.5);
+    const base = await serve((_req, res) => res.end('never'), expired);
+    const err = await failure(fetcher.get(`${base}/`, opts({ ca: expired.caPem })));
+    expect(err.code).toBe('TLS');
+    expect(err.message).toContain('CERT_HAS_EXPIRED');
+  });
+
+  it('gives ABORTED when the caller aborts, and INVALID_URL for a bad URL', async () => {
+    const silent = await serve(() => undefined);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    expect((await failure(fetcher.get(`${silent}/`, opts({ signal: ac.signal })))).code).toBe('ABORTED');
+    expect((await failure(fetcher.get('not a url', opts()))).code).toBe('INVALID_URL');
+    expect((await failure(fetcher.get('ftp://example.com/x', opts()))).code).toBe('INVALID_URL');
+  });
+});
