@@ -67,6 +67,14 @@ async function authenticate(
       error: authError(service, 400, 'IncompleteSignature', 'Authorization header requires SigV4 fields.', requestId),
     };
   }
+  const invalidToken = (): LabResponse =>
+    authError(
+      service,
+      403,
+      'InvalidClientTokenId',
+      'The security token included in the request is invalid.',
+      requestId,
+    );
   const user = state.userByAccessKey(scope.accessKeyId);
   const session = user ? undefined : state.sessions.get(scope.accessKeyId);
   if (!user && !session) {
@@ -80,28 +88,10 @@ async function authenticate(
             requestId,
           ),
         }
-      : {
-          error: authError(
-            service,
-            403,
-            'InvalidClientTokenId',
-            'The security token included in the request is invalid.',
-            requestId,
-          ),
-        };
+      : { error: invalidToken() };
   }
   if (session) {
-    if (req.headers['x-amz-security-token'] !== session.sessionToken) {
-      return {
-        error: authError(
-          service,
-          403,
-          'InvalidClientTokenId',
-          'The security token included in the request is invalid.',
-          requestId,
-        ),
-      };
-    }
+    if (req.headers['x-amz-security-token'] !== session.sessionToken) return { error: invalidToken() };
     if (session.expiration.getTime() < Date.now()) {
       return {
         error: authError(
@@ -147,7 +137,10 @@ async function send(req: FastifyRequest, reply: FastifyReply, res: LabResponse):
   if (res.reset) {
     // A TCP reset, as a dead issuer host gives (issuer-down fault).
     reply.hijack();
-    req.raw.socket.resetAndDestroy();
+    // On a TLS socket resetAndDestroy() throws ERR_INVALID_HANDLE_TYPE: reset the TCP socket beneath it.
+    const tls = req.raw.socket as import('node:net').Socket & { _parent?: import('node:net').Socket };
+    (tls._parent ?? tls).resetAndDestroy();
+    tls.destroy();
     return;
   }
   reply.code(res.status).headers(res.headers ?? {});

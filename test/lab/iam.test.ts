@@ -1,28 +1,16 @@
 // IAM handler: OIDC providers and roles over awsQuery, authorization by identity policy, CloudTrail write events.
 // Expected shapes come from AWS-FACTS section 2 and samples/iam-GetOpenIDConnectProvider-response-apiref.xml.
-import { XMLParser } from 'fast-xml-parser';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createIamHandler } from '../../src/lab/iam.ts';
 import type { LabContext, LabHandler } from '../../src/lab/wire.ts';
 import { asUser, labContext, labRequest } from '../helpers/lab-request.ts';
+import { at, xmlParser } from '../helpers/xml.ts';
 
 const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const ACCOUNT = '111122223333';
 const ISSUER = 'https://oidc.example.com/id/A8242F25BFBB8F98F5321B2AE63C8B5C';
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.example.com/id/A8242F25BFBB8F98F5321B2AE63C8B5C`;
 const THUMBPRINT = '9e99a48a9960b14926bb7f3b02e22da2b0ab7280';
-
-const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (name) => name === 'member' });
-
-/** The value at a dotted path of parsed XML, or undefined. */
-function at(tree: unknown, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>(
-      (node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
-      tree,
-    );
-}
 
 /** One field of each <member> of a list. */
 const fieldOf = (list: unknown, field: string): unknown[] => (Array.isArray(list) ? list.map((m) => at(m, field)) : []);
@@ -45,7 +33,7 @@ async function call(params: Record<string, string>, user: string | null = 'alice
       caller: user === null ? { kind: 'anonymous' } : asUser(ctx, user),
     }),
   );
-  const xml: unknown = parser.parse(String(res.body));
+  const xml: unknown = xmlParser.parse(String(res.body));
   const action = params.Action ?? '';
   return {
     status: res.status,

@@ -49,6 +49,10 @@ describe.skipIf(!hasKubectl)('real kubectl against a lab cluster', () => {
     }
   }
 
+  /** `kubectl create token ingress-operator -n openshift-ingress-operator [flags]` */
+  const createIngressToken = (...flags: string[]) =>
+    kubectl(['create', 'token', 'ingress-operator', '-n', 'openshift-ingress-operator', ...flags]);
+
   it('get secret prints the ccoctl credentials ini, base64', async () => {
     const res = await kubectl([
       'get',
@@ -74,15 +78,7 @@ describe.skipIf(!hasKubectl)('real kubectl against a lab cluster', () => {
   });
 
   it('create token prints a JWT signed with the cluster key for the requested audience', async () => {
-    const res = await kubectl([
-      'create',
-      'token',
-      'ingress-operator',
-      '-n',
-      'openshift-ingress-operator',
-      '--audience',
-      'openshift',
-    ]);
+    const res = await createIngressToken('--audience', 'openshift');
     expect(res.code).toBe(0);
     const token = res.stdout.trim();
     expect(token.split('.')).toHaveLength(3);
@@ -96,15 +92,7 @@ describe.skipIf(!hasKubectl)('real kubectl against a lab cluster', () => {
   });
 
   it('create token --duration 2h asks for 7200 seconds', async () => {
-    const res = await kubectl([
-      'create',
-      'token',
-      'ingress-operator',
-      '-n',
-      'openshift-ingress-operator',
-      '--duration',
-      '2h',
-    ]);
+    const res = await createIngressToken('--duration', '2h');
     expect(res.code).toBe(0);
     const { payload } = await jwtVerify(res.stdout.trim(), createLocalJWKSet(await clusterJwks(cluster)));
     expect((payload.exp as number) - (payload.iat as number)).toBe(7200);
@@ -112,15 +100,7 @@ describe.skipIf(!hasKubectl)('real kubectl against a lab cluster', () => {
   });
 
   it('create token --duration 1m fails with kube-apiserver’s validation message (AWS-FACTS 6)', async () => {
-    const res = await kubectl([
-      'create',
-      'token',
-      'ingress-operator',
-      '-n',
-      'openshift-ingress-operator',
-      '--duration',
-      '1m',
-    ]);
+    const res = await createIngressToken('--duration', '1m');
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain(
       'error: failed to create token: TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes',

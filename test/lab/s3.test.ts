@@ -1,14 +1,14 @@
 // The lab's S3 at handler level: wire shapes and codes from AWS-FACTS 3.3, 4.x and the S3 API reference.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { decideObjectRead } from '../../src/lab/s3-access.ts';
 import { createS3Handler } from '../../src/lab/s3.ts';
 import { createS3ControlHandler } from '../../src/lab/s3control.ts';
 import type { Bucket } from '../../src/lab/state.ts';
-import type { Caller, LabContext, LabRequest, LabResponse } from '../../src/lab/wire.ts';
+import type { Caller, LabContext, LabRequest } from '../../src/lab/wire.ts';
 import { asUser, labContext, labRequest } from '../helpers/lab-request.ts';
+import { field } from '../helpers/xml.ts';
 
 const BUCKET = 'mycluster-oidc';
 const CCOCTL_POLICY = readFileSync(
@@ -51,16 +51,6 @@ const policyWithVpceDeny = (): string => {
   });
   return JSON.stringify(doc);
 };
-
-const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
-/** The element at a dotted path of an XML reply ('Error.Code'), as fast-xml-parser reads it. */
-const field = (res: LabResponse, path: string): unknown =>
-  path
-    .split('.')
-    .reduce<unknown>(
-      (node, name) => (node as Record<string, unknown> | undefined)?.[name],
-      parser.parse(String(res.body)),
-    );
 
 interface Options {
   body?: string | Buffer;

@@ -1,9 +1,8 @@
 // The lab's S3 Control account-level Block Public Access (AWS-FACTS 4.2, 3.3; STACK.md section 5).
-import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { createS3ControlHandler } from '../../src/lab/s3control.ts';
-import type { LabResponse } from '../../src/lab/wire.ts';
 import { asUser, labContext, labRequest } from '../helpers/lab-request.ts';
+import { field } from '../helpers/xml.ts';
 
 const PATH = '/v20180820/configuration/publicAccessBlock';
 const NS = 'http://awss3control.amazonaws.com/doc/2018-08-20/';
@@ -11,16 +10,6 @@ const ALL_ON =
   `<PublicAccessBlockConfiguration xmlns="${NS}"><BlockPublicAcls>true</BlockPublicAcls>` +
   '<IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy>' +
   '<RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>';
-
-const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
-/** The element at a dotted path of an XML reply ('Error.Code'), as fast-xml-parser reads it. */
-const field = (res: LabResponse, path: string): unknown =>
-  path
-    .split('.')
-    .reduce<unknown>(
-      (node, name) => (node as Record<string, unknown> | undefined)?.[name],
-      parser.parse(String(res.body)),
-    );
 
 function setup() {
   const ctx = labContext();

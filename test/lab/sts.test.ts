@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
 import { SignJWT, exportJWK } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -18,24 +17,13 @@ import { createStsHandler } from '../../src/lab/sts.ts';
 import { createLabTls } from '../../src/lab/tls.ts';
 import type { Caller, LabContext, LabHandler } from '../../src/lab/wire.ts';
 import { labContext, labRequest } from '../helpers/lab-request.ts';
+import { at, xmlParser } from '../helpers/xml.ts';
 
 const COULD_NOT_RETRIEVE =
   "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements";
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const SUBJECT = 'system:serviceaccount:openshift-ingress-operator:ingress-operator';
 const ROLE_NAME = 'demo-openshift-ingress-operator-cloud-credentials';
-
-/** The value at a dotted path of parsed XML, or undefined. */
-function at(tree: unknown, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>(
-      (node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
-      tree,
-    );
-}
-
-const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (name) => name === 'member' });
 
 interface SigningPair {
   privateKey: KeyObject;
@@ -190,7 +178,7 @@ async function call(params: Record<string, string>, caller: Caller = { kind: 'an
       region: 'us-east-2',
     }),
   );
-  const xml = parser.parse(String(res.body)) as Record<string, Record<string, unknown>>;
+  const xml = xmlParser.parse(String(res.body)) as Record<string, Record<string, unknown>>;
   return { status: res.status, headers: res.headers ?? {}, xml, text: String(res.body) };
 }
 
