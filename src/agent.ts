@@ -33,7 +33,12 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-export async function createAgent(base: AgentConfig, log: Logger): Promise<Agent> {
+export interface AgentOptions {
+  /** Called after each result is stored (the `check` command's progress). Must not throw. */
+  onResult?: (result: ProbeResult) => void;
+}
+
+export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOptions = {}): Promise<Agent> {
   let lab: Lab | undefined;
   let config = base;
   if (base.lab) {
@@ -60,6 +65,7 @@ export async function createAgent(base: AgentConfig, log: Logger): Promise<Agent
         'status changed',
       );
     }
+    opts.onResult?.(result);
   };
   const runner = createRunner({
     concurrency: config.concurrency,

@@ -24,8 +24,15 @@ export async function runCheckCommand(opts: CheckOptions): Promise<void> {
   }
   // A one-shot run keeps nothing: results go to an in-memory store.
   const log = createLogger(process.env.IRSA_SENTINEL_LOG_LEVEL ?? 'warn');
-  const agent = await createAgent({ ...config, storage: { ...config.storage, inMemory: true } }, log);
   const tty = process.stderr.isTTY && !opts.json;
+  let done = 0;
+  const progress = (r: ProbeResult): void => {
+    done++;
+    process.stderr.write(`  [${done}] ${r.cluster} ${r.probe}: ${r.status} (${r.durationMs} ms)\n`);
+  };
+  const agent = await createAgent({ ...config, storage: { ...config.storage, inMemory: true } }, log, {
+    ...(tty ? { onResult: progress } : {}),
+  });
   let results: ProbeResult[];
   try {
     if (tty) process.stderr.write(`checking ${agent.config.clusters.length} cluster(s)…\n`);

@@ -1,6 +1,7 @@
 // `irsa-sentinel lab`: run the lab alone until SIGTERM/SIGINT; one JSON line on stdout when it is ready.
 import { startLab } from '../lab/index.ts';
 import { FleetError, loadFleetFile } from '../lab/fleet.ts';
+import { onShutdownSignals } from './signals.ts';
 
 export interface LabCommandOptions {
   port: number;
@@ -34,19 +35,12 @@ export async function runLabCommand(opts: LabCommandOptions): Promise<void> {
       clusters: info.clusters.map((c) => c.name),
     }) + '\n',
   );
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    process.stderr.write(`irsa-sentinel lab: ${signal}, stopping\n`);
-    lab.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`irsa-sentinel lab: error while stopping: ${String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  onShutdownSignals({
+    stop: () => lab.close(),
+    exit: (code) => process.exit(code),
+    report: (event, { signal, err }) =>
+      process.stderr.write(
+        `irsa-sentinel lab: ${signal}: ${event}${err ? `: ${err instanceof Error ? err.message : JSON.stringify(err)}` : ''}\n`,
+      ),
+  });
 }

@@ -2,6 +2,7 @@
 import { createAgent } from '../agent.ts';
 import { createLogger } from '../logger.ts';
 import { loadConfigOrExit } from './config-or-exit.ts';
+import { onShutdownSignals } from './signals.ts';
 
 export async function runServeCommand(opts: { config: string }): Promise<void> {
   const config = loadConfigOrExit(opts.config);
@@ -17,29 +18,17 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
     'irsa-sentinel serving',
   );
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal, exiting now');
-      process.exit(130);
-    }
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    const done = async (): Promise<void> => {
+  onShutdownSignals({
+    async stop() {
       await api.close();
       await agent.stop();
-    };
-    done().then(
-      () => {
-        log.flush();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+    },
+    exit(code) {
+      log.flush();
+      process.exit(code);
+    },
+    report(event, detail) {
+      log[detail.err ? 'error' : 'info'](detail, event);
+    },
+  });
 }

@@ -1,6 +1,8 @@
 // Start the lab: TLS, account, users, simulated clusters, and the HTTPS edge serving every service on one port.
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { agentConfigYaml } from '../config/lab.ts';
 import { createCloudTrailHandler } from './cloudtrail.ts';
 import { provisionCluster } from './clusters.ts';
 import { createControlHandler } from './control.ts';
@@ -55,6 +57,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const ctx: LabContext = { state, endpoint: '', caPem: tls.caPem };
   const faults: ActiveFault[] = [];
   const originalKeys = new Map<string, SigningKey>();
+  const kubeconfigFile = join(dataDir, 'kubeconfig');
 
   const handlers: ServiceHandlers = {
     s3: createS3Handler(ctx),
@@ -141,6 +144,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         contexts: clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
       });
     },
+    agentConfig: () => agentConfigYaml(lab.info(), kubeconfigFile),
     faults: () => faults.map((f) => ({ ...f })),
     faultCatalogue: () =>
       Object.entries(FAULTS).map(([fault, def]) => ({
@@ -204,6 +208,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     for (const spec of fleet.clusters) {
       for (const f of spec.faults) await lab.applyFault({ ...f, cluster: spec.name });
     }
+    // The kubeconfig as a file too, so the served agent config can name it (kube contexts = cluster names).
+    writeFileSync(kubeconfigFile, lab.kubeconfig(), { mode: 0o600 });
   } catch (err) {
     await app.close();
     throw err;

@@ -33,6 +33,16 @@ function runLab(args: string[]) {
   return { child, ready, exited, lines, stderr: () => stderr };
 }
 
+/** `irsa-sentinel check --config FILE --json`: exit code and stdout. */
+function check(config: string): Promise<{ code: number | null; stdout: string }> {
+  const child = spawn(process.execPath, [CLI, 'check', '--config', config, '--json'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout })));
+}
+
 describe('irsa-sentinel lab', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-cli-lab-'));
   const fleet = join(dataDir, 'fleet.yaml');
@@ -121,6 +131,28 @@ describe('irsa-sentinel lab', () => {
     const { parse } = await import('yaml');
     const kc = parse((await call('GET', '/_lab/v1/kubeconfig')).text) as { contexts: { name: string }[] };
     expect(kc.contexts.map((c) => c.name)).toEqual(['alpha', 'beta']);
+  });
+
+  it('serves an agent config with which `irsa-sentinel check` watches the lab as a real setup would', async () => {
+    const res = await call('GET', '/_lab/v1/agent-config');
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain('lab:');
+    const file = join(dataDir, 'agent.yaml');
+    writeFileSync(file, res.text);
+    const healthy = await check(file);
+    expect(healthy.code).toBe(0);
+    const report = JSON.parse(healthy.stdout) as { status: string; results: { cluster: string; status: string }[] };
+    expect(report.status).toBe('ok');
+    expect(report.results.map((r) => `${r.cluster}:${r.status}`)).toEqual(['alpha:ok', 'beta:ok']);
+
+    await call('POST', '/_lab/v1/faults', { cluster: 'alpha', fault: 'bucket-policy-deleted' });
+    const broken = await check(file);
+    expect(broken.code).toBe(1);
+    const after = JSON.parse(broken.stdout) as { results: { cluster: string; findings: { code: string }[] }[] };
+    expect(after.results.find((r) => r.cluster === 'alpha')?.findings.map((f) => f.code)).toEqual([
+      'ISSUER_HTTP_ERROR',
+    ]);
+    await call('DELETE', '/_lab/v1/faults');
   });
 
   it('stops cleanly on SIGTERM', async () => {
