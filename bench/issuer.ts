@@ -11,6 +11,7 @@ import { createIssuerProbe, ISSUER_PROBE_DEFAULTS } from '../probes/issuer.ts';
 import { createHttpFetcher } from '../src/clients/http-fetcher.ts';
 import type { ClusterConfig } from '../src/config/types.ts';
 import { createRunner } from '../src/scheduler/runner.ts';
+import { clusterDefaults } from '../src/config/defaults.ts';
 
 const clusters = Number(process.env.BENCH_CLUSTERS ?? 1000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -33,6 +34,7 @@ const caPem = readFileSync(ready.caFile, 'utf8');
 const fleet: ClusterConfig[] = ready.clusters.map((name) => ({
   name,
   issuer: `${ready.endpoint}/${name}-oidc`,
+  ...clusterDefaults(),
   region: 'us-east-1',
   labels: {},
   caPem,

@@ -96,6 +96,163 @@ export const FINDINGS = {
     remediation:
       'The JWKS must be JSON {"keys": [...]} with at least one key; every key needs a kid, RSA keys at least 2048 bits, alg one of RS256/384/512 or ES256/384/512, and at most 100 RSA and 100 EC keys. Regenerate keys.json from the cluster\'s public signing key (ccoctl create-identity-provider) and upload it.',
   },
+  // jwks (kid freshness)
+  SIGNING_KEY_NOT_PUBLISHED: {
+    severity: 'fail',
+    probe: 'jwks',
+    title: "The cluster's signing key is not in the published JWKS",
+    remediation:
+      "STS finds the token's kid in the issuer's JWKS or fails every AssumeRoleWithWebIdentity with \"Couldn't retrieve verification key\". Publish the current public key: add it to keys.json (keep the old key until every token signed with it has expired), e.g. ccoctl create-identity-provider with the cluster's serviceaccount-signer.public, or for OpenShift follow the OIDC key rotation procedure (publish old and new keys together).",
+  },
+  NEXT_SIGNING_KEY_NOT_PUBLISHED: {
+    severity: 'warn',
+    probe: 'jwks',
+    title: 'The staged next signing key is not published yet',
+    remediation:
+      'A rotation is under way (next-bound-service-account-signing-key exists). Add the next key to keys.json now, next to the current one, before the API servers switch to it; otherwise every role breaks at the switch.',
+  },
+  STALE_KEY_PUBLISHED: {
+    severity: 'warn',
+    probe: 'jwks',
+    title: 'The JWKS publishes a key the cluster no longer uses',
+    remediation:
+      'Once no unexpired token signed with the old key remains (tokens live at most 24 h, usually 1 h), remove it from keys.json. Publishing it is harmless but keeps a retired key trusted.',
+  },
+  JWKS_CHANGED: {
+    severity: 'info',
+    probe: 'jwks',
+    title: 'The published JWKS or discovery document changed',
+    remediation:
+      'Informational: confirm the change was intended (a key rotation, a republish). The evidence lists the kids added and removed.',
+  },
+  TOKEN_VERIFY_FAILED: {
+    severity: 'fail',
+    probe: 'jwks',
+    title: 'A freshly minted token does not verify against the published JWKS',
+    remediation:
+      "A token the cluster just signed must verify against the issuer's JWKS with the issuer and audience STS requires. Check that the published key matches the cluster's signing key and that the cluster's serviceAccountIssuer equals the issuer URL exactly.",
+  },
+  OIDC_PROVIDER_MISSING: {
+    severity: 'fail',
+    probe: 'jwks',
+    title: 'No IAM OIDC identity provider for the issuer',
+    remediation:
+      'STS answers "No OpenIDConnect provider found in your account" without one. Create it for the issuer URL with the audiences the pods use (ccoctl create-identity-provider, or aws iam create-open-id-connect-provider --url <issuer> --client-id-list openshift sts.amazonaws.com).',
+  },
+  OIDC_PROVIDER_AUDIENCE_MISSING: {
+    severity: 'fail',
+    probe: 'jwks',
+    title: "The IAM OIDC provider does not list an audience the pods' tokens use",
+    remediation:
+      'STS rejects tokens whose aud is not among the provider\'s client IDs with "Incorrect token audience". Add it: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn <arn> --client-id <audience>.',
+  },
+  SIGNING_KEYS_UNAVAILABLE: {
+    severity: 'unknown',
+    probe: 'jwks',
+    title: "The cluster's signing keys could not be read",
+    remediation:
+      "Configure a source of the cluster's signing keys (signingKeys: the cluster API via kube, publicKeyFiles, or fromTokenOf) and check the agent can reach the cluster API with its kubeconfig context.",
+  },
+  // shared by the AWS-facing probes
+  AWS_PERMISSION_MISSING: {
+    severity: 'unknown',
+    probe: 'runner',
+    title: "The agent's AWS identity lacks a permission it needs",
+    remediation:
+      "Grant the agent's identity the read-only action named in the finding (config/iam-policy.json lists every action irsa-sentinel calls). Until then this link cannot be judged.",
+  },
+  AWS_UNAVAILABLE: {
+    severity: 'unknown',
+    probe: 'runner',
+    title: 'An AWS API call failed (throttling, network, service error)',
+    remediation:
+      "Transient or environmental: the probe retries on its next run. If it persists, check network access to the AWS endpoints and the account's API rate limits.",
+  },
+  // roles (per-role assume tests)
+  ASSUME_KEY_RETRIEVAL_FAILED: {
+    severity: 'fail',
+    probe: 'roles',
+    title: "STS couldn't retrieve the verification key",
+    remediation:
+      "STS could not fetch the discovery document or JWKS, or found no key with the token's kid. See the issuer and jwks probes of this cluster for which: bucket policy or Block Public Access blocking anonymous reads, a slow or unreachable issuer, or a signing key not published.",
+  },
+  ASSUME_NO_PROVIDER: {
+    severity: 'fail',
+    probe: 'roles',
+    title: "STS found no IAM OIDC provider for the token's issuer",
+    remediation:
+      "Create the IAM OIDC provider for the issuer in the role's account (cross-account providers are not supported), with exactly the issuer URL the tokens carry.",
+  },
+  ASSUME_AUDIENCE_REJECTED: {
+    severity: 'fail',
+    probe: 'roles',
+    title: "STS rejected the token's audience",
+    remediation:
+      "Add the audience the pods use (openshift on OpenShift, sts.amazonaws.com on EKS) to the IAM OIDC provider's client IDs.",
+  },
+  ASSUME_THUMBPRINT_REJECTED: {
+    severity: 'fail',
+    probe: 'roles',
+    title: "The issuer's certificate does not match the provider's thumbprint",
+    remediation:
+      "The issuer's TLS certificate is not from a CA AWS trusts, so STS falls back to the provider's thumbprints, and none matches. Update the thumbprint list (aws iam update-open-id-connect-provider-thumbprint) or serve the issuer with a publicly trusted certificate.",
+  },
+  ASSUME_TOKEN_EXPIRED: {
+    severity: 'fail',
+    probe: 'roles',
+    title: 'STS says the token has expired',
+    remediation:
+      "Check the clocks of the cluster's API servers (STS allows 5 minutes of skew) and that pods use projected tokens that the kubelet refreshes.",
+  },
+  ASSUME_ACCESS_DENIED: {
+    severity: 'fail',
+    probe: 'roles',
+    title: 'The role does not trust this service account',
+    remediation:
+      "The role's trust policy must name the provider ARN as Federated principal, allow sts:AssumeRoleWithWebIdentity and match the token's sub (system:serviceaccount:<ns>:<sa>) and aud. The trust-policy findings of this run say which part does not match; ccoctl create-iam-roles regenerates it.",
+  },
+  ASSUME_IDP_ERROR: {
+    severity: 'unknown',
+    probe: 'roles',
+    title: 'STS could not use the identity provider this time',
+    remediation:
+      'IDPCommunicationError or IDPRejectedClaim: STS could not reach or was refused by the provider. Usually transient; if it persists, check the issuer probe.',
+  },
+  ASSUME_UNAVAILABLE: {
+    severity: 'unknown',
+    probe: 'roles',
+    title: 'The assume test could not run',
+    remediation:
+      'No token could be obtained for the service account (cluster API unreachable, service account missing), or STS throttled or failed. The finding names what failed; the test runs again next cycle.',
+  },
+  TRUST_POLICY_SUBJECT_MISMATCH: {
+    severity: 'fail',
+    probe: 'roles',
+    title: "The role's trust policy does not admit the service account",
+    remediation:
+      "The trust policy's <provider>:sub (and :aud) conditions must match system:serviceaccount:<namespace>:<name> of the pods that use the role. Fix the condition (ccoctl create-iam-roles writes StringEquals on <provider>:sub).",
+  },
+  TRUST_POLICY_PROVIDER_MISMATCH: {
+    severity: 'fail',
+    probe: 'roles',
+    title: "The role's trust policy names another identity provider",
+    remediation:
+      "The Federated principal must be this cluster's IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer without https://>), and the condition keys must start with that provider's URL.",
+  },
+  ROLE_MISSING: {
+    severity: 'fail',
+    probe: 'roles',
+    title: 'The role does not exist',
+    remediation:
+      "The role named in the credentials secret or config was deleted or never created. Recreate it (ccoctl create-iam-roles with the release's CredentialsRequests) or fix the role ARN.",
+  },
+  ROLES_SOURCE_INVALID: {
+    severity: 'unknown',
+    probe: 'roles',
+    title: 'The roles to test could not be determined',
+    remediation:
+      "Configure roles (roles.list, roles.credentialsRequestsDir, or roles.fromCluster with kube access) and check that the cluster's CredentialsRequests and their secrets are readable.",
+  },
 } as const satisfies Record<string, FindingDef>;
 
 export type FindingCode = keyof typeof FINDINGS;

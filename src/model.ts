@@ -1,6 +1,8 @@
 // The result model every probe, the store, the API and the CLI share (DESIGN.md "Result model").
 import type { Logger } from 'pino';
+import type { AwsClients } from './clients/aws.ts';
 import type { HttpFetcher } from './clients/http.ts';
+import type { KubeAccess } from './clients/kube.ts';
 import type { ClusterConfig } from './config/types.ts';
 import type { FindingCode } from './findings.ts';
 
@@ -51,6 +53,12 @@ export interface ProbeContext {
   previous?: ProbeResult;
   /** Aborted when the run's timeout passes or the agent shuts down. */
   signal: AbortSignal;
+  /** AWS clients for the cluster's account and region; absent when the cluster names no account. */
+  aws?: AwsClients;
+  /** The cluster's API; absent when the cluster has no `kube` access configured. */
+  kube?: KubeAccess;
+  /** Read a projected token file (the agent's own); the token is never logged or stored. */
+  readTokenFile: (path: string) => Promise<string>;
 }
 
 export interface Probe {

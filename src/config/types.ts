@@ -1,5 +1,6 @@
 // The agent's configuration after loading and validation: what the rest of the agent reads. The zod schema in
 // schema.ts produces exactly these shapes (defaults filled, S3 bucket derived from the issuer where possible).
+import type { CredentialsRequestInfo } from '../ccoctl/credentials-requests.ts';
 import type { ProbeName } from '../model.ts';
 
 export interface AwsCredentialsConfig {
@@ -43,6 +44,57 @@ export interface ClusterConfig {
   kube?: { context: string; kubeconfig?: string };
   /** Probes to run for this cluster (default: all that apply). */
   probes?: ProbeName[];
+  /**
+   * openshift: ccoctl-made, pods' tokens have audience `openshift`; eks: the pod identity webhook, audience
+   * `sts.amazonaws.com`. Default openshift.
+   */
+  flavor: 'openshift' | 'eks';
+  /** Client IDs the IAM OIDC provider must list. Default openshift: [openshift, sts.amazonaws.com]; eks: [sts.amazonaws.com]. */
+  audiences: string[];
+  /** Where the jwks probe learns the keys the cluster signs with (first that is configured wins). */
+  signingKeys: SigningKeySources;
+  /** Roles the roles probe assumes, and where their list comes from. */
+  roles: RoleSources;
+}
+
+export interface SigningKeySources {
+  /** Read the cluster API's /openid/v1/jwks (needs `kube`). Default true when `kube` is set. */
+  fromCluster: boolean;
+  /** PEM public keys (ccoctl's serviceaccount-signer.public), read from `publicKeyFiles` at load. */
+  publicKeyPems: string[];
+  publicKeyFiles: string[];
+  /** `namespace/name` of a service account: mint a token for it (needs `kube`) and take its header's kid. */
+  fromTokenOf?: string;
+  /** Also check OpenShift's staged next key (secret next-bound-service-account-signing-key). Default true for openshift. */
+  nextKey: boolean;
+  /** `namespace/name` whose freshly minted token must verify against the published JWKS. Default: the first role's. */
+  verifyServiceAccount?: string;
+}
+
+export interface RoleTarget {
+  arn: string;
+  /** `namespace/name` of the service account whose token assumes it. */
+  serviceAccount: string;
+  /** Token audience. Default: `openshift` (openshift) or `sts.amazonaws.com` (eks). */
+  audience?: string;
+  /** Read the token from this file (the agent's own projected token) instead of TokenRequest. */
+  tokenFile?: string;
+}
+
+export interface RoleSources {
+  /** Roles given explicitly. */
+  list: RoleTarget[];
+  /** CredentialsRequests read at load from `credentialsRequestsDir` (oc adm release extract --credentials-requests). */
+  credentialsRequests: CredentialsRequestInfo[];
+  credentialsRequestsDir?: string;
+  /** ccoctl's `--name` for roles named from CredentialsRequests (`<name>-<ns>-<secret>`). Default: the cluster name. */
+  ccoctlName?: string;
+  /** Read the CredentialsRequests and their secrets' role_arn from the cluster itself (needs `kube`). Default false. */
+  fromCluster: boolean;
+  /** Requested session length for assume tests (STS minimum 900). Default 900. */
+  sessionDurationSeconds: number;
+  /** Prove returned credentials with one GetCallerIdentity before dropping them. Default false. */
+  verifyCredentials: boolean;
 }
 
 export interface ProbeSchedule {

@@ -8,7 +8,7 @@ import {
   ccoctlRoleName,
   ccoctlTrustPolicy,
   serviceAccountSubject,
-} from './credentials-requests.ts';
+} from '../ccoctl/credentials-requests.ts';
 import { publishedJwk } from './keys.ts';
 import type { KeyPool } from './keys.ts';
 import type { Bucket, LabCluster, LabState, PublicAccessBlock, SigningKey } from './state.ts';

@@ -1,6 +1,9 @@
 // The lab's world: one AWS account (users, S3, IAM, STS sessions, CloudTrail) and its simulated clusters.
 // Services mutate this state through their handlers; nothing here decides AWS rules (see policy.ts, s3-access.ts).
 import type { KeyObject } from 'node:crypto';
+import type { CredentialsRequestInfo } from '../ccoctl/credentials-requests.ts';
+
+export type { CredentialsRequestInfo };
 
 export const LAB_ACCOUNT_ID = '111122223333';
 export const LAB_REGION = 'us-east-1';
@@ -125,14 +128,6 @@ export interface SigningKey {
   kid: string;
   /** PEM SPKI, as in ccoctl's serviceaccount-signer.public. */
   publicPem: string;
-}
-
-export interface CredentialsRequestInfo {
-  /** CredentialsRequest metadata.name */
-  name: string;
-  secretNamespace: string;
-  secretName: string;
-  serviceAccounts: string[];
 }
 
 export interface LabCluster {

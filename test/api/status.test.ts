@@ -6,6 +6,7 @@ import { finding } from '../../src/findings.ts';
 import type { ProbeResult } from '../../src/model.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import { clusterDefaults } from '../../src/config/defaults.ts';
 
 const clusters: ClusterConfig[] = [
   {
@@ -13,9 +14,22 @@ const clusters: ClusterConfig[] = [
     issuer: 'https://healthy-oidc.s3.us-east-2.amazonaws.com',
     region: 'us-east-2',
     labels: { env: 'prod' },
+    ...clusterDefaults(),
   },
-  { name: 'broken', issuer: 'https://broken-oidc.s3.us-east-2.amazonaws.com', region: 'us-east-2', labels: {} },
-  { name: 'new', issuer: 'https://new-oidc.s3.us-east-2.amazonaws.com', region: 'us-east-2', labels: {} },
+  {
+    name: 'broken',
+    issuer: 'https://broken-oidc.s3.us-east-2.amazonaws.com',
+    region: 'us-east-2',
+    labels: {},
+    ...clusterDefaults(),
+  },
+  {
+    name: 'new',
+    issuer: 'https://new-oidc.s3.us-east-2.amazonaws.com',
+    region: 'us-east-2',
+    labels: {},
+    ...clusterDefaults(),
+  },
 ];
 
 const result = (cluster: string, startedAt: string, status: ProbeResult['status'] = 'ok'): ProbeResult => ({

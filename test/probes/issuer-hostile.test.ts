@@ -17,6 +17,7 @@ import { createLabTls } from '../../src/lab/tls.ts';
 import type { LabTls } from '../../src/lab/tls.ts';
 import { statusOf } from '../../src/model.ts';
 import type { ProbeOutcome } from '../../src/model.ts';
+import { clusterDefaults } from '../../src/config/defaults.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, issuer: string) => void;
 
@@ -76,9 +77,11 @@ async function run(issuer: string, caPem: string | null = tls.caPem, probe = iss
     issuer,
     region: 'us-east-1',
     labels: {},
+    ...clusterDefaults(),
     ...(caPem !== null && { caPem }),
   };
   return probe.run(cluster, {
+    readTokenFile: () => Promise.reject(new Error('no token files here')),
     http,
     log: pino({ level: 'silent' }),
     now: () => new Date(),

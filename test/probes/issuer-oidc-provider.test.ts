@@ -15,6 +15,7 @@ import type { ClusterConfig } from '../../src/config/types.ts';
 import { createLabTls } from '../../src/lab/tls.ts';
 import { statusOf } from '../../src/model.ts';
 import type { ProbeOutcome } from '../../src/model.ts';
+import { clusterDefaults } from '../../src/config/defaults.ts';
 
 const http = createHttpFetcher();
 let server: Server;
@@ -49,8 +50,10 @@ const run = (configuredIssuer: string): Promise<ProbeOutcome> => {
     region: 'us-east-1',
     labels: {},
     caPem,
+    ...clusterDefaults(),
   };
   return issuerProbe.run(cluster, {
+    readTokenFile: () => Promise.reject(new Error('no token files here')),
     http,
     log: pino({ level: 'silent' }),
     now: () => new Date(),

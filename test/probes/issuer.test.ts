@@ -8,6 +8,7 @@ import type { Lab } from '../../src/lab/index.ts';
 import { statusOf } from '../../src/model.ts';
 import type { ProbeContext } from '../../src/model.ts';
 import { startTestLab } from '../helpers/lab.ts';
+import { clusterDefaults } from '../../src/config/defaults.ts';
 
 const http = createHttpFetcher();
 const ctx = (): ProbeContext => ({
@@ -15,6 +16,7 @@ const ctx = (): ProbeContext => ({
   log: pino({ level: 'silent' }),
   now: () => new Date(),
   signal: new AbortController().signal,
+  readTokenFile: () => Promise.reject(new Error('no token files here')),
 });
 const probe = createIssuerProbe(ISSUER_PROBE_DEFAULTS);
 // A short STS budget keeps the slow and dead issuer cases fast.
@@ -27,7 +29,14 @@ let cluster: ClusterConfig;
 beforeAll(async () => {
   lab = await startTestLab({ fleet: { clusters: [{ name: 'prod-east' }], keyPool: 1 } });
   const info = lab.info().clusters[0]!;
-  cluster = { name: info.name, issuer: info.issuer, region: 'us-east-1', labels: {}, caPem: lab.caPem };
+  cluster = {
+    name: info.name,
+    issuer: info.issuer,
+    region: 'us-east-1',
+    labels: {},
+    caPem: lab.caPem,
+    ...clusterDefaults(),
+  };
 });
 
 afterAll(async () => {

@@ -6,11 +6,12 @@ import { finding } from '../../src/findings.ts';
 import type { Probe, ProbeContext, ProbeName, ProbeOutcome, ProbeResult } from '../../src/model.ts';
 import { createRunner, ProbeTimeoutError, RunAbandonedError } from '../../src/scheduler/runner.ts';
 import type { RunnerOptions } from '../../src/scheduler/runner.ts';
+import { clusterDefaults } from '../../src/config/defaults.ts';
 
 const http: HttpFetcher = { get: () => Promise.reject(new Error('no network in runner tests')) };
 
 function cluster(name: string): ClusterConfig {
-  return { name, issuer: `https://${name}.example.com`, region: 'us-east-1', labels: {} };
+  return { name, issuer: `https://${name}.example.com`, region: 'us-east-1', labels: {}, ...clusterDefaults() };
 }
 
 function probe(name: ProbeName, run: (c: ClusterConfig, ctx: ProbeContext) => Promise<ProbeOutcome>): Probe {

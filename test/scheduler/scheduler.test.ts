@@ -14,6 +14,7 @@ import {
   UnknownProbeError,
 } from '../../src/scheduler/scheduler.ts';
 import type { SchedulerOptions } from '../../src/scheduler/scheduler.ts';
+import { clusterDefaults } from '../../src/config/defaults.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -21,6 +22,7 @@ function cluster(name: string, probes?: ProbeName[]): ClusterConfig {
   return {
     name,
     issuer: `https://${name}.example.com`,
+    ...clusterDefaults(),
     region: 'us-east-1',
     labels: {},
     ...(probes ? { probes } : {}),

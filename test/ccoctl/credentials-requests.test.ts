@@ -6,7 +6,7 @@ import {
   ccoctlRoleName,
   ccoctlTrustPolicy,
   parseCredentialsRequests,
-} from '../../src/lab/credentials-requests.ts';
+} from '../../src/ccoctl/credentials-requests.ts';
 import { ccoctlBucketPolicy, ccoctlDiscoveryDocument } from '../../src/lab/clusters.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');

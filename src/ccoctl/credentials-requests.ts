@@ -1,10 +1,18 @@
-// The OpenShift CredentialsRequests the lab's clusters carry (real ones, from samples/), and ccoctl's naming of them.
+// OpenShift CredentialsRequests and ccoctl's naming of what it makes for them (AWS-FACTS 5). Facts of ccoctl, used
+// by the agent (roles from a CredentialsRequests folder) and by the lab (its clusters' roles) alike.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { CredentialsRequestInfo } from './state.ts';
 
-const SAMPLES_DIR = join(import.meta.dirname, 'samples');
+const SAMPLES_DIR = join(import.meta.dirname, '..', 'lab', 'samples');
+
+export interface CredentialsRequestInfo {
+  /** CredentialsRequest metadata.name */
+  name: string;
+  secretNamespace: string;
+  secretName: string;
+  serviceAccounts: string[];
+}
 
 interface CredentialsRequestDoc {
   kind?: string;

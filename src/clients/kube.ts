@@ -1,0 +1,31 @@
+// What a probe may ask of a cluster's API. The implementation (kube-client.ts) uses @kubernetes/client-node with the
+// cluster's kubeconfig context. Tokens it returns are handed to STS and then dropped: never logged or stored.
+import type { JWK } from 'jose';
+import type { CredentialsRequestInfo } from '../ccoctl/credentials-requests.ts';
+
+export interface ServiceAccountRef {
+  namespace: string;
+  name: string;
+}
+
+export interface KubeAccess {
+  /** GET /openid/v1/jwks: the keys the API server signs and verifies service-account tokens with. */
+  jwks(): Promise<{ keys: JWK[] }>;
+  /** TokenRequest for a service account (audiences, expirationSeconds >= 600). */
+  createToken(sa: ServiceAccountRef, audiences: string[], expirationSeconds: number): Promise<string>;
+  /** A secret's data, decoded; undefined when it does not exist. */
+  readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** AWS CredentialsRequests (cloudcredential.openshift.io/v1) of the cluster. */
+  listCredentialsRequests(): Promise<CredentialsRequestInfo[]>;
+}
+
+/** A cluster-API call that failed; `status` is the HTTP status when there was a response. */
+export class KubeError extends Error {
+  readonly code = 'KUBE_REQUEST_FAILED';
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KubeError';
+    this.status = status;
+  }
+}

@@ -1,0 +1,23 @@
+// Per-cluster defaults that depend on the cluster's flavor (OpenShift via ccoctl, or EKS).
+import type { ClusterConfig } from './types.ts';
+
+export type ClusterDefaults = Pick<ClusterConfig, 'flavor' | 'audiences' | 'signingKeys' | 'roles'>;
+
+/** Token audience the pods of a flavor use: OpenShift's projected token is `openshift`, EKS's webhook `sts.amazonaws.com`. */
+export const defaultTokenAudience = (flavor: ClusterConfig['flavor']): string =>
+  flavor === 'eks' ? 'sts.amazonaws.com' : 'openshift';
+
+export function clusterDefaults(flavor: ClusterConfig['flavor'] = 'openshift', hasKube = false): ClusterDefaults {
+  return {
+    flavor,
+    audiences: flavor === 'eks' ? ['sts.amazonaws.com'] : ['openshift', 'sts.amazonaws.com'],
+    signingKeys: { fromCluster: hasKube, publicKeyPems: [], publicKeyFiles: [], nextKey: flavor === 'openshift' },
+    roles: {
+      list: [],
+      credentialsRequests: [],
+      fromCluster: false,
+      sessionDurationSeconds: 900,
+      verifyCredentials: false,
+    },
+  };
+}
