@@ -2,7 +2,9 @@
 import type { AgentConfig } from '../src/config/types.ts';
 import type { Probe, ProbeName } from '../src/model.ts';
 import { createIssuerProbe } from './issuer.ts';
+import { createJwksProbe } from './jwks.ts';
+import { createRolesProbe } from './roles.ts';
 
 export function createProbes(config: Pick<AgentConfig, 'probes'>): Partial<Record<ProbeName, Probe>> {
-  return { issuer: createIssuerProbe(config.probes.issuer) };
+  return { issuer: createIssuerProbe(config.probes.issuer), jwks: createJwksProbe(), roles: createRolesProbe() };
 }

@@ -3,12 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createProbes } from '../probes/index.ts';
 import { buildApi } from './api/app.ts';
+import type { AwsClientFactory } from './clients/aws.ts';
+import { createAwsClientFactory } from './clients/aws-factory.ts';
 import { createHttpFetcher } from './clients/http-fetcher.ts';
+import type { KubeAccess } from './clients/kube.ts';
+import { createKubeAccess } from './clients/kube-client.ts';
 import { labFleetConfig } from './config/lab.ts';
-import type { AgentConfig } from './config/types.ts';
+import type { AgentConfig, ClusterConfig } from './config/types.ts';
 import { startLab } from './lab/index.ts';
 import type { Lab } from './lab/index.ts';
-import type { ProbeResult } from './model.ts';
+import type { ProbeContext, ProbeResult } from './model.ts';
 import { createRunner } from './scheduler/runner.ts';
 import type { Runner } from './scheduler/runner.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
@@ -43,12 +47,14 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   let config = base;
   if (base.lab) {
     lab = await startLab({ port: base.lab.port, dataDir: base.lab.dataDir, fleet: base.lab.fleet });
-    config = labFleetConfig(lab.info(), base);
+    config = labFleetConfig(lab.info(), base, lab.caPem, lab.kubeconfigFile);
     log.info({ endpoint: lab.endpoint, clusters: config.clusters.length }, 'lab started');
   }
   const store = openSqliteStore({ dataDir: config.storage.dataDir, inMemory: config.storage.inMemory });
   const http = createHttpFetcher();
+  const aws = createAwsClientFactory(config.accounts);
   const probes = createProbes(config);
+  const contextFor = clusterAccess(aws);
 
   const onResult = (result: ProbeResult): void => {
     const before = store.latest(result.cluster).find((r) => r.probe === result.probe);
@@ -74,6 +80,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     previousOf: (cluster, probe) => store.latest(cluster).find((r) => r.probe === probe),
     onResult,
     timeoutMsFor: (probe) => config.schedules[probe].timeoutMs,
+    contextFor,
   });
   const scheduler = createScheduler({ config, probes, runner, log });
 
@@ -106,8 +113,30 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
       const report = await runner.drain(config.shutdownGraceMs);
       log.info(report, 'probe runs drained');
       store.close();
+      aws.close();
       await http.close();
       await lab?.close();
     },
+  };
+}
+
+/**
+ * Per cluster: the AWS clients of its account and region (cached by the factory) and its cluster-API access, one per
+ * kubeconfig context, made on first use; a kubeconfig that fails to load fails that run and is tried again next run.
+ */
+function clusterAccess(factory: AwsClientFactory): (cluster: ClusterConfig) => Pick<ProbeContext, 'aws' | 'kube'> {
+  const kubes = new Map<string, KubeAccess>();
+  const kubeFor = (kube: NonNullable<ClusterConfig['kube']>): KubeAccess => {
+    const key = `${kube.kubeconfig ?? ''}\u0000${kube.context}`;
+    let access = kubes.get(key);
+    if (access === undefined) kubes.set(key, (access = createKubeAccess(kube)));
+    return access;
+  };
+  return (cluster) => {
+    const aws = factory.forAccount(cluster.account, cluster.region);
+    return {
+      ...(aws === undefined ? {} : { aws }),
+      ...(cluster.kube === undefined ? {} : { kube: kubeFor(cluster.kube) }),
+    };
   };
 }

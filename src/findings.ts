@@ -153,6 +153,13 @@ export const FINDINGS = {
     remediation:
       "Configure a source of the cluster's signing keys (signingKeys: the cluster API via kube, publicKeyFiles, or fromTokenOf) and check the agent can reach the cluster API with its kubeconfig context.",
   },
+  JWKS_UNAVAILABLE: {
+    severity: 'unknown',
+    probe: 'jwks',
+    title: 'The published JWKS could not be read, so key freshness is not known',
+    remediation:
+      "The jwks probe could not fetch or parse the issuer's discovery document or JWKS, so it cannot tell whether the cluster's keys are published. The issuer probe of this cluster names the cause (unreachable issuer, HTTP error, bucket policy, invalid JWKS) and how to fix it.",
+  },
   // shared by the AWS-facing probes
   AWS_PERMISSION_MISSING: {
     severity: 'unknown',

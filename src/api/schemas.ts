@@ -110,3 +110,29 @@ export const historyQuery = {
     before: { type: 'string', format: 'date-time' },
   },
 } as const;
+
+export const rolesResponse = {
+  type: 'object',
+  required: ['cluster', 'roles'],
+  properties: {
+    cluster: { type: 'string' },
+    checkedAt: {
+      type: 'string',
+      format: 'date-time',
+      description: 'start of the roles probe run the states come from',
+    },
+    roles: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['arn', 'serviceAccount', 'status', 'findings'],
+        properties: {
+          arn: { type: 'string' },
+          serviceAccount: { type: 'string' },
+          status: { type: 'string', enum: ['ok', 'warn', 'unknown', 'fail'] },
+          findings: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const;

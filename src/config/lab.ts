@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { LabInfo } from '../lab/control.ts';
+import { clusterDefaults } from './defaults.ts';
 import { LAB_ACCOUNT } from './schema.ts';
 import type { AccountConfig, AgentConfig, ClusterConfig } from './types.ts';
 
@@ -25,31 +26,39 @@ function labAccount(info: LabInfo): AccountConfig {
   };
 }
 
+/** Lab clusters are OpenShift-like (ccoctl-made roles) and reachable with the lab's kubeconfig contexts. */
 function labClusters(info: LabInfo, kubeconfig?: string): ClusterConfig[] {
-  return info.clusters.map((c) => ({
-    name: c.name,
-    issuer: c.issuer,
-    account: LAB_ACCOUNT,
-    region: info.region,
-    labels: {},
-    bucket: { name: c.bucket, region: info.region },
-    caFile: info.caFile,
-    kube: kubeconfig === undefined ? { context: c.name } : { context: c.name, kubeconfig },
-  }));
+  return info.clusters.map((c) => {
+    const defaults = clusterDefaults('openshift', true);
+    return {
+      name: c.name,
+      issuer: c.issuer,
+      account: LAB_ACCOUNT,
+      region: info.region,
+      labels: {},
+      bucket: { name: c.bucket, region: info.region },
+      caFile: info.caFile,
+      kube: kubeconfig === undefined ? { context: c.name } : { context: c.name, kubeconfig },
+      ...defaults,
+      roles: { ...defaults.roles, fromCluster: true },
+    };
+  });
 }
 
 /**
  * `base` with the lab's clusters and its `lab` account added. The clusters' kube contexts are those of the lab's
- * kubeconfig (LabControl.kubeconfig()), which the caller provides. `caPem` defaults to the contents of info.caFile.
+ * kubeconfig, `kubeconfig` the file holding it (Lab.kubeconfigFile; default: the standard lookup). `caPem` defaults
+ * to the contents of info.caFile.
  */
 export function labFleetConfig(
   info: LabInfo,
   base: AgentConfig,
   caPem: string = readFileSync(info.caFile, 'utf8'),
+  kubeconfig?: string,
 ): AgentConfig {
   return {
     ...base,
-    clusters: [...base.clusters, ...labClusters(info).map((c) => ({ ...c, caPem }))],
+    clusters: [...base.clusters, ...labClusters(info, kubeconfig).map((c) => ({ ...c, caPem }))],
     accounts: [...base.accounts, labAccount(info)],
   };
 }
@@ -68,9 +77,18 @@ export function agentConfigYaml(info: LabInfo, kubeconfig?: string): string {
       ? ["Kube contexts are the lab's: save GET /_lab/v1/kubeconfig and point KUBECONFIG at it."]
       : []),
   ];
-  const body = {
-    accounts: [labAccount(info)],
-    clusters: labClusters(info, kubeconfig).map(({ labels: _labels, ...c }) => c),
-  };
+  // What the lab clusters differ in from the defaults of a cluster with kube: roles read from the cluster.
+  const clusters = labClusters(info, kubeconfig).map((c) => ({
+    name: c.name,
+    issuer: c.issuer,
+    account: c.account,
+    region: c.region,
+    bucket: c.bucket,
+    caFile: c.caFile,
+    kube: c.kube,
+    flavor: c.flavor,
+    roles: { fromCluster: c.roles.fromCluster },
+  }));
+  const body = { accounts: [labAccount(info)], clusters };
   return header.map((l) => `# ${l}`).join('\n') + '\n' + stringify(body);
 }

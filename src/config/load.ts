@@ -1,10 +1,12 @@
 // Load the agent's configuration: one YAML file, or every *.yaml/*.yml file of a directory merged in name order.
-// Steps: parse each file, substitute ${ENV} references, merge, validate with the schema, then read CA files and
-// resolve paths against the directory of the file that names them. Every problem names the file and key path.
+// Steps: parse each file, substitute ${ENV} references, merge, validate with the schema, then read CA files, public
+// key files and CredentialsRequests folders, resolving paths against the directory of the file that names them.
+// Every problem names the file and key path.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { substituteEnv } from './env.ts';
+import { readCredentialsRequestsDir, readPublicKeyPem } from './identity-files.ts';
 import { formatKeyPath } from './key-path.ts';
 import type { KeyPath } from './key-path.ts';
 import { mergeLayers } from './merge.ts';
@@ -129,15 +131,41 @@ export function loadConfig(pathOrDir: string, env: Env = process.env): AgentConf
   };
 
   const clusters = config.clusters.map((c, i) => {
+    const at = (...path: PropertyKey[]): KeyPath => ['clusters', i, ...path];
     const out = { ...c };
     if (c.caFile !== undefined) {
-      const path = ['clusters', i, 'caFile'];
-      out.caFile = resolveIn(path, c.caFile);
-      const pem = readPem(path, out.caFile);
+      out.caFile = resolveIn(at('caFile'), c.caFile);
+      const pem = readPem(at('caFile'), out.caFile);
       if (pem !== undefined) out.caPem = pem;
     }
     if (c.kube?.kubeconfig !== undefined)
-      out.kube = { ...c.kube, kubeconfig: resolveIn(['clusters', i, 'kube', 'kubeconfig'], c.kube.kubeconfig) };
+      out.kube = { ...c.kube, kubeconfig: resolveIn(at('kube', 'kubeconfig'), c.kube.kubeconfig) };
+
+    const keyFiles = c.signingKeys.publicKeyFiles.map((f, j) => resolveIn(at('signingKeys', 'publicKeyFiles', j), f));
+    const publicKeyPems = keyFiles.flatMap((f, j) => {
+      const read = readPublicKeyPem(f);
+      if ('pem' in read) return [read.pem];
+      problems.push(problem(at('signingKeys', 'publicKeyFiles', j), read.problem));
+      return [];
+    });
+    out.signingKeys = { ...c.signingKeys, publicKeyFiles: keyFiles, publicKeyPems };
+
+    // A role's token file is the agent's projected token: resolved, but it may exist only where the agent runs.
+    out.roles = {
+      ...c.roles,
+      list: c.roles.list.map((r, j) =>
+        r.tokenFile === undefined
+          ? r
+          : { ...r, tokenFile: resolveIn(at('roles', 'list', j, 'tokenFile'), r.tokenFile) },
+      ),
+    };
+    if (c.roles.credentialsRequestsDir !== undefined) {
+      const path = at('roles', 'credentialsRequestsDir');
+      const dir = resolveIn(path, c.roles.credentialsRequestsDir);
+      const read = readCredentialsRequestsDir(dir);
+      for (const message of read.problems) problems.push(problem(path, message));
+      out.roles = { ...out.roles, credentialsRequestsDir: dir, credentialsRequests: read.requests };
+    }
     return out;
   });
   const accounts = config.accounts.map((a, i) => {

@@ -6,8 +6,10 @@ import { z } from 'zod';
 import { DEFAULT_FLEET, fleetNames, fleetSchema } from '../lab/fleet.ts';
 import { PROBE_NAMES } from '../model.ts';
 import type { ProbeName } from '../model.ts';
+import { audiences, flavor, identityChainSettings, roles, signingKeys } from './identity-schema.ts';
 import { bucketFromIssuer, REGION_PATTERN } from './issuer-url.ts';
 import { formatKeyPath } from './key-path.ts';
+import { filePath, iamRoleArn } from './schema-strings.ts';
 import type { AgentConfig, ClusterConfig } from './types.ts';
 
 /** The account `labFleetConfig` adds for a lab; a file with a `lab:` block cannot define its own. */
@@ -25,8 +27,6 @@ const region = z
   .string()
   .regex(REGION_PATTERN, 'must be an AWS region code like us-east-1')
   .describe('AWS region code, e.g. us-east-1.');
-
-const filePath = z.string().min(1, 'must not be empty');
 
 const httpsUrl = z.string().refine((s) => URL.canParse(s) && s.startsWith('https://'), 'must be an https:// URL');
 
@@ -110,25 +110,30 @@ const cluster = z
       .min(1)
       .optional()
       .describe(`Probes to run for this cluster, among ${PROBE_NAMES.join(', ')}. Default: all that apply.`),
+    flavor,
+    audiences,
+    signingKeys,
+    roles,
   })
   .transform((c, ctx): ClusterConfig => {
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const port = issuerPort(c.issuer);
     if (port !== undefined && c.caFile === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['issuer'],
-        message: `must not have a port (${port}): IAM refuses one in a provider URL (a lab or private issuer with caFile may)`,
-      });
+      issue(
+        ['issuer'],
+        `must not have a port (${port}): IAM refuses one in a provider URL (a lab or private issuer with caFile may)`,
+      );
     const derived = c.bucket ?? bucketFromIssuer(c.issuer);
     const clusterRegion = c.region ?? derived?.region;
     if (clusterRegion === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['region'],
-        message: 'is required: the issuer is not an S3 URL, so the region cannot be derived from it',
-      });
-    const { bucket: _given, region: _region, ...rest } = c;
-    return { ...rest, region: clusterRegion ?? '', ...(derived ? { bucket: derived } : {}) };
+      issue(['region'], 'is required: the issuer is not an S3 URL, so the region cannot be derived from it');
+    const { bucket: _given, region: _region, flavor: _f, audiences: _a, signingKeys: _s, roles: _r, ...rest } = c;
+    return {
+      ...rest,
+      region: clusterRegion ?? '',
+      ...(derived ? { bucket: derived } : {}),
+      ...identityChainSettings(c, issue),
+    };
   });
 
 const credentials = z
@@ -142,9 +147,7 @@ const credentials = z
     z
       .strictObject({
         source: z.literal('assumeRole'),
-        roleArn: z
-          .string()
-          .regex(/^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN'),
+        roleArn: iamRoleArn,
         externalId: z.string().min(2).max(1224).optional(),
       })
       .describe('A role assumed (sts:AssumeRole) with credentials from the default chain.'),

@@ -44,6 +44,8 @@ export interface Lab extends LabControl {
   readonly caFile: string;
   readonly caPem: string;
   readonly dataDir: string;
+  /** `<dataDir>/kubeconfig`: the kubeconfig() contexts, one per cluster, written at start. */
+  readonly kubeconfigFile: string;
   readonly state: LabState;
   close(): Promise<void>;
 }
@@ -103,6 +105,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     caFile: tls.caFile,
     caPem: tls.caPem,
     dataDir,
+    kubeconfigFile,
     state,
     info(): LabInfo {
       return {

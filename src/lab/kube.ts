@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { clusterJwks, signServiceAccountToken } from './clusters.ts';
 import { decodeTokenRequest } from './kube-protobuf.ts';
 import type { BoundObjectRef } from './kube-protobuf.ts';
-import type { LabCluster } from './state.ts';
+import type { CredentialsRequestInfo, LabCluster } from './state.ts';
 import type { LabContext, LabHandler, LabRequest, LabResponse } from './wire.ts';
 
 const TOKEN_REQUEST_API_VERSION = 'authentication.k8s.io/v1';
@@ -54,7 +54,39 @@ const CORE_RESOURCES = {
     },
   ],
 };
-const ROOT_PATHS = ['/.well-known/openid-configuration', '/api', '/api/v1', '/apis', '/openid/v1/jwks', '/version'];
+/** OpenShift's cloud-credential-operator API: the cluster's CredentialsRequests (AWS-FACTS 5). */
+const CCO_GROUP = 'cloudcredential.openshift.io';
+const CCO_GROUP_VERSION = `${CCO_GROUP}/v1`;
+const CCO_NAMESPACE = 'openshift-cloud-credential-operator';
+const CCO_API_GROUP = {
+  name: CCO_GROUP,
+  versions: [{ groupVersion: CCO_GROUP_VERSION, version: 'v1' }],
+  preferredVersion: { groupVersion: CCO_GROUP_VERSION, version: 'v1' },
+};
+const CCO_RESOURCES = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: CCO_GROUP_VERSION,
+  resources: [
+    {
+      name: 'credentialsrequests',
+      singularName: 'credentialsrequest',
+      namespaced: true,
+      kind: 'CredentialsRequest',
+      verbs: ['get', 'list'],
+    },
+  ],
+};
+const ROOT_PATHS = [
+  '/.well-known/openid-configuration',
+  '/api',
+  '/api/v1',
+  '/apis',
+  `/apis/${CCO_GROUP}`,
+  `/apis/${CCO_GROUP_VERSION}`,
+  '/openid/v1/jwks',
+  '/version',
+];
 
 interface Call {
   ctx: LabContext;
@@ -77,7 +109,24 @@ const ROUTES: Route[] = [
   { pattern: ['openid', 'v1', 'jwks'], methods: { GET: jwks } },
   { pattern: [], methods: { GET: () => json(200, { paths: ROOT_PATHS }) } },
   { pattern: ['api'], methods: { GET: apiVersions } },
-  { pattern: ['apis'], methods: { GET: () => json(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] }) } },
+  {
+    pattern: ['apis'],
+    methods: { GET: () => json(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [CCO_API_GROUP] }) },
+  },
+  {
+    pattern: ['apis', CCO_GROUP],
+    methods: { GET: () => json(200, { kind: 'APIGroup', apiVersion: 'v1', ...CCO_API_GROUP }) },
+  },
+  { pattern: ['apis', CCO_GROUP, 'v1'], methods: { GET: () => json(200, CCO_RESOURCES) } },
+  { pattern: ['apis', CCO_GROUP, 'v1', 'credentialsrequests'], methods: { GET: listCredentialsRequests } },
+  {
+    pattern: ['apis', CCO_GROUP, 'v1', 'namespaces', ':ns', 'credentialsrequests'],
+    methods: { GET: listCredentialsRequests },
+  },
+  {
+    pattern: ['apis', CCO_GROUP, 'v1', 'namespaces', ':ns', 'credentialsrequests', ':name'],
+    methods: { GET: getCredentialsRequest },
+  },
   { pattern: ['api', 'v1'], methods: { GET: () => json(200, CORE_RESOURCES) } },
   { pattern: ['api', 'v1', 'namespaces', ':ns'], methods: { GET: getNamespace } },
   { pattern: ['api', 'v1', 'namespaces', ':ns', 'secrets', ':name'], methods: { GET: getSecret } },
@@ -312,6 +361,50 @@ function listServiceAccounts({ cluster, params }: Call): LabResponse {
     .map(([ns, name]) => serviceAccount(cluster, ns, name));
   const resourceVersion = String(parseInt(digest(...cluster.serviceAccounts).slice(0, 8), 16));
   return json(200, { kind: 'ServiceAccountList', apiVersion: 'v1', metadata: { resourceVersion }, items });
+}
+
+function credentialsRequest(cluster: LabCluster, cr: CredentialsRequestInfo) {
+  const spec = {
+    secretRef: { name: cr.secretName, namespace: cr.secretNamespace },
+    serviceAccountNames: cr.serviceAccounts,
+    providerSpec: { apiVersion: CCO_GROUP_VERSION, kind: 'AWSProviderSpec' },
+  };
+  return {
+    apiVersion: CCO_GROUP_VERSION,
+    kind: 'CredentialsRequest',
+    metadata: objectMeta(cluster, 'CredentialsRequest', cr.name, CCO_NAMESPACE, JSON.stringify(spec)),
+    spec,
+  };
+}
+
+/** Custom resources keep apiVersion and kind on each list item. Every CredentialsRequest lives in the CCO's namespace. */
+function listCredentialsRequests({ cluster, params }: Call): LabResponse {
+  const items =
+    params.ns === undefined || params.ns === CCO_NAMESPACE
+      ? [...cluster.credentialsRequests]
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((cr) => credentialsRequest(cluster, cr))
+      : [];
+  const resourceVersion = String(parseInt(digest(...cluster.credentialsRequests.map((c) => c.name)).slice(0, 8), 16));
+  return json(200, {
+    apiVersion: CCO_GROUP_VERSION,
+    kind: 'CredentialsRequestList',
+    metadata: { resourceVersion },
+    items,
+  });
+}
+
+function getCredentialsRequest({ cluster, params }: Call): LabResponse {
+  const { ns, name } = params as { ns: string; name: string };
+  const cr = ns === CCO_NAMESPACE ? cluster.credentialsRequests.find((c) => c.name === name) : undefined;
+  if (cr === undefined) {
+    return status(404, 'NotFound', `credentialsrequests.${CCO_GROUP} "${name}" not found`, {
+      name,
+      group: CCO_GROUP,
+      kind: 'credentialsrequests',
+    });
+  }
+  return json(200, credentialsRequest(cluster, cr));
 }
 
 // ---- TokenRequest ----

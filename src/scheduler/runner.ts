@@ -1,6 +1,8 @@
 // The runner: runs one probe for one cluster under a global concurrency limit and a per-run timeout, never two runs
 // of the same (cluster, probe) at once, and hands every result to `onResult`. Nothing it does can reject: a probe
 // that throws, hangs or ignores its signal becomes an `unknown` result with PROBE_ERROR or PROBE_TIMEOUT.
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { HttpFetcher } from '../clients/http.ts';
@@ -8,6 +10,9 @@ import type { ClusterConfig } from '../config/types.ts';
 import { finding } from '../findings.ts';
 import type { Finding, Probe, ProbeContext, ProbeName, ProbeOutcome, ProbeResult } from '../model.ts';
 import { statusOf } from '../model.ts';
+
+/** A projected service-account token is a few KiB; more is not a token. */
+const TOKEN_FILE_MAX_BYTES = 64 * 1024;
 
 export interface RunnerOptions {
   /** Probe runs executing at once across the fleet (config.concurrency); further runs wait in a queue. */
@@ -23,6 +28,8 @@ export interface RunnerOptions {
   onResult: (result: ProbeResult) => void | Promise<void>;
   /** The run's budget (config.schedules[probe].timeoutMs). */
   timeoutMsFor: (probe: ProbeName) => number;
+  /** The cluster's AWS clients and cluster-API access, handed to probes as ctx.aws and ctx.kube. May throw. */
+  contextFor?: (cluster: ClusterConfig) => Pick<ProbeContext, 'aws' | 'kube'>;
 }
 
 export interface DrainReport {
@@ -46,6 +53,15 @@ export interface Runner {
    * abort the rest (their signal's reason is a RunAbandonedError) and resolve without waiting for them.
    */
   drain(graceMs: number): Promise<DrainReport>;
+}
+
+/** A token file that could not be read; the message names the path and never holds the file's content. */
+export class TokenFileError extends Error {
+  readonly code = 'TOKEN_FILE_UNREADABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenFileError';
+  }
 }
 
 /** The abort reason of a run whose timeout passed. */
@@ -102,6 +118,8 @@ export function createRunner(opts: RunnerOptions): Runner {
         now,
         previous: opts.previousOf(cluster.name, probe.name),
         signal: controller.signal,
+        readTokenFile,
+        ...opts.contextFor?.(cluster),
       };
       // Raced against the signal, so a probe that ignores it still ends the run on time; its late settling is muted.
       const running = Promise.resolve().then(() => probe.run(cluster, ctx));
@@ -189,6 +207,27 @@ export function createRunner(opts: RunnerOptions): Runner {
   }
 
   return { run, inFlight: () => runs.size, drain };
+}
+
+/** A projected token file, trimmed. Errors name the path, never the content. */
+export async function readTokenFile(path: string): Promise<string> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'r');
+    const buffer = Buffer.alloc(TOKEN_FILE_MAX_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > TOKEN_FILE_MAX_BYTES)
+      throw new TokenFileError(`token file ${path} is larger than ${TOKEN_FILE_MAX_BYTES} bytes`);
+    const token = buffer.toString('utf8', 0, bytesRead).trim();
+    if (token === '') throw new TokenFileError(`token file ${path} is empty`);
+    return token;
+  } catch (err) {
+    if (err instanceof TokenFileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new TokenFileError(`cannot read token file ${path} (${code})`);
+  } finally {
+    await handle?.close();
+  }
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

@@ -130,6 +130,43 @@ describe('status API', () => {
     expect(noRoute.json<{ error: { code: string } }>().error.code).toBe('NOT_FOUND');
   });
 
+  it('GET /api/v1/clusters/:name/roles shows per-role state from the latest roles run', async () => {
+    const empty = await app.inject({ method: 'GET', url: '/api/v1/clusters/healthy/roles' });
+    expect(empty.json()).toEqual({ cluster: 'healthy', roles: [] });
+    const role = 'arn:aws:iam::111122223333:role/healthy-openshift-ingress-operator-cloud-credentials';
+    store.saveResult({
+      cluster: 'healthy',
+      probe: 'roles',
+      status: 'fail',
+      startedAt: '2026-11-23T10:01:30.000Z',
+      durationMs: 900,
+      findings: [finding('ASSUME_ACCESS_DENIED', 'denied', { subject: role })],
+      observations: {
+        roles: [
+          {
+            arn: role,
+            serviceAccount: 'openshift-ingress-operator/ingress-operator',
+            status: 'fail',
+            findings: ['ASSUME_ACCESS_DENIED'],
+          },
+        ],
+      },
+    });
+    const res = await app.inject({ method: 'GET', url: '/api/v1/clusters/healthy/roles' });
+    expect(res.json()).toEqual({
+      cluster: 'healthy',
+      checkedAt: '2026-11-23T10:01:30.000Z',
+      roles: [
+        {
+          arn: role,
+          serviceAccount: 'openshift-ingress-operator/ingress-operator',
+          status: 'fail',
+          findings: ['ASSUME_ACCESS_DENIED'],
+        },
+      ],
+    });
+  });
+
   it('healthz and readyz: ready while the store is open, 503 after it closes', async () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);

@@ -141,17 +141,26 @@ describe('irsa-sentinel lab', () => {
     writeFileSync(file, res.text);
     const healthy = await check(file);
     expect(healthy.code).toBe(0);
-    const report = JSON.parse(healthy.stdout) as { status: string; results: { cluster: string; status: string }[] };
+    const report = JSON.parse(healthy.stdout) as {
+      status: string;
+      results: { cluster: string; probe: string; status: string }[];
+    };
     expect(report.status).toBe('ok');
-    expect(report.results.map((r) => `${r.cluster}:${r.status}`)).toEqual(['alpha:ok', 'beta:ok']);
+    expect(report.results.map((r) => `${r.cluster}/${r.probe}:${r.status}`).sort()).toEqual(
+      ['alpha', 'beta'].flatMap((c) => ['issuer', 'jwks', 'roles'].map((p) => `${c}/${p}:ok`)),
+    );
 
     await call('POST', '/_lab/v1/faults', { cluster: 'alpha', fault: 'bucket-policy-deleted' });
     const broken = await check(file);
     expect(broken.code).toBe(1);
-    const after = JSON.parse(broken.stdout) as { results: { cluster: string; findings: { code: string }[] }[] };
-    expect(after.results.find((r) => r.cluster === 'alpha')?.findings.map((f) => f.code)).toEqual([
-      'ISSUER_HTTP_ERROR',
-    ]);
+    const after = JSON.parse(broken.stdout) as {
+      results: { cluster: string; probe: string; findings: { code: string }[] }[];
+    };
+    const codesOf = (cluster: string, probe: string) =>
+      after.results.find((r) => r.cluster === cluster && r.probe === probe)?.findings.map((f) => f.code);
+    expect(codesOf('alpha', 'issuer')).toEqual(['ISSUER_HTTP_ERROR']);
+    expect(new Set(codesOf('alpha', 'roles'))).toEqual(new Set(['ASSUME_KEY_RETRIEVAL_FAILED']));
+    expect(codesOf('beta', 'roles')).toEqual([]);
     await call('DELETE', '/_lab/v1/faults');
   });
 

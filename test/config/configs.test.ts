@@ -1,6 +1,7 @@
 // The shipped configs load, and say what they claim to.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bundledCredentialsRequests } from '../../src/ccoctl/credentials-requests.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { FAULTS } from '../../src/lab/faults.ts';
 
@@ -60,6 +61,32 @@ describe('config/example.yaml', () => {
     expect(config.clusters.map((c) => [c.name, c.account, c.region, c.bucket])).toEqual([
       ['ocp-prod-east', 'prod', 'us-east-1', { name: 'ocp-prod-east-oidc', region: 'us-east-1' }],
       ['eks-prod-west', 'prod', 'us-west-2', undefined],
+    ]);
+  });
+
+  it("reads the OpenShift cluster's ccoctl public key and CredentialsRequests, and lists the EKS roles", () => {
+    const [ocp, eks] = loadConfig(join(configDir, 'example.yaml'), {}).clusters;
+    expect(ocp).toMatchObject({
+      flavor: 'openshift',
+      audiences: ['openshift', 'sts.amazonaws.com'],
+      signingKeys: {
+        fromCluster: false,
+        nextKey: true,
+        publicKeyFiles: [join(configDir, 'ccoctl-ocp-prod-east', 'serviceaccount-signer.public')],
+      },
+      roles: { ccoctlName: 'ocp-prod-east', credentialsRequests: bundledCredentialsRequests() },
+    });
+    expect(ocp!.signingKeys.publicKeyPems).toHaveLength(1);
+    expect(eks).toMatchObject({
+      flavor: 'eks',
+      audiences: ['sts.amazonaws.com'],
+      signingKeys: { fromCluster: true, nextKey: false, publicKeyPems: [] },
+      roles: { credentialsRequests: [], verifyCredentials: true },
+    });
+    expect(eks!.roles.list.map((r) => [r.serviceAccount, r.tokenFile])).toEqual([
+      ['kube-system/external-dns', undefined],
+      ['kube-system/ebs-csi-controller-sa', undefined],
+      ['irsa-sentinel/irsa-sentinel', '/var/run/secrets/eks.amazonaws.com/serviceaccount/token'],
     ]);
   });
 

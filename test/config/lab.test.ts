@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,14 +49,24 @@ const labCluster = (info: LabInfo, name: string) => ({
   bucket: { name: `${name}-oidc`, region: 'us-east-1' },
   caFile: info.caFile,
   caPem: CA_PEM,
-  kube: { context: name },
+  kube: { context: name, kubeconfig: '/lab/kubeconfig' },
+  flavor: 'openshift',
+  audiences: ['openshift', 'sts.amazonaws.com'],
+  signingKeys: { fromCluster: true, publicKeyFiles: [], publicKeyPems: [], nextKey: true },
+  roles: {
+    list: [],
+    credentialsRequests: [],
+    fromCluster: true,
+    sessionDurationSeconds: 900,
+    verifyCredentials: false,
+  },
 });
 
 describe('labFleetConfig', () => {
-  it("adds one cluster per lab cluster and the lab account with the sentinel user's keys", () => {
+  it("adds the lab's OpenShift clusters, reached through its kubeconfig, and the lab account with the sentinel user's keys", () => {
     const info = fakeInfo();
     const base = loadText('lab: {}\n');
-    const config = labFleetConfig(info, base);
+    const config = labFleetConfig(info, base, undefined, '/lab/kubeconfig');
     expect(config.clusters).toEqual([labCluster(info, 'prod-east'), labCluster(info, 'staging')]);
     expect(config.accounts).toEqual([
       {
@@ -97,14 +107,24 @@ describe('agentConfigYaml', () => {
     expect(loaded.accounts).toEqual(expected.accounts);
   });
 
-  it('names a kubeconfig file when given one', () => {
+  it('names a kubeconfig file when given one, and loads into the same fleet', () => {
     const info = fakeInfo();
     const file = join(tempDir(), 'agent.yaml');
-    writeFileSync(file, agentConfigYaml(info, '/lab/kubeconfig.yaml'));
-    expect(loadConfig(file, {}).clusters[0]!.kube).toEqual({
-      context: 'prod-east',
-      kubeconfig: '/lab/kubeconfig.yaml',
-    });
+    writeFileSync(file, agentConfigYaml(info, '/lab/kubeconfig'));
+    const loaded = loadConfig(file, {});
+    expect(loaded.clusters).toEqual([labCluster(info, 'prod-east'), labCluster(info, 'staging')]);
+  });
+
+  it('without a kubeconfig file leaves the kubeconfig to the standard lookup', () => {
+    const info = fakeInfo();
+    const text = agentConfigYaml(info);
+    expect(text).toContain('point KUBECONFIG at it');
+    const file = join(tempDir(), 'agent.yaml');
+    writeFileSync(file, text);
+    expect(loadConfig(file, {}).clusters.map((c) => c.kube)).toEqual([
+      { context: 'prod-east' },
+      { context: 'staging' },
+    ]);
   });
 
   describe('against a running lab', () => {
@@ -116,15 +136,22 @@ describe('agentConfigYaml', () => {
       await lab.close();
     });
 
-    it("loads and points at the lab's issuers, CA and keys", () => {
+    it("serves a config that loads and points at the lab's issuers, CA, keys and kubeconfig file", () => {
       const info = lab.info();
       const file = join(tempDir(), 'agent.yaml');
-      writeFileSync(file, agentConfigYaml(info));
+      writeFileSync(file, lab.agentConfig());
       const config = loadConfig(file, {});
       expect(config.clusters.map((c) => [c.name, c.issuer, c.bucket?.name])).toEqual(
         info.clusters.map((c) => [c.name, c.issuer, c.bucket]),
       );
       expect(config.clusters[0]!.caPem?.trim()).toBe(lab.caPem.trim());
+      const kubeconfig = join(lab.dataDir, 'kubeconfig');
+      expect(config.clusters.map((c) => c.kube)).toEqual([
+        { context: 'one', kubeconfig },
+        { context: 'two', kubeconfig },
+      ]);
+      expect(readFileSync(kubeconfig, 'utf8')).toBe(lab.kubeconfig());
+      expect(config.clusters.every((c) => c.roles.fromCluster && c.signingKeys.fromCluster)).toBe(true);
       const sentinel = info.users.find((u) => u.name === 'sentinel')!;
       expect(config.accounts[0]).toMatchObject({
         endpoint: lab.endpoint,

@@ -245,7 +245,7 @@ describe('kube API handler', () => {
       expect(res.json).toMatchObject({ major: '1', minor: '32', gitVersion: 'v1.32.4' });
     });
 
-    it('GET /api lists v1 and /apis an empty group list', async () => {
+    it('GET /api lists v1 and /apis the cloud credential operator group', async () => {
       expect((await call('GET', '/api?timeout=32s')).json).toMatchObject({
         kind: 'APIVersions',
         versions: ['v1'],
@@ -253,7 +253,34 @@ describe('kube API handler', () => {
       });
       const apis = await call('GET', '/apis');
       expect(apis.status).toBe(200);
-      expect(apis.json).toEqual({ kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
+      const group = {
+        name: 'cloudcredential.openshift.io',
+        versions: [{ groupVersion: 'cloudcredential.openshift.io/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'cloudcredential.openshift.io/v1', version: 'v1' },
+      };
+      expect(apis.json).toEqual({ kind: 'APIGroupList', apiVersion: 'v1', groups: [group] });
+      expect((await call('GET', '/apis/cloudcredential.openshift.io')).json).toEqual({
+        kind: 'APIGroup',
+        apiVersion: 'v1',
+        ...group,
+      });
+      const resources = await call('GET', '/apis/cloudcredential.openshift.io/v1');
+      expect(resources.json).toMatchObject({
+        kind: 'APIResourceList',
+        groupVersion: 'cloudcredential.openshift.io/v1',
+        resources: [
+          {
+            name: 'credentialsrequests',
+            singularName: 'credentialsrequest',
+            namespaced: true,
+            kind: 'CredentialsRequest',
+            verbs: ['get', 'list'],
+          },
+        ],
+      });
+      expect((await call('GET', '/')).json.paths).toEqual(
+        expect.arrayContaining(['/apis/cloudcredential.openshift.io', '/apis/cloudcredential.openshift.io/v1']),
+      );
     });
 
     it('GET /api/v1 lists secrets, serviceaccounts, serviceaccounts/token and namespaces', async () => {
@@ -276,6 +303,66 @@ describe('kube API handler', () => {
         verbs: ['create'],
       });
       expect(byName.namespaces).toMatchObject({ namespaced: false, kind: 'Namespace' });
+    });
+  });
+
+  describe('CredentialsRequests (cloudcredential.openshift.io/v1)', () => {
+    const CRS = '/apis/cloudcredential.openshift.io/v1';
+    type CredentialsRequest = {
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string; namespace: string; uid: string };
+      spec: { secretRef: { name: string; namespace: string }; serviceAccountNames: string[]; providerSpec: object };
+    };
+
+    it('lists every CredentialsRequest of the cluster, cluster-wide and in the operator namespace', async () => {
+      const all = await call('GET', `${CRS}/credentialsrequests`);
+      expect(all.status).toBe(200);
+      expect(all.json).toMatchObject({ apiVersion: 'cloudcredential.openshift.io/v1', kind: 'CredentialsRequestList' });
+      expect((all.json.metadata as { resourceVersion: string }).resourceVersion).toMatch(/^\d+$/);
+      const items = all.json.items as CredentialsRequest[];
+      expect(items).toHaveLength(cluster.credentialsRequests.length);
+      expect(items.map((i) => i.metadata.name)).toEqual(cluster.credentialsRequests.map((c) => c.name).sort());
+      const namespaced = await call('GET', `${CRS}/namespaces/openshift-cloud-credential-operator/credentialsrequests`);
+      expect(namespaced.json.items).toEqual(items);
+      expect((await call('GET', `${CRS}/namespaces/default/credentialsrequests`)).json.items).toEqual([]);
+    });
+
+    it('gives each the secretRef, service accounts and AWS provider spec ccoctl reads', async () => {
+      const items = (await call('GET', `${CRS}/credentialsrequests`)).json.items as CredentialsRequest[];
+      const ingress = items.find((i) => i.spec.secretRef.namespace === 'openshift-ingress-operator');
+      const info = cluster.credentialsRequests.find((c) => c.secretNamespace === 'openshift-ingress-operator')!;
+      expect(ingress).toEqual({
+        apiVersion: 'cloudcredential.openshift.io/v1',
+        kind: 'CredentialsRequest',
+        metadata: expect.objectContaining({ name: info.name, namespace: 'openshift-cloud-credential-operator' }),
+        spec: {
+          secretRef: { name: 'cloud-credentials', namespace: 'openshift-ingress-operator' },
+          serviceAccountNames: ['ingress-operator'],
+          providerSpec: { apiVersion: 'cloudcredential.openshift.io/v1', kind: 'AWSProviderSpec' },
+        },
+      });
+      expect(new Set(items.map((i) => i.metadata.uid)).size).toBe(items.length);
+    });
+
+    it('gets one by name and answers NotFound for an unknown name', async () => {
+      const name = cluster.credentialsRequests[0]!.name;
+      const one = await call(
+        'GET',
+        `${CRS}/namespaces/openshift-cloud-credential-operator/credentialsrequests/${name}`,
+      );
+      expect(one.status).toBe(200);
+      expect(one.json).toMatchObject({ kind: 'CredentialsRequest', metadata: { name } });
+      const missing = await call('GET', `${CRS}/namespaces/openshift-cloud-credential-operator/credentialsrequests/x`);
+      expect(missing.status).toBe(404);
+      expect(missing.json).toMatchObject({
+        reason: 'NotFound',
+        message: 'credentialsrequests.cloudcredential.openshift.io "x" not found',
+      });
+    });
+
+    it('needs the bearer token', async () => {
+      expect((await call('GET', `${CRS}/credentialsrequests`, { token: null })).status).toBe(401);
     });
   });
 

@@ -10,6 +10,7 @@ import {
   errorResponse,
   historyQuery,
   historyResponse,
+  rolesResponse,
   statusResponse,
 } from '../schemas.ts';
 
@@ -68,6 +69,17 @@ export const statusRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           ...(before ? { before } : {}),
         }),
       };
+    },
+  );
+
+  app.get<ClusterRoute>(
+    '/api/v1/clusters/:name/roles',
+    { schema: { params: clusterParams, response: { 200: rolesResponse, 404: errorResponse } } },
+    async (req) => {
+      const cluster = clusterNamed(req.params.name);
+      const result = deps.store.latest(cluster.name).find((r) => r.probe === 'roles');
+      const roles = (result?.observations?.roles ?? []) as unknown[];
+      return { cluster: cluster.name, ...(result ? { checkedAt: result.startedAt } : {}), roles };
     },
   );
 };

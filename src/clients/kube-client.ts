@@ -1,0 +1,122 @@
+// KubeAccess over @kubernetes/client-node 2.x (STACK.md 6) with one kubeconfig context: the cluster's JWKS,
+// TokenRequest, secrets and CredentialsRequests. Failures become KubeError with the HTTP status; their messages carry
+// the API's Status message, never a token.
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, OpenidApi } from '@kubernetes/client-node';
+import type { JWK } from 'jose';
+import { parseCredentialsRequests } from '../ccoctl/credentials-requests.ts';
+import type { CredentialsRequestInfo } from '../ccoctl/credentials-requests.ts';
+import { KubeError } from './kube.ts';
+import type { KubeAccess, ServiceAccountRef } from './kube.ts';
+
+const CREDENTIALS_REQUESTS = { group: 'cloudcredential.openshift.io', version: 'v1', plural: 'credentialsrequests' };
+
+export function createKubeAccess(kube: { context: string; kubeconfig?: string }): KubeAccess {
+  const kc = loadContext(kube);
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const openid = kc.makeApiClient(OpenidApi);
+  const where = `context ${kube.context}`;
+
+  /** The call's result, or a KubeError naming the context and what was asked. */
+  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toKubeError(`${where}: ${what}`, err);
+    }
+  }
+
+  return {
+    async jwks() {
+      // The generated client types it as a string; the API server answers application/jwk-set+json, parsed as JSON.
+      const raw: unknown = await call('GET /openid/v1/jwks', () => openid.getServiceAccountIssuerOpenIDKeyset());
+      const doc: unknown = typeof raw === 'string' ? parseJson(raw) : raw;
+      const keys = (doc as { keys?: unknown } | undefined)?.keys;
+      if (!Array.isArray(keys)) throw new KubeError(`${where}: GET /openid/v1/jwks did not return a JWK set`);
+      return { keys: keys as JWK[] };
+    },
+
+    async createToken(sa: ServiceAccountRef, audiences: string[], expirationSeconds: number) {
+      const res = await call(`TokenRequest for ${sa.namespace}/${sa.name}`, () =>
+        core.createNamespacedServiceAccountToken({
+          name: sa.name,
+          namespace: sa.namespace,
+          body: {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'TokenRequest',
+            spec: { audiences, expirationSeconds },
+          },
+        }),
+      );
+      const token = res.status?.token;
+      if (!token) throw new KubeError(`${where}: TokenRequest for ${sa.namespace}/${sa.name} returned no token`);
+      return token;
+    },
+
+    async readSecret(namespace: string, name: string) {
+      try {
+        const secret = await core.readNamespacedSecret({ name, namespace });
+        const data = secret.data ?? {};
+        return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      } catch (err) {
+        const error = toKubeError(`${where}: GET secret ${namespace}/${name}`, err);
+        if (error.status === 404) return undefined;
+        throw error;
+      }
+    },
+
+    async listCredentialsRequests(): Promise<CredentialsRequestInfo[]> {
+      const list = (await call('list credentialsrequests.cloudcredential.openshift.io', () =>
+        custom.listClusterCustomObject(CREDENTIALS_REQUESTS),
+      )) as { items?: unknown[] };
+      // JSON is YAML: each item as one document, read by the same rules as a CredentialsRequests folder.
+      const docs = (list.items ?? []).map((item) =>
+        JSON.stringify({ kind: 'CredentialsRequest', ...(item as object) }),
+      );
+      try {
+        return parseCredentialsRequests(docs.join('\n---\n'), `${where}: credentialsrequests`);
+      } catch (err) {
+        throw new KubeError((err as Error).message, undefined, { cause: err });
+      }
+    },
+  };
+}
+
+function loadContext(kube: { context: string; kubeconfig?: string }): KubeConfig {
+  const kc = new KubeConfig();
+  const source = kube.kubeconfig ?? 'the default kubeconfig';
+  try {
+    if (kube.kubeconfig === undefined) kc.loadFromDefault();
+    else kc.loadFromFile(kube.kubeconfig);
+  } catch (err) {
+    throw new KubeError(`cannot load ${source}: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  if (kc.getContextObject(kube.context) === null) {
+    throw new KubeError(`kubeconfig context "${kube.context}" not found in ${source}`);
+  }
+  kc.setCurrentContext(kube.context);
+  return kc;
+}
+
+function toKubeError(what: string, err: unknown): KubeError {
+  if (err instanceof KubeError) return err;
+  if (err instanceof ApiException) {
+    const status = err.code;
+    // The body is the API's metav1.Status (as text or parsed); its message says what failed. Headers are left out.
+    const body: unknown = typeof err.body === 'string' ? parseJson(err.body) : err.body;
+    const message = (body as { message?: unknown } | undefined)?.message;
+    return new KubeError(`${what} failed: HTTP ${status}${typeof message === 'string' ? `: ${message}` : ''}`, status);
+  }
+  // A transport failure (fetch failed) says why only in its cause: refused, reset, TLS, timeout.
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  const reason = err instanceof Error ? err.message : String(err);
+  return new KubeError(`${what} failed: ${reason}${cause}`, undefined, { cause: err });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

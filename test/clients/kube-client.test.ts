@@ -1,0 +1,154 @@
+// KubeAccess through @kubernetes/client-node against the lab's cluster APIs, loaded from the lab's kubeconfig file:
+// the JWKS, TokenRequest, secrets, CredentialsRequests, and errors as KubeError with the HTTP status.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { bundledCredentialsRequests } from '../../src/ccoctl/credentials-requests.ts';
+import { KubeError } from '../../src/clients/kube.ts';
+import type { KubeAccess } from '../../src/clients/kube.ts';
+import { createKubeAccess } from '../../src/clients/kube-client.ts';
+import type { Lab } from '../../src/lab/index.ts';
+import { startTestLab } from '../helpers/lab.ts';
+
+const INGRESS = { namespace: 'openshift-ingress-operator', name: 'ingress-operator' };
+let lab: Lab;
+let east: KubeAccess;
+
+beforeAll(async () => {
+  lab = await startTestLab({ fleet: { clusters: [{ name: 'east' }, { name: 'west' }], keyPool: 2 } });
+  east = createKubeAccess({ context: 'east', kubeconfig: lab.kubeconfigFile });
+});
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await lab.heal();
+});
+afterAll(async () => {
+  await lab.close();
+});
+
+const labCluster = (name: string) => lab.state.clusters.get(name)!;
+
+interface KubeconfigDoc {
+  clusters: { cluster: { server: string } }[];
+  users: { user: { token: string } }[];
+}
+
+/** The lab's kubeconfig with `edit` applied, as a new file. */
+function kubeconfigWith(edit: (kc: KubeconfigDoc) => void): string {
+  const kc = parse(lab.kubeconfig()) as KubeconfigDoc;
+  edit(kc);
+  const file = join(mkdtempSync(join(tmpdir(), 'irsa-kube-')), 'kubeconfig');
+  writeFileSync(file, stringify(kc));
+  return file;
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function kubeError(p: Promise<unknown>): Promise<KubeError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(KubeError);
+  return err as KubeError;
+}
+
+describe('createKubeAccess against the lab', () => {
+  it('reads /openid/v1/jwks: the cluster signing key, by kid, per context', async () => {
+    const { keys } = await east.jwks();
+    expect(keys.map((k) => k.kid)).toEqual([labCluster('east').signingKey.kid]);
+    expect(keys[0]).toMatchObject({ kty: 'RSA', use: 'sig', alg: 'RS256' });
+    const west = createKubeAccess({ context: 'west', kubeconfig: lab.kubeconfigFile });
+    expect((await west.jwks()).keys.map((k) => k.kid)).toEqual([labCluster('west').signingKey.kid]);
+    expect(labCluster('west').signingKey.kid).not.toBe(labCluster('east').signingKey.kid);
+  });
+
+  it('mints a TokenRequest token for a service account with the audience and lifetime asked for', async () => {
+    const token = await east.createToken(INGRESS, ['openshift'], 600);
+    expect(decodeProtectedHeader(token).kid).toBe(labCluster('east').signingKey.kid);
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      iss: labCluster('east').issuer,
+      aud: ['openshift'],
+      sub: 'system:serviceaccount:openshift-ingress-operator:ingress-operator',
+    });
+    expect(claims.exp! - claims.iat!).toBe(600);
+  });
+
+  it('reads a secret decoded, and answers undefined for a missing one', async () => {
+    const secret = await east.readSecret('openshift-ingress-operator', 'cloud-credentials');
+    expect(Object.keys(secret ?? {})).toEqual(['credentials']);
+    expect(secret?.credentials).toContain(
+      `role_arn = arn:aws:iam::${lab.info().accountId}:role/east-openshift-ingress-operator-cloud-credentials`,
+    );
+    expect(await east.readSecret('openshift-ingress-operator', 'nope')).toBeUndefined();
+  });
+
+  it('lists the cluster CredentialsRequests as ccoctl reads them', async () => {
+    const crs = await east.listCredentialsRequests();
+    expect(crs).toHaveLength(7);
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    expect([...crs].sort(byName)).toEqual([...bundledCredentialsRequests()].sort(byName));
+  });
+
+  it('maps API failures to KubeError with the status and the Status message, never the bearer token', async () => {
+    const missing = await kubeError(east.createToken({ namespace: 'openshift-ingress-operator', name: 'x' }, [], 600));
+    expect(missing.status).toBe(404);
+    expect(missing.message).toBe(
+      'context east: TokenRequest for openshift-ingress-operator/x failed: HTTP 404: serviceaccounts "x" not found',
+    );
+    const short = await kubeError(east.createToken(INGRESS, ['openshift'], 60));
+    expect(short.status).toBe(422);
+    expect(short.message).toContain('may not specify a duration less than 10 minutes');
+
+    const wrongToken = kubeconfigWith((kc) => {
+      kc.users[0]!.user.token = 'lab-not-the-token';
+    });
+    const denied = await kubeError(
+      createKubeAccess({ context: 'east', kubeconfig: wrongToken }).readSecret('openshift-ingress-operator', 'x'),
+    );
+    expect(denied.status).toBe(401);
+    for (const err of [missing, short, denied]) {
+      expect(err.message).not.toContain(labCluster('east').kubeToken);
+      expect(err.message).not.toContain('lab-not-the-token');
+    }
+  });
+
+  it('reports an unreachable API server without a status', async () => {
+    const port = await closedPort();
+    const closed = kubeconfigWith((kc) => {
+      kc.clusters[0]!.cluster.server = `https://127.0.0.1:${port}/_clusters/east`;
+    });
+    const err = await kubeError(createKubeAccess({ context: 'east', kubeconfig: closed }).jwks());
+    expect(err.status).toBeUndefined();
+    expect(err.message).toMatch(/^context east: GET \/openid\/v1\/jwks failed: .*ECONNREFUSED/);
+  });
+
+  it('names an unknown context and an unreadable kubeconfig', () => {
+    expect(() => createKubeAccess({ context: 'nope', kubeconfig: lab.kubeconfigFile })).toThrow(KubeError);
+    expect(() => createKubeAccess({ context: 'nope', kubeconfig: lab.kubeconfigFile })).toThrow(
+      `kubeconfig context "nope" not found in ${lab.kubeconfigFile}`,
+    );
+    expect(() => createKubeAccess({ context: 'east', kubeconfig: '/nonexistent/kubeconfig' })).toThrow(
+      /^cannot load \/nonexistent\/kubeconfig: /,
+    );
+  });
+
+  it('finds the context through the default lookup (KUBECONFIG) when no file is given', async () => {
+    vi.stubEnv('KUBECONFIG', lab.kubeconfigFile);
+    const access = createKubeAccess({ context: 'west' });
+    expect((await access.jwks()).keys[0]?.kid).toBe(labCluster('west').signingKey.kid);
+  });
+});
