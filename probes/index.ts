@@ -1,10 +1,16 @@
 // The probe registry: which probes the agent runs, built from the configuration. No probe imports another.
 import type { AgentConfig } from '../src/config/types.ts';
 import type { Probe, ProbeName } from '../src/model.ts';
+import { createCloudTrailProbe } from './cloudtrail.ts';
 import { createIssuerProbe } from './issuer.ts';
 import { createJwksProbe } from './jwks.ts';
 import { createRolesProbe } from './roles.ts';
 
 export function createProbes(config: Pick<AgentConfig, 'probes'>): Partial<Record<ProbeName, Probe>> {
-  return { issuer: createIssuerProbe(config.probes.issuer), jwks: createJwksProbe(), roles: createRolesProbe() };
+  return {
+    issuer: createIssuerProbe(config.probes.issuer),
+    jwks: createJwksProbe(),
+    cloudtrail: createCloudTrailProbe(config.probes.cloudtrail),
+    roles: createRolesProbe(),
+  };
 }

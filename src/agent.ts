@@ -5,6 +5,7 @@ import { createProbes } from '../probes/index.ts';
 import { buildApi } from './api/app.ts';
 import type { AwsClientFactory } from './clients/aws.ts';
 import { createAwsClientFactory } from './clients/aws-factory.ts';
+import type { AwsClientFactoryOptions } from './clients/aws-factory.ts';
 import { createHttpFetcher } from './clients/http-fetcher.ts';
 import type { KubeAccess } from './clients/kube.ts';
 import { createKubeAccess } from './clients/kube-client.ts';
@@ -15,7 +16,7 @@ import type { Lab } from './lab/index.ts';
 import type { ProbeContext, ProbeResult } from './model.ts';
 import { createRunner } from './scheduler/runner.ts';
 import type { Runner } from './scheduler/runner.ts';
-import { createScheduler } from './scheduler/scheduler.ts';
+import { createScheduler, FALLBACK_JITTER_MS, periodMsOf } from './scheduler/scheduler.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -52,7 +53,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   }
   const store = openSqliteStore({ dataDir: config.storage.dataDir, inMemory: config.storage.inMemory });
   const http = createHttpFetcher();
-  const aws = createAwsClientFactory(config.accounts);
+  const aws = createAwsClientFactory(config.accounts, { trail: trailScannerOptions(config) });
   const probes = createProbes(config);
   const contextFor = clusterAccess(aws);
 
@@ -118,6 +119,18 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
       await lab?.close();
     },
   };
+}
+
+/**
+ * One scan per account-region per cloudtrail period serves every cluster there: a window is fresh for most of the
+ * period, so the clusters' jittered runs within it share the scan of the first.
+ */
+export function trailScannerOptions(
+  config: Pick<AgentConfig, 'probes' | 'schedules'>,
+): AwsClientFactoryOptions['trail'] {
+  const { overlapMinutes, maxPages } = config.probes.cloudtrail;
+  const period = periodMsOf(config.schedules.cloudtrail.cron) ?? FALLBACK_JITTER_MS;
+  return { overlapMs: overlapMinutes * 60_000, maxPages, freshMs: Math.max(1_000, period - 10_000) };
 }
 
 /**

@@ -260,6 +260,99 @@ export const FINDINGS = {
     remediation:
       "Configure roles (roles.list, roles.credentialsRequestsDir, or roles.fromCluster with kube access) and check that the cluster's CredentialsRequests and their secrets are readable.",
   },
+  // bucket
+  BUCKET_ANONYMOUS_READ_DENIED: {
+    severity: 'fail',
+    probe: 'bucket',
+    title: 'The bucket policy denies anonymous reads of the issuer documents',
+    remediation:
+      'STS reads the discovery document and keys.json anonymously from the internet, never through your VPC endpoint or VPC. Remove the statement named in the finding (a Deny unless aws:SourceVpce, aws:SourceVpc or aws:SourceIp also denies STS), or exclude the two issuer objects from it. To keep the bucket private, serve the issuer through CloudFront (ccoctl --create-private-s3-bucket). Check a new policy first with `irsa-sentinel check-policy`.',
+  },
+  BUCKET_PUBLIC_ACCESS_BLOCKED: {
+    severity: 'fail',
+    probe: 'bucket',
+    title: 'Block Public Access voids the public read of the issuer documents',
+    remediation:
+      "RestrictPublicBuckets (at the bucket or the account level; the most restrictive wins) limits a public bucket policy to the bucket owner's account, so STS gets AccessDenied. Turn it off for the OIDC bucket (ccoctl sets BlockPublicAcls and IgnorePublicAcls only) or, if your organisation requires it on, move the issuer behind CloudFront with a private bucket (ccoctl --create-private-s3-bucket).",
+  },
+  BUCKET_POLICY_MISSING: {
+    severity: 'fail',
+    probe: 'bucket',
+    title: 'The OIDC bucket has no policy that grants anonymous reads',
+    remediation:
+      'Without a bucket policy nothing lets STS read the issuer documents (ACLs are disabled on new buckets). Put back ccoctl\'s policy: Allow, Principal "*", s3:GetObject on arn:aws:s3:::<bucket>/* (Sid AllowReadPublicAccess).',
+  },
+  BUCKET_POLICY_CHANGED: {
+    severity: 'warn',
+    probe: 'bucket',
+    title: 'The OIDC bucket policy changed since the last run',
+    remediation:
+      'Someone changed the policy of the bucket that serves the issuer. Review the diff in the finding; the cloudtrail probe names who did it (BUCKET_POLICY_CHANGED_BY). If the change was intended and the issuer is still readable, nothing else is needed.',
+  },
+  BUCKET_ACCESS_UNKNOWN: {
+    severity: 'unknown',
+    probe: 'bucket',
+    title: "The bucket's policy or settings could not be read",
+    remediation:
+      "Grant the agent the read-only actions named in the finding (config/iam-policy.json lists every action it needs): s3:GetBucketPolicy, s3:GetBucketPolicyStatus, s3:GetBucketPublicAccessBlock, s3:GetAccountPublicAccessBlock, s3:GetBucketAcl. A bucket in another account needs a bucket policy that lets the agent's role read them.",
+  },
+  BUCKET_PREDICTION_MISMATCH: {
+    severity: 'warn',
+    probe: 'bucket',
+    title: "The anonymous GET disagrees with the evaluator's verdict",
+    remediation:
+      "The agent's reading of the bucket policy and Block Public Access predicted one answer and S3 gave another, so a rule it does not model is in play (an SCP or resource control policy, an access point, a new S3 setting). Trust the observed answer (the issuer probe measures it too) and please report the policy in the finding's evidence.",
+  },
+  BUCKET_ORIGIN_ACCESS_DENIED: {
+    severity: 'fail',
+    probe: 'bucket',
+    title: 'The private bucket does not admit the CloudFront distribution',
+    remediation:
+      'With a CloudFront issuer the bucket stays private and its policy must allow s3:GetObject to the distribution: the origin access identity (Principal {"AWS": "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity <ID>"}, as ccoctl --create-private-s3-bucket writes it) or, with origin access control, Principal {"Service": "cloudfront.amazonaws.com"} with AWS:SourceArn of the distribution. Put the grant back.',
+  },
+  BUCKET_NOT_FOUND: {
+    severity: 'fail',
+    probe: 'bucket',
+    title: 'The OIDC bucket does not exist',
+    remediation:
+      "The bucket named by the issuer URL (or the cluster's bucket setting) is gone, so the issuer documents are too. Recreate it and upload the discovery document and keys.json (ccoctl create-identity-provider), or fix the bucket setting.",
+  },
+  // cloudtrail
+  ASSUME_FAILURES_RECENT: {
+    severity: 'warn',
+    probe: 'cloudtrail',
+    title: 'AssumeRoleWithWebIdentity calls failed recently',
+    remediation:
+      "Pods of the cluster are failing to get credentials (grouped by role, subject and AWS error code). AccessDenied means the role's trust policy does not admit the service account or audience; see the roles probe for the role's own assume test. Note that CloudTrail does not log \"Couldn't retrieve verification key\" failures: the issuer and bucket probes watch those.",
+  },
+  BUCKET_POLICY_CHANGED_BY: {
+    severity: 'info',
+    probe: 'cloudtrail',
+    title: "Someone changed the OIDC bucket's policy or Block Public Access",
+    remediation:
+      "CloudTrail recorded a change to the bucket that serves the issuer, or to the account's Block Public Access, naming who made it, when and from where. If the bucket probe fails at the same time, this change is the likely cause: ask its author, and revert it (or move the issuer behind CloudFront if the bucket must be private).",
+  },
+  CLOUDTRAIL_THROTTLED: {
+    severity: 'unknown',
+    probe: 'cloudtrail',
+    title: 'CloudTrail throttled the scan',
+    remediation:
+      'LookupEvents allows two calls a second per account and region, shared with every other tool that calls it. The agent backs off and tries again next run; if this persists, find the other callers or lower probes.cloudtrail.maxPages.',
+  },
+  CLOUDTRAIL_UNAVAILABLE: {
+    severity: 'unknown',
+    probe: 'cloudtrail',
+    title: 'CloudTrail could not be scanned',
+    remediation:
+      'LookupEvents failed for a reason other than throttling (network, service error, or missing permission cloudtrail:LookupEvents, named in the finding). Grant the permission (config/iam-policy.json) and check the agent reaches the CloudTrail endpoint of the region.',
+  },
+  CLOUDTRAIL_INCOMPLETE: {
+    severity: 'info',
+    probe: 'cloudtrail',
+    title: 'The CloudTrail scan did not see every event',
+    remediation:
+      'The page cap stopped a scan before CloudTrail ran out of events, or some records could not be parsed; counts are then lower bounds. Raise probes.cloudtrail.maxPages for a busy account.',
+  },
 } as const satisfies Record<string, FindingDef>;
 
 export type FindingCode = keyof typeof FINDINGS;

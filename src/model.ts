@@ -65,6 +65,8 @@ export interface Probe {
   name: ProbeName;
   /** One line for docs and `check` output. */
   description: string;
+  /** Whether the probe has anything to check for this cluster (e.g. the bucket probe needs a bucket). Default yes. */
+  appliesTo?(cluster: ClusterConfig): boolean;
   run(cluster: ClusterConfig, ctx: ProbeContext): Promise<ProbeOutcome>;
 }
 

@@ -1,6 +1,8 @@
 // The fleet's status as the API, the status page and `check` show it: per cluster its worst probe, per probe the
 // latest run. A cluster no probe has reported on yet is `unknown`.
 import type { ClusterConfig } from './config/types.ts';
+import { diagnose } from './diagnosis/diagnose.ts';
+import type { Diagnosis } from './diagnosis/diagnose.ts';
 import { worst } from './model.ts';
 import type { ProbeName, ProbeResult, Status } from './model.ts';
 
@@ -16,6 +18,8 @@ export interface ClusterSummary {
   status: Status;
   issuer: string;
   labels: Record<string, string>;
+  /** One root cause from the latest results of every probe: what the status page shows first. */
+  diagnosis: Diagnosis;
   probes: Partial<Record<ProbeName, ProbeSummary>>;
 }
 
@@ -46,7 +50,14 @@ export function fleetStatus(
         findings: r.findings.map((f) => f.code),
       };
     }
-    return { name: c.name, status: clusterStatus(results), issuer: c.issuer, labels: c.labels, probes };
+    return {
+      name: c.name,
+      status: clusterStatus(results),
+      issuer: c.issuer,
+      labels: c.labels,
+      diagnosis: diagnose(results),
+      probes,
+    };
   });
   return {
     status: summaries.length === 0 ? 'ok' : worst(summaries.map((s) => s.status)),

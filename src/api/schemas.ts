@@ -42,14 +42,41 @@ const probeSummary = {
   },
 } as const;
 
+export const diagnosisSchema = {
+  type: 'object',
+  description: 'one root cause from the latest results of every probe, with the evidence chain',
+  required: ['code', 'status', 'summary', 'evidence'],
+  properties: {
+    code: { type: 'string', description: 'a diagnosis rule code, or HEALTHY, DEGRADED, UNKNOWN, NOT_CHECKED' },
+    status,
+    summary: { type: 'string' },
+    remediation: { type: 'string' },
+    evidence: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['probe', 'code', 'severity', 'message'],
+        properties: {
+          probe: { type: 'string', enum: [...PROBE_NAMES] },
+          code: { type: 'string' },
+          severity: { type: 'string', enum: ['info', 'warn', 'unknown', 'fail'] },
+          message: { type: 'string' },
+          subject: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;
+
 const clusterSummary = {
   type: 'object',
-  required: ['name', 'status', 'issuer', 'labels', 'probes'],
+  required: ['name', 'status', 'issuer', 'labels', 'diagnosis', 'probes'],
   properties: {
     name: { type: 'string' },
     status: { ...status, description: 'worst probe status; unknown until a probe has run' },
     issuer: { type: 'string' },
     labels: { type: 'object', additionalProperties: { type: 'string' } },
+    diagnosis: diagnosisSchema,
     probes: { type: 'object', additionalProperties: probeSummary },
   },
 } as const;
@@ -66,10 +93,11 @@ export const statusResponse = {
 
 export const clusterResponse = {
   type: 'object',
-  required: ['name', 'status', 'issuer', 'labels', 'results'],
+  required: ['name', 'status', 'issuer', 'labels', 'diagnosis', 'results'],
   properties: {
     name: { type: 'string' },
     status,
+    diagnosis: diagnosisSchema,
     issuer: { type: 'string' },
     region: { type: 'string' },
     labels: { type: 'object', additionalProperties: { type: 'string' } },

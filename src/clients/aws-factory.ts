@@ -13,6 +13,9 @@ import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-s
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AccountConfig } from '../config/types.ts';
 import type { AwsClientFactory, AwsClients } from './aws.ts';
+import type { TrailScanner } from './trail.ts';
+import { createTrailScanner } from './trail-scanner.ts';
+import type { TrailScannerOptions } from './trail-scanner.ts';
 
 const CONNECTION_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -39,11 +42,21 @@ export class AwsAccountConfigError extends Error {
   readonly code = 'AWS_ACCOUNT_CONFIG_INVALID';
 }
 
-export function createAwsClientFactory(accounts: AccountConfig[]): AwsClientFactory {
+export interface AwsClientFactoryOptions {
+  /** Settings of every CloudTrail scanner (freshness, overlap, page cap); see trail-scanner.ts for the defaults. */
+  trail?: Omit<TrailScannerOptions, 'client'>;
+}
+
+export function createAwsClientFactory(
+  accounts: AccountConfig[],
+  opts: AwsClientFactoryOptions = {},
+): AwsClientFactory {
   const byName = new Map(accounts.map((a) => [a.name, a]));
   // The CA files, read once at start so a missing file is a start-up error naming the account.
   const caPems = new Map(accounts.flatMap((a) => (a.caFile === undefined ? [] : [[a.name, readCa(a)] as const])));
   const cache = new Map<string, AwsClients>();
+  // Per account id and region, whatever entry or cluster asks: LookupEvents' limit is per account and region.
+  const scanners = new Map<string, TrailScanner>();
   const destroyables: { destroy(): void }[] = [];
 
   const track = <T extends { destroy(): void }>(client: T): T => {
@@ -90,6 +103,16 @@ export function createAwsClientFactory(accounts: AccountConfig[]): AwsClientFact
         }),
       ),
       cloudtrail: perRegion((r) => new CloudTrailClient(base(r))),
+      trail: (r) => {
+        const key = `${account.id}\u0000${r}`;
+        let scanner = scanners.get(key);
+        if (scanner === undefined)
+          scanners.set(
+            key,
+            (scanner = createTrailScanner({ ...opts.trail, client: track(new CloudTrailClient(base(r))) })),
+          );
+        return scanner;
+      },
     };
   }
 
@@ -105,6 +128,7 @@ export function createAwsClientFactory(accounts: AccountConfig[]): AwsClientFact
     close() {
       for (const client of destroyables.splice(0)) client.destroy();
       cache.clear();
+      scanners.clear();
     },
   };
 }

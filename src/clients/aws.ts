@@ -5,6 +5,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3ControlClient } from '@aws-sdk/client-s3-control';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { TrailScanner } from './trail.ts';
 
 export interface AwsClients {
   accountId: string;
@@ -17,6 +18,8 @@ export interface AwsClients {
   s3: (region: string) => S3Client;
   s3control: S3ControlClient;
   cloudtrail: (region: string) => CloudTrailClient;
+  /** The account's CloudTrail scanner in a region, shared by every cluster of the account (rate-limited). */
+  trail: (region: string) => TrailScanner;
 }
 
 export interface AwsClientFactory {

@@ -1,5 +1,6 @@
 // `irsa-sentinel check`: every probe once for the chosen clusters; a table (or --json); exit 0 ok/warn, 1 fail, 2 usage.
 import { createAgent } from '../agent.ts';
+import { diagnose } from '../diagnosis/diagnose.ts';
 import { createLogger } from '../logger.ts';
 import type { ProbeName, ProbeResult } from '../model.ts';
 import { PROBE_NAMES, worst } from '../model.ts';
@@ -50,8 +51,12 @@ export async function runCheckCommand(opts: CheckOptions): Promise<void> {
   }
   await agent.stop();
   const overall = worst(results.map((r) => r.status));
+  // The root cause per cluster comes first, from every probe's result of this run.
+  const diagnoses = [...Map.groupBy(results, (r) => r.cluster)].map(([cluster, rs]) => ({ cluster, ...diagnose(rs) }));
   process.stdout.write(
-    opts.json ? JSON.stringify({ status: overall, results }, null, 2) + '\n' : formatCheckTable(results, overall),
+    opts.json
+      ? JSON.stringify({ status: overall, diagnoses, results }, null, 2) + '\n'
+      : formatCheckTable(results, overall, diagnoses),
   );
   process.exit(overall === 'fail' ? 1 : 0);
 }

@@ -9,6 +9,7 @@ import type { ProbeName } from '../model.ts';
 import { audiences, flavor, identityChainSettings, roles, signingKeys } from './identity-schema.ts';
 import { bucketFromIssuer, REGION_PATTERN } from './issuer-url.ts';
 import { formatKeyPath } from './key-path.ts';
+import { bucketSettings, cloudfront, cloudtrailSettings } from './probe-settings.ts';
 import { filePath, iamRoleArn } from './schema-strings.ts';
 import type { AgentConfig, ClusterConfig } from './types.ts';
 
@@ -89,6 +90,7 @@ const cluster = z
       .default({})
       .describe('Free-form string labels shown in the API and alerts, e.g. {env: prod}. Default {}.'),
     bucket: bucket.optional(),
+    cloudfront,
     caFile: filePath
       .optional()
       .describe(
@@ -124,6 +126,8 @@ const cluster = z
         `must not have a port (${port}): IAM refuses one in a provider URL (a lab or private issuer with caFile may)`,
       );
     const derived = c.bucket ?? bucketFromIssuer(c.issuer);
+    if (c.cloudfront !== undefined && c.bucket === undefined)
+      issue(['bucket'], 'is required with cloudfront: the origin bucket cannot be derived from a distribution URL');
     const clusterRegion = c.region ?? derived?.region;
     if (clusterRegion === undefined)
       issue(['region'], 'is required: the issuer is not an S3 URL, so the region cannot be derived from it');
@@ -266,7 +270,10 @@ export const configFileSchema = z
     clusters: z.array(cluster).default([]).describe('The clusters to watch. At least one, unless `lab:` is set.'),
     accounts: z.array(account).default([]).describe('AWS accounts and how to get credentials for them.'),
     schedules,
-    probes: z.strictObject({ issuer: issuerSettings }).prefault({}).describe('Probe settings.'),
+    probes: z
+      .strictObject({ issuer: issuerSettings, bucket: bucketSettings, cloudtrail: cloudtrailSettings })
+      .prefault({})
+      .describe('Probe settings.'),
     concurrency: z
       .number()
       .int()

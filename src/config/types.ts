@@ -36,6 +36,11 @@ export interface ClusterConfig {
   labels: Record<string, string>;
   /** Derived from an S3 issuer URL (virtual-hosted or path style) or given. */
   bucket?: { name: string; region: string };
+  /**
+   * The issuer is a CloudFront distribution in front of a private bucket (ccoctl --create-private-s3-bucket): the
+   * identity the bucket must admit. Set (even empty) or implied by a `bucket` that the issuer URL is not on.
+   */
+  cloudfront?: { originAccessIdentity?: string; distributionArn?: string };
   /** PEM file trusted besides the system store when fetching the issuer (private or lab issuer). */
   caFile?: string;
   /** Its contents, read at load time. */
@@ -117,13 +122,33 @@ export interface IssuerProbeSettings {
   tlsExpiryWarnDays: number;
 }
 
+export interface CloudTrailProbeSettings {
+  /** AssumeRoleWithWebIdentity events are counted over this window. Default 60. */
+  windowMinutes: number;
+  /** Bucket and Block Public Access changes are reported this long. Default 24. */
+  changeWindowHours: number;
+  /** Each scan reaches back this far before the last one's end (delivery delay). Default 15. */
+  overlapMinutes: number;
+  /** ASSUME_FAILURES_RECENT fails above this many failures per cluster in the window (warns from 1). Default 10. */
+  failAbove: number;
+  /** Scanned besides each cluster's region (the global STS endpoint logs in us-east-1). Default [us-east-1]. */
+  extraRegions: string[];
+  /** LookupEvents pages one scan of one event name may read. Default 200. */
+  maxPages: number;
+}
+
+export interface BucketProbeSettings {
+  /** Confirm the evaluator's verdict with anonymous GETs of the documents. Default true. */
+  confirm: boolean;
+}
+
 export interface AgentConfig {
   /** Files the configuration was read from. */
   sources: string[];
   clusters: ClusterConfig[];
   accounts: AccountConfig[];
   schedules: Record<ProbeName, ProbeSchedule>;
-  probes: { issuer: IssuerProbeSettings };
+  probes: { issuer: IssuerProbeSettings; bucket: BucketProbeSettings; cloudtrail: CloudTrailProbeSettings };
   /** Probe runs in flight at once, across the fleet. */
   concurrency: number;
   /** Bound on waiting for in-flight runs at shutdown. */

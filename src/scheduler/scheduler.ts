@@ -102,7 +102,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let stopped = false;
 
   const registered = (): Probe[] => PROBE_NAMES.flatMap((name) => opts.probes[name] ?? []);
-  const appliesTo = (cluster: ClusterConfig, probe: ProbeName) => cluster.probes?.includes(probe) ?? true;
+  const appliesTo = (cluster: ClusterConfig, probe: Probe) =>
+    (cluster.probes?.includes(probe.name) ?? true) && (probe.appliesTo?.(cluster) ?? true);
 
   function later(delayMs: number, fn: () => void) {
     const timer = setTimeout(() => {
@@ -126,7 +127,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   function schedule(probe: Probe) {
     const { cron: expression, enabled } = schedules[probe.name];
     if (!enabled) return;
-    const targets = clusters.filter((c) => appliesTo(c, probe.name));
+    const targets = clusters.filter((c) => appliesTo(c, probe));
     const phases = targets.map((cluster) => ({ cluster, offsetMs: jitterMs(expression, random) }));
     const tick = () => {
       if (stopped) return;
@@ -152,7 +153,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     );
     const chosen = filter.clusters ? clusters.filter((c) => filter.clusters?.includes(c.name)) : clusters;
     const runs = chosen.flatMap((cluster) =>
-      probes.filter((p) => appliesTo(cluster, p.name)).map((probe) => opts.runner.run(cluster, probe)),
+      probes.filter((p) => appliesTo(cluster, p)).map((probe) => opts.runner.run(cluster, probe)),
     );
     return (await Promise.all(runs)).filter((r): r is ProbeResult => r !== undefined);
   }

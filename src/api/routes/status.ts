@@ -1,5 +1,6 @@
 // GET /api/v1/status, GET /api/v1/clusters/:name and its history.
 import type { FastifyPluginAsync } from 'fastify';
+import { diagnose } from '../../diagnosis/diagnose.ts';
 import type { ProbeName } from '../../model.ts';
 import { clusterStatus, fleetStatus } from '../../status.ts';
 import type { ApiDeps } from '../app.ts';
@@ -41,6 +42,7 @@ export const statusRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       return {
         name: cluster.name,
         status: clusterStatus(results),
+        diagnosis: diagnose(results),
         issuer: cluster.issuer,
         region: cluster.region,
         labels: cluster.labels,

@@ -1,0 +1,164 @@
+// One CloudTrail scanner per account-region (see trail.ts). Every LookupEvents call of the scanner, SDK retries
+// included, passes one gate that spaces calls so no second holds more than two (AWS-FACTS 3.2: "limited to two per
+// second, per account, per Region"); the SDK's standard retry backs off on ThrottlingException.
+import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import type { CloudTrailClient, Event } from '@aws-sdk/client-cloudtrail';
+import pThrottle from 'p-throttle';
+import { TrailError } from './trail.ts';
+import type { TrailItem, TrailQuery, TrailScanner, TrailWindow } from './trail.ts';
+
+export interface TrailScannerOptions {
+  /** A client of this scanner's own: the gate is added to its middleware stack. */
+  client: CloudTrailClient;
+  /** Least time between two calls. Default 600 ms: two a second, with room for network jitter. */
+  minCallIntervalMs?: number;
+  /** How far each scan reaches back before the last one's end: CloudTrail's delivery delay. Default 15 min. */
+  overlapMs?: number;
+  /** A window scanned less than this long ago is served without a call. Default 30 s. */
+  freshMs?: number;
+  /** Pages (50 events each) one scan may read. Default 200. */
+  maxPages?: number;
+  /** Bound on one scan, whoever waits for it. Default 50 s. */
+  scanTimeoutMs?: number;
+  now?: () => Date;
+}
+
+// AWS-FACTS 3.2: "budget ≥15 min of lookback overlap" for the delivery delay.
+const DEFAULTS = {
+  minCallIntervalMs: 600,
+  overlapMs: 15 * 60_000,
+  freshMs: 30_000,
+  maxPages: 200,
+  scanTimeoutMs: 50_000,
+};
+const PAGE_SIZE = 50; // LookupEvents' MaxResults cap (AWS-FACTS 3.2)
+
+interface QueryState {
+  items: Map<string, TrailItem<unknown>>;
+  /** End of the last complete scan: the next one starts there, less the overlap. */
+  cursor?: Date;
+  scannedAt?: Date;
+  /** Start of the window the kept items cover. */
+  from?: Date;
+  calls: number;
+  truncated: boolean;
+  inflight?: Promise<void>;
+}
+
+export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
+  const o = { ...DEFAULTS, ...opts };
+  const now = opts.now ?? (() => new Date());
+  const states = new Map<string, QueryState>();
+  const gate = pThrottle({ limit: 1, interval: o.minCallIntervalMs, strict: true })(async () => undefined);
+  opts.client.middlewareStack.add(
+    (next) => async (args) => {
+      await gate();
+      return next(args);
+    },
+    // Inside the retry middleware (finalizeRequest, high), so every attempt is gated.
+    { step: 'finalizeRequest', priority: 'low', name: 'irsaSentinelLookupGate' },
+  );
+
+  async function scan(query: TrailQuery<unknown>, state: QueryState): Promise<void> {
+    const end = now();
+    const floor = new Date(end.getTime() - query.windowMs);
+    const resume = state.cursor && new Date(state.cursor.getTime() - o.overlapMs);
+    const start = resume && resume > floor ? resume : floor;
+    const signal = AbortSignal.timeout(o.scanTimeoutMs);
+    let nextToken: string | undefined;
+    let pages = 0;
+    state.calls = 0;
+    try {
+      do {
+        const out = await opts.client.send(
+          new LookupEventsCommand({
+            LookupAttributes: [query.lookup],
+            StartTime: start,
+            EndTime: end,
+            MaxResults: PAGE_SIZE,
+            NextToken: nextToken,
+          }),
+          { abortSignal: signal },
+        );
+        state.calls++;
+        pages++;
+        for (const event of out.Events ?? []) keep(query, state, event);
+        nextToken = out.NextToken;
+      } while (nextToken !== undefined && pages < o.maxPages);
+    } catch (err) {
+      throw trailError(err);
+    }
+    state.truncated = nextToken !== undefined;
+    state.cursor = end;
+    state.scannedAt = now();
+    state.from = floor;
+    for (const [id, item] of state.items) if (item.time < floor) state.items.delete(id);
+  }
+
+  function keep(query: TrailQuery<unknown>, state: QueryState, event: Event): void {
+    const id = event.EventId;
+    const time = event.EventTime;
+    if (id === undefined || !(time instanceof Date) || state.items.has(id)) return;
+    let value: unknown;
+    try {
+      value = query.map(event);
+    } catch {
+      return; // the map must not throw; if it does, the event is simply not kept
+    }
+    if (value !== undefined) state.items.set(id, { eventId: id, time, value });
+  }
+
+  function windowOf<T>(state: QueryState, calls: number): TrailWindow<T> {
+    const items = [...state.items.values()].sort((a, b) => b.time.getTime() - a.time.getTime());
+    const scannedAt = state.scannedAt ?? now();
+    return {
+      items: items as TrailItem<T>[],
+      from: state.from ?? scannedAt,
+      to: state.cursor ?? scannedAt,
+      scannedAt,
+      calls,
+      truncated: state.truncated,
+    };
+  }
+
+  return {
+    async window<T>(query: TrailQuery<T>, signal: AbortSignal): Promise<TrailWindow<T>> {
+      signal.throwIfAborted();
+      let state = states.get(query.id);
+      if (state === undefined) states.set(query.id, (state = { items: new Map(), calls: 0, truncated: false }));
+      const fresh = state.scannedAt && now().getTime() - state.scannedAt.getTime() < o.freshMs;
+      if (fresh && state.inflight === undefined) return windowOf<T>(state, 0);
+      const s = state;
+      s.inflight ??= scan(query as TrailQuery<unknown>, s).finally(() => (s.inflight = undefined));
+      await raceAbort(s.inflight, signal);
+      return windowOf<T>(s, s.calls);
+    },
+  };
+}
+
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+const DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'OperationNotPermittedException',
+]);
+
+function trailError(err: unknown): TrailError {
+  const name = err instanceof Error ? err.name : 'Error';
+  const message = err instanceof Error ? err.message : String(err);
+  if (name === 'ThrottlingException' || name === 'Throttling')
+    return new TrailError('TRAIL_THROTTLED', `CloudTrail throttled LookupEvents: ${message}`, name, { cause: err });
+  if (DENIED.has(name))
+    return new TrailError('TRAIL_ACCESS_DENIED', `cloudtrail:LookupEvents was refused: ${message}`, name, {
+      cause: err,
+    });
+  return new TrailError('TRAIL_UNAVAILABLE', `LookupEvents failed (${name}): ${message}`, name, { cause: err });
+}

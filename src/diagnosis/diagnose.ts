@@ -1,0 +1,58 @@
+// One root cause per cluster from the latest results of all its probes: the first rule of the table that matches
+// a failing cluster, else a summary of what is degraded or unknown, else healthy.
+import { FINDINGS } from '../findings.ts';
+import type { ProbeResult, Status } from '../model.ts';
+import { clusterStatus } from '../status.ts';
+import { Findings, plain } from './evidence.ts';
+import type { Evidence } from './evidence.ts';
+import { RULES } from './rules.ts';
+
+export interface Diagnosis {
+  /** A rule code of rules.ts, or HEALTHY, DEGRADED, UNKNOWN, NOT_CHECKED. */
+  code: string;
+  status: Status;
+  summary: string;
+  /** What to do first (the primary finding's remediation). */
+  remediation?: string;
+  /** The chain of findings the summary rests on, the primary one first. */
+  evidence: Evidence[];
+}
+
+const rolesTestedIn = (results: readonly ProbeResult[]): number => {
+  const roles = results.find((r) => r.probe === 'roles')?.observations?.roles;
+  return Array.isArray(roles) ? roles.length : 0;
+};
+
+export function diagnose(results: readonly ProbeResult[]): Diagnosis {
+  const status = clusterStatus(results);
+  if (results.length === 0)
+    return { code: 'NOT_CHECKED', status, summary: 'No probe has reported on this cluster yet.', evidence: [] };
+  const f = new Findings(results);
+  if (status === 'fail' || status === 'warn') {
+    for (const rule of RULES) {
+      const cause = rule.match(f, rolesTestedIn(results));
+      // The cause of a failing cluster is a failing finding, not a warning that happens to rank higher.
+      if (cause && f.all(cause.primary).some((e) => e.severity === status))
+        return {
+          code: rule.code,
+          status,
+          summary: cause.summary,
+          remediation: FINDINGS[cause.primary].remediation,
+          evidence: cause.evidence,
+        };
+    }
+  }
+  const weighty = f.atLeast(status === 'ok' ? [] : [status]);
+  const first = weighty[0];
+  if (status === 'ok' || !first)
+    return { code: 'HEALTHY', status, summary: 'Every checked link of the chain works.', evidence: [] };
+  const code = status === 'unknown' ? 'UNKNOWN' : 'DEGRADED';
+  const lead = status === 'unknown' ? 'Some links could not be checked' : 'Degraded';
+  return {
+    code,
+    status,
+    summary: `${lead}: ${first.message}${weighty.length > 1 ? ` (and ${weighty.length - 1} more)` : ''}`,
+    remediation: FINDINGS[first.code].remediation,
+    evidence: weighty.map(plain),
+  };
+}

@@ -1,0 +1,90 @@
+// The facts diagnosis rules read: a cluster's latest findings, indexed by code, and small renderers for the
+// evidence chain (who changed the bucket, how many roles fail).
+import type { FindingCode } from '../findings.ts';
+import type { Finding, ProbeName, ProbeResult } from '../model.ts';
+
+export interface Evidence {
+  probe: ProbeName;
+  code: FindingCode;
+  severity: Finding['severity'];
+  message: string;
+  subject?: string;
+}
+
+export class Findings {
+  readonly #byCode = new Map<FindingCode, Evidence[]>();
+  constructor(results: readonly ProbeResult[]) {
+    for (const r of results)
+      for (const f of r.findings) {
+        const list = this.#byCode.get(f.code) ?? [];
+        this.#byCode.set(f.code, list);
+        list.push({
+          probe: r.probe,
+          code: f.code,
+          severity: f.severity,
+          message: f.message,
+          ...(f.subject !== undefined && { subject: f.subject }),
+          ...(f.evidence !== undefined && { facts: f.evidence }),
+        });
+      }
+  }
+  all(...codes: FindingCode[]): (Evidence & { facts?: Record<string, unknown> })[] {
+    return codes.flatMap((c) => this.#byCode.get(c) ?? []);
+  }
+  first(...codes: FindingCode[]): (Evidence & { facts?: Record<string, unknown> }) | undefined {
+    return this.all(...codes)[0];
+  }
+  has(...codes: FindingCode[]): boolean {
+    return codes.some((c) => this.#byCode.has(c));
+  }
+  /** Every finding of at least `severity` weight, in result order. */
+  atLeast(severities: Finding['severity'][]): Evidence[] {
+    return [...this.#byCode.values()].flat().filter((e) => severities.includes(e.severity));
+  }
+}
+
+/** Without the raw facts: what the evidence chain shows. */
+export const plain = (e: Evidence & { facts?: unknown }): Evidence => {
+  const { facts: _facts, ...rest } = e;
+  return rest;
+};
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** The newest BUCKET_POLICY_CHANGED_BY of the given event names: ", added by <actor> at <time>". */
+export function changedBy(f: Findings, eventNames: string[]): { clause: string; evidence?: Evidence } {
+  const changes = f
+    .all('BUCKET_POLICY_CHANGED_BY')
+    .filter((e) => eventNames.includes(text(e.facts?.eventName) ?? ''))
+    .sort((a, b) => (text(b.facts?.time) ?? '').localeCompare(text(a.facts?.time) ?? ''));
+  const newest = changes[0];
+  if (!newest) return { clause: '' };
+  const actor = text(newest.facts?.sessionIssuer) ?? text(newest.facts?.actor) ?? 'an unknown identity';
+  return { clause: ` (changed by ${actor} at ${text(newest.facts?.time) ?? '?'})`, evidence: plain(newest) };
+}
+
+const ASSUME_ERRORS: Partial<Record<FindingCode, string>> = {
+  ASSUME_KEY_RETRIEVAL_FAILED: "Couldn't retrieve verification key",
+  ASSUME_NO_PROVIDER: 'No OpenIDConnect provider found',
+  ASSUME_AUDIENCE_REJECTED: 'Incorrect token audience',
+  ASSUME_THUMBPRINT_REJECTED: 'a thumbprint error',
+  ASSUME_ACCESS_DENIED: 'AccessDenied',
+  ASSUME_TOKEN_EXPIRED: 'ExpiredTokenException',
+};
+
+/**
+ * What the break does to the pods: "every role (7) fails with Couldn't retrieve verification key" from the roles
+ * probe's assume tests, else the issuer's own error, else nothing (the clause is then empty).
+ */
+export function effectOf(f: Findings, rolesTested: number): { clause: string; evidence: Evidence[] } {
+  for (const [code, phrase] of Object.entries(ASSUME_ERRORS) as [FindingCode, string][]) {
+    const failing = f.all(code).filter((e) => e.probe === 'roles');
+    if (failing.length === 0) continue;
+    const n = new Set(failing.map((e) => e.subject ?? '')).size;
+    const who = n === rolesTested && n > 1 ? `every role (${n}) fails` : n === 1 ? '1 role fails' : `${n} roles fail`;
+    return { clause: `${who} with ${phrase}`, evidence: failing.map(plain) };
+  }
+  const issuer = f.first('ISSUER_HTTP_ERROR', 'ISSUER_UNREACHABLE', 'JWKS_HTTP_ERROR');
+  if (issuer) return { clause: `STS cannot read the issuer (${issuer.message})`, evidence: [plain(issuer)] };
+  return { clause: '', evidence: [] };
+}

@@ -1,0 +1,128 @@
+// The CloudTrail scanner against the lab's LookupEvents, whose throttle (two calls a second per account-region,
+// AWS-FACTS 3.2) proves the gate: shared scans, paging, incremental windows without duplicates, error codes.
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { Event } from '@aws-sdk/client-cloudtrail';
+import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TrailError } from '../../src/clients/trail.ts';
+import type { TrailQuery } from '../../src/clients/trail.ts';
+import { createTrailScanner } from '../../src/clients/trail-scanner.ts';
+import type { Lab } from '../../src/lab/index.ts';
+import { sdkConfig, startTestLab } from '../helpers/lab.ts';
+
+const CLUSTER = 'ts';
+const BUCKET = `${CLUSTER}-oidc`;
+let lab: Lab;
+const clients: { destroy(): void }[] = [];
+
+beforeAll(async () => {
+  lab = await startTestLab({ fleet: { clusters: [{ name: CLUSTER }], keyPool: 1 } });
+  const s3 = new S3Client({ ...sdkConfig(lab, 'alice'), forcePathStyle: true });
+  const policy = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` }],
+  });
+  // 120 PutBucketPolicy events: three pages of LookupEvents.
+  for (let i = 0; i < 120; i++) await s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: policy }));
+  s3.destroy();
+});
+// Each test's scanner has a gate of its own: let the lab's one-second window of the previous test pass first.
+beforeEach(() => sleep(1100));
+afterAll(async () => {
+  for (const c of clients.splice(0)) c.destroy();
+  await lab.close();
+});
+
+/** A CloudTrail client as sentinel with no SDK retries, so a call over the limit surfaces as an error. */
+function trailClient(user = 'sentinel', maxAttempts = 1): CloudTrailClient {
+  const client = new CloudTrailClient({ ...sdkConfig(lab, user), maxAttempts });
+  clients.push(client);
+  return client;
+}
+
+const putPolicies = (windowMs = 3_600_000): TrailQuery<string> => ({
+  id: 'put-bucket-policy',
+  lookup: { AttributeKey: 'EventName', AttributeValue: 'PutBucketPolicy' },
+  windowMs,
+  map: (e: Event) => e.EventName,
+});
+
+const signal = () => new AbortController().signal;
+
+describe('trail scanner', () => {
+  it('pages through every event of the window within the lab throttle, newest first', async () => {
+    const scanner = createTrailScanner({ client: trailClient() });
+    const w = await scanner.window(putPolicies(), signal());
+    expect(w.items).toHaveLength(120);
+    expect(new Set(w.items.map((i) => i.eventId)).size).toBe(120);
+    expect(w.calls).toBe(3);
+    expect(w.truncated).toBe(false);
+    const times = w.items.map((i) => i.time.getTime());
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    expect(w.items.every((i) => i.value === 'PutBucketPolicy')).toBe(true);
+  });
+
+  it('shares one scan among concurrent callers and serves a fresh window without calls', async () => {
+    const scanner = createTrailScanner({ client: trailClient() });
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => scanner.window(putPolicies(), signal())));
+    expect([a?.calls, b?.calls, c?.calls]).toEqual([3, 3, 3]);
+    const again = await scanner.window(putPolicies(), signal());
+    expect(again.calls).toBe(0);
+    expect(again.items).toHaveLength(120);
+  });
+
+  it('rescans incrementally from the last end less the overlap, keeping each event once', async () => {
+    const scanner = createTrailScanner({ client: trailClient(), freshMs: 0, overlapMs: 60_000 });
+    const first = await scanner.window(putPolicies(), signal());
+    const second = await scanner.window(putPolicies(), signal());
+    expect(second.items.map((i) => i.eventId)).toEqual(first.items.map((i) => i.eventId));
+    expect(second.from.getTime()).toBeLessThanOrEqual(second.to.getTime());
+  });
+
+  it('drops events older than the window', async () => {
+    let clock = new Date();
+    const scanner = createTrailScanner({ client: trailClient(), freshMs: 0, now: () => clock });
+    expect((await scanner.window(putPolicies(60_000), signal())).items).toHaveLength(120);
+    clock = new Date(clock.getTime() + 10 * 60_000);
+    expect((await scanner.window(putPolicies(60_000), signal())).items).toHaveLength(0);
+  });
+
+  it('stops at the page cap and says the window is truncated', async () => {
+    const scanner = createTrailScanner({ client: trailClient(), maxPages: 1 });
+    const w = await scanner.window(putPolicies(), signal());
+    expect(w.items).toHaveLength(50);
+    expect(w.truncated).toBe(true);
+  });
+
+  it('gives TRAIL_THROTTLED when another caller spends the account-region budget', async () => {
+    const rival = createTrailScanner({ client: trailClient(), minCallIntervalMs: 1 });
+    const ours = createTrailScanner({ client: trailClient(), minCallIntervalMs: 1, maxPages: 1 });
+    const results = await Promise.allSettled([
+      rival.window(putPolicies(), signal()),
+      ours.window({ ...putPolicies(), id: 'other' }, signal()),
+    ]);
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toBeInstanceOf(TrailError);
+    expect((errors[0] as TrailError).code).toBe('TRAIL_THROTTLED');
+  });
+
+  it('gives TRAIL_ACCESS_DENIED naming the action for a user without cloudtrail:LookupEvents', async () => {
+    const scanner = createTrailScanner({ client: trailClient('nobody') });
+    const err = await scanner.window(putPolicies(), signal()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrailError);
+    expect((err as TrailError).code).toBe('TRAIL_ACCESS_DENIED');
+    expect((err as TrailError).message).toContain('cloudtrail:LookupEvents');
+  });
+
+  it('rejects at once for an aborted caller and leaves the shared scan to the others', async () => {
+    const scanner = createTrailScanner({ client: trailClient() });
+    const controller = new AbortController();
+    const aborted = scanner.window(putPolicies(), controller.signal);
+    const other = scanner.window(putPolicies(), signal());
+    controller.abort(new Error('run timed out'));
+    await expect(aborted).rejects.toThrow('run timed out');
+    expect((await other).items).toHaveLength(120);
+  });
+});
