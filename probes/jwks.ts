@@ -79,8 +79,17 @@ export function createJwksProbe(): Probe {
       const findings: Finding[] = [];
       const obs: Observations = {};
       const { kube } = ctx;
+      const { fromCluster, publicKeyPems, fromTokenOf } = cluster.signingKeys;
+      const configured = fromCluster || publicKeyPems.length > 0 || fromTokenOf !== undefined;
+      if (!configured)
+        findings.push(
+          finding(
+            'SIGNING_KEYS_NOT_CONFIGURED',
+            'No source of the cluster signing keys is configured: kids not compared.',
+          ),
+        );
       const signingKids = await unreadable(
-        () => readSigningKids(cluster, kube),
+        () => (configured ? readSigningKids(cluster, kube) : Promise.resolve(undefined)),
         (reason) => finding('SIGNING_KEYS_UNAVAILABLE', `The cluster's signing keys could not be read: ${reason}.`),
         findings,
       );

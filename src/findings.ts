@@ -260,6 +260,13 @@ export const FINDINGS = {
     remediation:
       "Configure roles (roles.list, roles.credentialsRequestsDir, or roles.fromCluster with kube access) and check that the cluster's CredentialsRequests and their secrets are readable.",
   },
+  SIGNING_KEYS_NOT_CONFIGURED: {
+    severity: 'info',
+    probe: 'jwks',
+    title: "The cluster's signing keys are not checked",
+    remediation:
+      "Without kube access (signingKeys.fromCluster), a public key file (signingKeys.publicKeyFiles: ccoctl's serviceaccount-signer.public) or signingKeys.fromTokenOf, the jwks probe cannot tell whether the key the cluster signs with is published; it still checks the JWKS and the IAM OIDC provider. Configure one of them to catch a rotation that was not republished.",
+  },
   // bucket
   BUCKET_ANONYMOUS_READ_DENIED: {
     severity: 'fail',

@@ -49,7 +49,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
   const o = { ...DEFAULTS, ...opts };
   const now = opts.now ?? (() => new Date());
   const states = new Map<string, QueryState>();
-  const gate = pThrottle({ limit: 1, interval: o.minCallIntervalMs, strict: true })(async () => undefined);
+  const gate = pThrottle({ limit: 1, interval: o.minCallIntervalMs, strict: true })(() => Promise.resolve());
   opts.client.middlewareStack.add(
     (next) => async (args) => {
       await gate();
@@ -59,7 +59,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     { step: 'finalizeRequest', priority: 'low', name: 'irsaSentinelLookupGate' },
   );
 
-  async function scan(query: TrailQuery<unknown>, state: QueryState): Promise<void> {
+  async function scan<T>(query: TrailQuery<T>, state: QueryState): Promise<void> {
     const end = now();
     const floor = new Date(end.getTime() - query.windowMs);
     const resume = state.cursor && new Date(state.cursor.getTime() - o.overlapMs);
@@ -95,7 +95,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     for (const [id, item] of state.items) if (item.time < floor) state.items.delete(id);
   }
 
-  function keep(query: TrailQuery<unknown>, state: QueryState, event: Event): void {
+  function keep<T>(query: TrailQuery<T>, state: QueryState, event: Event): void {
     const id = event.EventId;
     const time = event.EventTime;
     if (id === undefined || !(time instanceof Date) || state.items.has(id)) return;
@@ -129,7 +129,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
       const fresh = state.scannedAt && now().getTime() - state.scannedAt.getTime() < o.freshMs;
       if (fresh && state.inflight === undefined) return windowOf<T>(state, 0);
       const s = state;
-      s.inflight ??= scan(query as TrailQuery<unknown>, s).finally(() => (s.inflight = undefined));
+      s.inflight ??= scan(query, s).finally(() => (s.inflight = undefined));
       await raceAbort(s.inflight, signal);
       return windowOf<T>(s, s.calls);
     },
@@ -138,7 +138,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
 
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });

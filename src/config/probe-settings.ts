@@ -1,6 +1,8 @@
 // Settings of the bucket and cloudtrail probes, and a cluster's CloudFront front (the config file's `probes.bucket`,
 // `probes.cloudtrail` and `clusters[].cloudfront`). The issuer probe's settings stay with the main schema.
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { PROBE_NAMES } from '../model.ts';
 import { REGION_PATTERN } from './issuer-url.ts';
 
 const minutes = z.number().int().min(1);
@@ -85,4 +87,31 @@ export const cloudfront = z
   .optional()
   .describe(
     'The issuer is a CloudFront distribution in front of a private bucket (give `bucket` too). The bucket probe then checks that the bucket admits the distribution. Default: any OAI or OAC grant in the bucket policy is taken as the distribution.',
+  );
+
+const DISCOVERED_PROBES = ['issuer', 'jwks', 'bucket', 'cloudtrail'] as const;
+
+export const discover = z
+  .strictObject({
+    cron: z
+      .string()
+      .refine((s) => validCron(s), 'is not a valid cron expression (node-cron: 5 fields, or 6 with seconds first)')
+      .default('*/30 * * * *')
+      .describe('When the IAM OIDC providers are listed again. Default "*/30 * * * *" (every 30 minutes).'),
+    region: z
+      .string()
+      .regex(REGION_PATTERN, 'must be an AWS region code like us-east-1')
+      .default('us-east-1')
+      .describe('Region of a discovered issuer whose URL names none (not an S3 or EKS issuer). Default us-east-1.'),
+    probes: z
+      .array(z.enum(PROBE_NAMES))
+      .min(1)
+      .default([...DISCOVERED_PROBES])
+      .describe(
+        `Probes run for discovered clusters. Default [${DISCOVERED_PROBES.join(', ')}] (roles need kube access).`,
+      ),
+  })
+  .optional()
+  .describe(
+    "Discover the account's clusters: every IAM OIDC provider becomes a monitored issuer, named by ccoctl's openshift.io/cloud-credential-operator/<name> tag or the EKS cluster id. Clusters configured by hand (same issuer) take precedence.",
   );

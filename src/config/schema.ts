@@ -9,7 +9,7 @@ import type { ProbeName } from '../model.ts';
 import { audiences, flavor, identityChainSettings, roles, signingKeys } from './identity-schema.ts';
 import { bucketFromIssuer, REGION_PATTERN } from './issuer-url.ts';
 import { formatKeyPath } from './key-path.ts';
-import { bucketSettings, cloudfront, cloudtrailSettings } from './probe-settings.ts';
+import { bucketSettings, cloudfront, cloudtrailSettings, discover } from './probe-settings.ts';
 import { filePath, iamRoleArn } from './schema-strings.ts';
 import type { AgentConfig, ClusterConfig } from './types.ts';
 
@@ -182,6 +182,7 @@ const account = z.strictObject({
   caFile: filePath
     .optional()
     .describe("PEM file trusted for that endpoint (the lab CA); relative to this config file's directory."),
+  discover,
 });
 
 const cron = z

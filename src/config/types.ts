@@ -24,6 +24,17 @@ export interface AccountConfig {
   endpoint?: string;
   /** PEM file trusted for that endpoint (the lab CA). */
   caFile?: string;
+  /** Monitor every IAM OIDC provider of the account, re-listed on a schedule. */
+  discover?: DiscoverySettings;
+}
+
+export interface DiscoverySettings {
+  /** When the providers are listed again. Default every 30 minutes. */
+  cron: string;
+  /** Region of an issuer whose URL names none. Default us-east-1. */
+  region: string;
+  /** Probes of discovered clusters. Default issuer, jwks, bucket, cloudtrail. */
+  probes: ProbeName[];
 }
 
 export interface ClusterConfig {
