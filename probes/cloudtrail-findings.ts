@@ -79,16 +79,17 @@ function statementsOf(policy: unknown): string[] | undefined {
 }
 
 /**
- * BUCKET_POLICY_CHANGED_BY for one successful change. A change that always cuts off anonymous reads (a deleted policy,
- * RestrictPublicBuckets turned on: AWS-FACTS 4.2) is a warning; other changes are recorded for the diagnosis.
+ * BUCKET_POLICY_CHANGED_BY for one successful change. A change still in force (`current`: no later change of the same
+ * setting) that always cuts off anonymous reads (a deleted policy, RestrictPublicBuckets turned on: AWS-FACTS 4.2) is
+ * a warning; other changes are recorded for the diagnosis.
  */
-export function changeFinding(e: BucketChangeEvent): Finding {
+export function changeFinding(e: BucketChangeEvent, current: boolean): Finding {
   const who = e.actorArn ?? e.actorType ?? 'an unknown identity';
   const target = e.scope === 'bucket' ? ` ${e.bucket ?? ''}` : '';
   const from = e.sourceIp !== undefined ? ` from ${e.sourceIp}` : '';
   const statements = statementsOf(e.policy);
   const restricts = e.publicAccessBlock?.RestrictPublicBuckets === true;
-  const cuts = e.eventName === 'DeleteBucketPolicy' || restricts;
+  const cuts = current && (e.eventName === 'DeleteBucketPolicy' || restricts);
   return finding('BUCKET_POLICY_CHANGED_BY', `${who} ${WHAT[e.eventName]}${target} at ${e.time}${from}.`, {
     ...(cuts && { severity: 'warn' as const }),
     subject: e.scope === 'bucket' ? (e.bucket ?? 'unknown bucket') : 'account',

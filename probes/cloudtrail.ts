@@ -61,6 +61,17 @@ export const regionsOf = (cluster: ClusterConfig, settings: CloudTrailProbeSetti
 /** The issuer as IAM names its provider: the URL without the scheme (AWS-FACTS 2.1). */
 const issuerHostOf = (issuer: string): string => issuer.replace(/^https:\/\//, '');
 
+/** What a change sets: the policy or Block Public Access of a bucket, or the account's Block Public Access. */
+const settingOf = (e: BucketChangeEvent): string =>
+  e.scope === 'account' ? 'account' : `${e.bucket ?? ''}/${e.eventName.includes('Policy') ? 'policy' : 'bpa'}`;
+
+/**
+ * Whether no later change of the same setting undid this one: only a change still in force can warn. CloudTrail's
+ * eventTime has one-second precision, so a change in the same second as another is not known to be in force.
+ */
+const isLatest = (e: BucketChangeEvent, all: BucketChangeEvent[]): boolean =>
+  !all.some((o) => o !== e && settingOf(o) === settingOf(e) && o.time >= e.time);
+
 interface Scanned {
   assume: AssumeEvent[];
   changes: BucketChangeEvent[];
@@ -116,7 +127,7 @@ export function createCloudTrailProbe(settings: CloudTrailProbeSettings): Probe 
       const findings = [
         ...scanned.findings,
         ...failureFindings(mine, settings.failAbove),
-        ...changes.map(changeFinding),
+        ...changes.map((e) => changeFinding(e, isLatest(e, changes))),
       ];
       if (scanned.truncated.length > 0)
         findings.push(

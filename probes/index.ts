@@ -1,6 +1,7 @@
 // The probe registry: which probes the agent runs, built from the configuration. No probe imports another.
 import type { AgentConfig } from '../src/config/types.ts';
 import type { Probe, ProbeName } from '../src/model.ts';
+import { createBucketProbe } from './bucket.ts';
 import { createCloudTrailProbe } from './cloudtrail.ts';
 import { createIssuerProbe } from './issuer.ts';
 import { createJwksProbe } from './jwks.ts';
@@ -10,6 +11,7 @@ export function createProbes(config: Pick<AgentConfig, 'probes'>): Partial<Recor
   return {
     issuer: createIssuerProbe(config.probes.issuer),
     jwks: createJwksProbe(),
+    bucket: createBucketProbe(config.probes.bucket),
     cloudtrail: createCloudTrailProbe(config.probes.cloudtrail),
     roles: createRolesProbe(),
   };

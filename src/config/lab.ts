@@ -37,6 +37,10 @@ function labClusters(info: LabInfo, kubeconfig?: string): ClusterConfig[] {
       region: info.region,
       labels: {},
       bucket: { name: c.bucket, region: info.region },
+      // A private bucket behind the lab's CloudFront (ccoctl --create-private-s3-bucket): the OAI it must admit.
+      ...(c.topology === 'cloudfront' && c.oaiArn !== undefined
+        ? { cloudfront: { originAccessIdentity: c.oaiArn } }
+        : {}),
       caFile: info.caFile,
       kube: kubeconfig === undefined ? { context: c.name } : { context: c.name, kubeconfig },
       ...defaults,
@@ -84,6 +88,7 @@ export function agentConfigYaml(info: LabInfo, kubeconfig?: string): string {
     account: c.account,
     region: c.region,
     bucket: c.bucket,
+    ...(c.cloudfront && { cloudfront: c.cloudfront }),
     caFile: c.caFile,
     kube: c.kube,
     flavor: c.flavor,

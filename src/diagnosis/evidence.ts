@@ -76,8 +76,13 @@ const ASSUME_ERRORS: Partial<Record<FindingCode, string>> = {
  * What the break does to the pods: "every role (7) fails with Couldn't retrieve verification key" from the roles
  * probe's assume tests, else the issuer's own error, else nothing (the clause is then empty).
  */
-export function effectOf(f: Findings, rolesTested: number): { clause: string; evidence: Evidence[] } {
+export function effectOf(
+  f: Findings,
+  rolesTested: number,
+  cause: FindingCode,
+): { clause: string; evidence: Evidence[] } {
   for (const [code, phrase] of Object.entries(ASSUME_ERRORS) as [FindingCode, string][]) {
+    if (code === cause) continue;
     const failing = f.all(code).filter((e) => e.probe === 'roles');
     if (failing.length === 0) continue;
     const n = new Set(failing.map((e) => e.subject ?? '')).size;
@@ -85,6 +90,8 @@ export function effectOf(f: Findings, rolesTested: number): { clause: string; ev
     return { clause: `${who} with ${phrase}`, evidence: failing.map(plain) };
   }
   const issuer = f.first('ISSUER_HTTP_ERROR', 'ISSUER_UNREACHABLE', 'JWKS_HTTP_ERROR');
-  if (issuer) return { clause: `STS cannot read the issuer (${issuer.message})`, evidence: [plain(issuer)] };
+  // The issuer's own failure is an effect only of a cause found elsewhere (the bucket, say), never of itself.
+  if (issuer && f.first(cause)?.probe !== 'issuer')
+    return { clause: `STS cannot read the issuer (${issuer.message})`, evidence: [plain(issuer)] };
   return { clause: '', evidence: [] };
 }

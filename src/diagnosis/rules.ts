@@ -23,7 +23,7 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
 /** "<effect> because <cause>", or the cause alone when nothing shows the effect yet. */
 function because(f: Findings, rolesTested: number, primary: FindingCode, cause: string, extra: Evidence[] = []): Cause {
   const main = f.first(primary);
-  const effect = effectOf(f, rolesTested);
+  const effect = effectOf(f, rolesTested, primary);
   const summary = effect.clause ? `${effect.clause} because ${cause}` : cause.charAt(0).toUpperCase() + cause.slice(1);
   return { primary, summary: `${summary}.`, evidence: [...(main ? [plain(main)] : []), ...extra, ...effect.evidence] };
 }

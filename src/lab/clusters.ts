@@ -11,7 +11,15 @@ import {
 } from '../ccoctl/credentials-requests.ts';
 import { publishedJwk } from './keys.ts';
 import type { KeyPool } from './keys.ts';
-import type { Bucket, LabCluster, LabState, PublicAccessBlock, SigningKey } from './state.ts';
+import type {
+  Bucket,
+  ClusterTopology,
+  Distribution,
+  LabCluster,
+  LabState,
+  PublicAccessBlock,
+  SigningKey,
+} from './state.ts';
 
 /** The agent's own service account in every lab cluster. */
 export const AGENT_SERVICE_ACCOUNT = 'irsa-sentinel/irsa-sentinel';
@@ -24,6 +32,68 @@ export const CCOCTL_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = {
   BlockPublicPolicy: false,
   RestrictPublicBuckets: false,
 };
+
+/** ccoctl --create-private-s3-bucket: all four Block Public Access settings on (AWS-FACTS 5). */
+export const CCOCTL_PRIVATE_ACCESS_BLOCK: PublicAccessBlock = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
+
+const CLOUDFRONT_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/**
+ * A CloudFront-style id (distributions and Origin Access Identities both look like E2QWRUHAPOMQZL: `E` + 13
+ * upper-case letters and digits), stable per kind and cluster name so a healed or restarted lab keeps its issuer.
+ */
+export function cloudFrontId(kind: 'distribution' | 'origin-access-identity', name: string): string {
+  const digest = createHash('sha256').update(`lab-cloudfront:${kind}:${name}`).digest();
+  return 'E' + Array.from(digest.subarray(0, 13), (b) => CLOUDFRONT_ID_ALPHABET[b % 36]).join('');
+}
+
+/** How a bucket policy names an Origin Access Identity (AWS-FACTS 5). */
+export const oaiPrincipalArn = (oaiId: string): string =>
+  `arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ${oaiId}`;
+
+/** ccoctl's oidcBucketTemplateAllowingOAIAccess: only the distribution's OAI may read (AWS-FACTS 5). */
+export const ccoctlOaiBucketPolicy = (bucket: string, oaiId: string): string =>
+  JSON.stringify(
+    {
+      Version: '2008-10-17',
+      Id: 'PolicyForCloudFrontPrivateContent',
+      Statement: [
+        {
+          Sid: '1',
+          Effect: 'Allow',
+          Principal: { AWS: oaiPrincipalArn(oaiId) },
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${bucket}/*`,
+        },
+      ],
+    },
+    null,
+    4,
+  );
+
+/** The distribution ccoctl --create-private-s3-bucket makes for cluster `name`: origin `bucket`, read as its OAI. */
+export function cloudFrontDistribution(accountId: string, name: string, bucket: string): Distribution {
+  const id = cloudFrontId('distribution', name);
+  const oaiId = cloudFrontId('origin-access-identity', name);
+  return {
+    id,
+    arn: `arn:aws:cloudfront::${accountId}:distribution/${id}`,
+    originBucket: bucket,
+    oaiId,
+    oaiArn: oaiPrincipalArn(oaiId),
+  };
+}
+
+/** The bucket policy of the cluster's healthy published state: public read, or its distribution's OAI only. */
+export function healthyBucketPolicy(state: LabState, cluster: LabCluster): string {
+  const distribution = cluster.distributionId ? state.distributions.get(cluster.distributionId) : undefined;
+  return distribution ? ccoctlOaiBucketPolicy(cluster.bucket, distribution.oaiId) : ccoctlBucketPolicy(cluster.bucket);
+}
 
 export const ccoctlBucketPolicy = (bucket: string): string =>
   JSON.stringify(
@@ -76,26 +146,39 @@ function putObject(bucket: Bucket, key: string, body: string, contentType: strin
 const roleIdFor = (arn: string): string =>
   'AROA' + createHash('sha256').update(arn).digest('hex').slice(0, 17).toUpperCase();
 
+/** Where the lab edge serves CloudFront distributions: `/_cloudfront/<distributionId>/<key>`. */
+export const CLOUDFRONT_PATH_PREFIX = '/_cloudfront/';
+
 /**
  * Make `name`'s AWS side exactly as `ccoctl aws create-all` leaves it (bucket, documents, policy, Block Public
  * Access, IAM OIDC provider, one role per CredentialsRequest) and return the cluster. Replaces what was there.
+ * `topology` cloudfront is `--create-private-s3-bucket`: a private bucket behind a CloudFront distribution whose
+ * URL is the issuer (AWS-FACTS 5). Default: the cluster's current topology, else public-s3.
  */
 export async function provisionCluster(
   state: LabState,
   endpoint: string,
   name: string,
   signingKey: SigningKey,
+  topology?: ClusterTopology,
 ): Promise<LabCluster> {
   const bucketName = `${name}-oidc`;
-  const issuer = `${endpoint}/${bucketName}`;
+  const previous = state.clusters.get(name);
+  const shape = topology ?? previous?.topology ?? 'public-s3';
+  if (previous?.distributionId) state.distributions.delete(previous.distributionId);
+  const distributionId = shape === 'cloudfront' ? cloudFrontId('distribution', name) : undefined;
+  // ccoctl's issuer is https://<bucket>.s3.<region>.<suffix> or https://<distribution>.cloudfront.net; the lab has no
+  // DNS of its own, so both live under its one port.
+  const issuer = distributionId ? `${endpoint}${CLOUDFRONT_PATH_PREFIX}${distributionId}` : `${endpoint}/${bucketName}`;
   const providerUrl = issuer.replace(/^https:\/\//, '');
   const providerArn = `arn:aws:iam::${state.accountId}:oidc-provider/${providerUrl}`;
   const tags = { [`openshift.io/cloud-credential-operator/${name}`]: 'owned', Name: name };
   const crs = bundledCredentialsRequests();
-  const previous = state.clusters.get(name);
   const cluster: LabCluster = {
     name,
     bucket: bucketName,
+    topology: shape,
+    ...(distributionId ? { distributionId } : {}),
     issuer,
     oidcProviderArn: providerArn,
     signingKey,
@@ -130,7 +213,10 @@ export async function provisionCluster(
   return cluster;
 }
 
-/** Bucket, documents, policy, Block Public Access and OIDC provider for the cluster's current key. */
+/**
+ * Bucket, documents, policy, Block Public Access, the CloudFront distribution of a cloudfront cluster, and the
+ * OIDC provider (with ccoctl's tags) for the cluster's current key.
+ */
 export async function publishCluster(
   state: LabState,
   cluster: LabCluster,
@@ -139,12 +225,19 @@ export async function publishCluster(
     Name: cluster.name,
   },
 ): Promise<void> {
+  const distribution =
+    cluster.topology === 'cloudfront'
+      ? cloudFrontDistribution(state.accountId, cluster.name, cluster.bucket)
+      : undefined;
+  if (distribution) state.distributions.set(distribution.id, distribution);
   const bucket: Bucket = {
     name: cluster.bucket,
     region: state.region,
     createdAt: state.buckets.get(cluster.bucket)?.createdAt ?? new Date(),
-    policy: ccoctlBucketPolicy(cluster.bucket),
-    publicAccessBlock: { ...CCOCTL_PUBLIC_ACCESS_BLOCK },
+    policy: distribution
+      ? ccoctlOaiBucketPolicy(cluster.bucket, distribution.oaiId)
+      : ccoctlBucketPolicy(cluster.bucket),
+    publicAccessBlock: { ...(distribution ? CCOCTL_PRIVATE_ACCESS_BLOCK : CCOCTL_PUBLIC_ACCESS_BLOCK) },
     objectOwnership: 'BucketOwnerEnforced',
     objects: new Map(),
     tags,

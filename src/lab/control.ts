@@ -1,6 +1,6 @@
 // The lab's control API under /_lab/v1/: what the lab is (info, kubeconfig) and fault injection. Not an AWS API.
 import { FaultError } from './faults.ts';
-import type { ActiveFault } from './state.ts';
+import type { ActiveFault, ClusterTopology } from './state.ts';
 import type { LabHandler, LabResponse } from './wire.ts';
 
 export interface LabInfo {
@@ -17,6 +17,14 @@ export interface LabInfo {
     roles: string[];
     kubeApi: string;
     kubeToken: string;
+    /** Always set by a running lab (optional only for hand-made infos). */
+    topology?: ClusterTopology;
+    /** cloudfront clusters: the distribution serving the issuer (`bucket` is its private origin). */
+    distributionId?: string;
+    /** cloudfront clusters: arn:aws:cloudfront::<account>:distribution/<id> */
+    distributionArn?: string;
+    /** cloudfront clusters: the Origin Access Identity as the bucket policy names it. */
+    oaiArn?: string;
   }[];
 }
 

@@ -2,12 +2,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CLOUDFRONT_PATH_PREFIX } from './clusters.ts';
 import { parseAuthorization, verifySigV4 } from './sigv4.ts';
 import type { LabState } from './state.ts';
 import { jsonError, newRequestId, queryError, s3Error } from './wire.ts';
 import type { Caller, LabHandler, LabRequest, LabResponse } from './wire.ts';
 
-export type ServiceName = 's3' | 's3control' | 'sts' | 'iam' | 'cloudtrail' | 'kube' | 'control';
+export type ServiceName = 's3' | 's3control' | 'sts' | 'iam' | 'cloudtrail' | 'cloudfront' | 'kube' | 'control';
 
 export type ServiceHandlers = Record<ServiceName, LabHandler>;
 
@@ -19,6 +20,7 @@ const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 export function routeOf(path: string, headers: LabRequest['headers'], body: Buffer): ServiceName {
   if (path.startsWith('/_lab/')) return 'control';
   if (path === '/_clusters' || path.startsWith('/_clusters/')) return 'kube';
+  if (path.startsWith(CLOUDFRONT_PATH_PREFIX)) return 'cloudfront';
   const target = headers['x-amz-target'];
   if (typeof target === 'string' && target.includes('CloudTrail_20131101.')) return 'cloudtrail';
   const contentType = String(headers['content-type'] ?? '');
@@ -60,7 +62,10 @@ async function authenticate(
   requestId: string,
 ): Promise<Authenticated> {
   const auth = req.headers.authorization;
-  if (auth === undefined || service === 'kube' || service === 'control') return { caller: { kind: 'anonymous' } };
+  // CloudFront viewers are not SigV4 callers: a distribution reads its origin as its own identity.
+  if (auth === undefined || service === 'kube' || service === 'control' || service === 'cloudfront') {
+    return { caller: { kind: 'anonymous' } };
+  }
   const scope = parseAuthorization(auth);
   if (!scope) {
     return {

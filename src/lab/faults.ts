@@ -1,6 +1,6 @@
 // Fault injection: break one link of a cluster's chain at a time. Changes an AWS user could make go through the
 // ordinary service handlers as that user (alice by default), so they are as real as a CLI call and reach CloudTrail.
-import { ccoctlBucketPolicy, ccoctlDiscoveryDocument } from './clusters.ts';
+import { ccoctlDiscoveryDocument, ccoctlOaiBucketPolicy, cloudFrontId, healthyBucketPolicy } from './clusters.ts';
 import type { KeyPool } from './keys.ts';
 import type { LabCluster, LabState } from './state.ts';
 import type { LabResponse } from './wire.ts';
@@ -85,7 +85,8 @@ export const FAULTS: Record<string, FaultDef> = {
     async apply(ctx, cluster, params, actor) {
       const c = must(cluster);
       const vpce = typeof params.vpce === 'string' ? params.vpce : 'vpce-0a1b2c3d4e5f60718';
-      const policy = JSON.parse(ccoctlBucketPolicy(c.bucket)) as { Statement: unknown[] };
+      // The cluster's healthy policy plus the Deny: public read, or its distribution's OAI grant (cloudfront).
+      const policy = JSON.parse(healthyBucketPolicy(ctx.state, c)) as { Statement: unknown[] };
       policy.Statement.push({
         Sid: 'DenyOutsideVpce',
         Effect: 'Deny',
@@ -139,6 +140,32 @@ export const FAULTS: Record<string, FaultDef> = {
           headers: { 'x-amz-account-id': ctx.state.accountId },
         }),
         'PutPublicAccessBlock (account)',
+      );
+    },
+  },
+  'cloudfront-origin-denied': {
+    description:
+      "The private origin bucket's policy no longer grants the distribution's Origin Access Identity (it names a stale OAI), so CloudFront gets 403 AccessDenied from S3 (cloudfront clusters only).",
+    needsCluster: true,
+    async apply(ctx, cluster, _params, actor) {
+      const c = must(cluster);
+      const distribution = c.distributionId ? ctx.state.distributions.get(c.distributionId) : undefined;
+      if (c.topology !== 'cloudfront' || !distribution) {
+        throw new FaultError(
+          'InvalidParameter',
+          `fault cloudfront-origin-denied needs a cloudfront cluster; ${c.name} is ${c.topology}`,
+        );
+      }
+      // The OAI of an earlier distribution (recreated, or copied from another cluster): a fixed principal, so the
+      // policy stays non-public and BlockPublicPolicy lets it through (AWS-FACTS 4.1, 4.2).
+      const stale = cloudFrontId('origin-access-identity', `${c.name}/previous`);
+      await expectOk(
+        ctx.invoke('s3', actor, {
+          method: 'PUT',
+          path: `/${c.bucket}?policy`,
+          body: ccoctlOaiBucketPolicy(c.bucket, stale),
+        }),
+        'PutBucketPolicy',
       );
     },
   },

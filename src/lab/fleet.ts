@@ -13,9 +13,26 @@ const clusterName = z
 
 const faultSpec = z.looseObject({ fault: z.string().min(1) });
 
+/** public-s3: ccoctl's default public bucket; cloudfront: `--create-private-s3-bucket` (AWS-FACTS 5). */
+export const TOPOLOGIES = ['public-s3', 'cloudfront'] as const;
+
 export const fleetSchema = z.strictObject({
-  clusters: z.array(z.strictObject({ name: clusterName, faults: z.array(faultSpec).default([]) })).default([]),
-  /** Many identical healthy clusters, named `<prefix>-<n>` (benchmarks). */
+  clusters: z
+    .array(
+      z.strictObject({
+        name: clusterName,
+        // Optional rather than defaulted, so a parsed fleet (and the config's lab block) only carries it when given.
+        topology: z
+          .enum(TOPOLOGIES)
+          .optional()
+          .describe(
+            "public-s3 (default): ccoctl's public bucket; cloudfront: a private bucket behind a CloudFront distribution (ccoctl --create-private-s3-bucket).",
+          ),
+        faults: z.array(faultSpec).default([]),
+      }),
+    )
+    .default([]),
+  /** Many identical healthy public-s3 clusters, named `<prefix>-<n>` (benchmarks). */
   generate: z.strictObject({ prefix: clusterName, count: z.number().int().min(1).max(5000) }).optional(),
   /** How many distinct signing keys clusters share (RSA generation is the slow part of starting). */
   keyPool: z.number().int().min(1).max(64).default(8),

@@ -1,6 +1,15 @@
 // IAM OpenID Connect provider operations (AWS-FACTS 2.1): create, get, list, delete, client IDs, thumbprints, tags.
 import { X509Certificate } from 'node:crypto';
-import { IamError, members, mergeTags, isoMillis, required, tagsParam, validationError } from './iam-wire.ts';
+import {
+  IamError,
+  integerParam,
+  isoMillis,
+  members,
+  mergeTags,
+  required,
+  tagsParam,
+  validationError,
+} from './iam-wire.ts';
 import type { IamCall, IamOperation } from './iam-wire.ts';
 import type { LabState, OidcProvider } from './state.ts';
 import { formList } from './wire.ts';
@@ -178,10 +187,32 @@ const untagOpenIDConnectProvider: IamOperation = {
   },
 };
 
+/**
+ * Tags sorted by key, MaxItems (1..1000, default 100) at a time; `IsTruncated` and an opaque `Marker` for the next
+ * page (IAM API reference, ListOpenIDConnectProviderTags).
+ */
 const listOpenIDConnectProviderTags: IamOperation = {
   write: false,
   resource: providerParam,
-  run: (call) => ({ result: { Tags: members(mergeTags([], findProvider(call).tags)), IsTruncated: false } }),
+  run: (call) => {
+    const tags = mergeTags([], findProvider(call).tags);
+    const maxItems = integerParam(call.form, 'MaxItems', 1, 1000) ?? 100;
+    // The Marker is opaque to clients: here, the key of the next tag to list.
+    let start = 0;
+    if (call.form.Marker !== undefined) {
+      const next = Buffer.from(call.form.Marker, 'base64url').toString('utf8');
+      start = tags.findIndex((t) => t.Key === next);
+      if (start < 0) throw new IamError(400, 'ValidationError', 'Invalid Marker.');
+    }
+    const following = tags[start + maxItems];
+    return {
+      result: {
+        Tags: members(tags.slice(start, start + maxItems)),
+        IsTruncated: following !== undefined,
+        ...(following ? { Marker: Buffer.from(following.Key).toString('base64url') } : {}),
+      },
+    };
+  },
 };
 
 export const PROVIDER_OPERATIONS: Record<string, IamOperation> = {

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { agentConfigYaml } from '../config/lab.ts';
+import { createCloudFrontHandler } from './cloudfront.ts';
 import { createCloudTrailHandler } from './cloudtrail.ts';
 import { provisionCluster } from './clusters.ts';
 import { createControlHandler } from './control.ts';
@@ -16,10 +17,11 @@ import type { Fleet, FleetInput } from './fleet.ts';
 import { createIamHandler } from './iam.ts';
 import { KeyPool } from './keys.ts';
 import { createKubeHandler } from './kube.ts';
+import { restoreBucketSettings } from './restore.ts';
 import { createS3Handler } from './s3.ts';
 import { createS3ControlHandler } from './s3control.ts';
 import { LabState } from './state.ts';
-import type { ActiveFault, SigningKey } from './state.ts';
+import type { ActiveFault, ClusterTopology, SigningKey } from './state.ts';
 import { createStsHandler } from './sts.ts';
 import { createLabTls } from './tls.ts';
 import { createUsers } from './users.ts';
@@ -70,6 +72,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       ctx,
       opts.cloudTrailLookupsPerSecond !== undefined ? { lookupsPerSecond: opts.cloudTrailLookupsPerSecond } : {},
     ),
+    cloudfront: createCloudFrontHandler(ctx),
     kube: createKubeHandler(ctx),
     control: (req) => control(req),
   };
@@ -119,15 +122,22 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
           accessKeyId: u.accessKeyId,
           secretAccessKey: u.secretAccessKey,
         })),
-        clusters: [...state.clusters.values()].map((c) => ({
-          name: c.name,
-          issuer: c.issuer,
-          bucket: c.bucket,
-          oidcProviderArn: c.oidcProviderArn,
-          roles: [...c.roleArns],
-          kubeApi: `${ctx.endpoint}/_clusters/${c.name}`,
-          kubeToken: c.kubeToken,
-        })),
+        clusters: [...state.clusters.values()].map((c) => {
+          const distribution = c.distributionId ? state.distributions.get(c.distributionId) : undefined;
+          return {
+            name: c.name,
+            issuer: c.issuer,
+            bucket: c.bucket,
+            oidcProviderArn: c.oidcProviderArn,
+            roles: [...c.roleArns],
+            kubeApi: `${ctx.endpoint}/_clusters/${c.name}`,
+            kubeToken: c.kubeToken,
+            topology: c.topology,
+            ...(distribution
+              ? { distributionId: distribution.id, distributionArn: distribution.arn, oaiArn: distribution.oaiArn }
+              : {}),
+          };
+        }),
       };
     },
     kubeconfig(): string {
@@ -179,7 +189,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       return active;
     },
     async heal() {
-      // Back to the healthy published state, whatever changed it (control API or ordinary APIs).
+      // Back to the healthy published state, whatever changed it (control API or ordinary APIs): first as a user
+      // would, so CloudTrail records the restoration, then the lab's own provisioning for everything else.
+      await restoreBucketSettings(faultCtx);
       state.accountPublicAccessBlock = undefined;
       for (const c of state.clusters.values()) {
         await provisionCluster(state, ctx.endpoint, c.name, originalKeys.get(c.name) ?? c.signingKey);
@@ -204,8 +216,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   ctx.endpoint = `https://127.0.0.1:${port}`;
 
   try {
+    const topologies = new Map<string, ClusterTopology>(fleet.clusters.map((c) => [c.name, c.topology ?? 'public-s3']));
     for (const name of fleetNames(fleet)) {
-      const c = await provisionCluster(state, ctx.endpoint, name, pool.take());
+      const c = await provisionCluster(state, ctx.endpoint, name, pool.take(), topologies.get(name) ?? 'public-s3');
       originalKeys.set(name, c.signingKey);
     }
     for (const spec of fleet.clusters) {

@@ -65,28 +65,15 @@ const statementName = (r: EvalResult): string =>
   r.statement?.Sid !== undefined ? `statement "${r.statement.Sid}"` : `statement #${r.index ?? 0}`;
 
 /**
- * May an anonymous caller perform `action` on `resource` of `bucket`? Only the bucket policy can grant it: ACLs are
+ * The decision for a caller outside the bucket owner's account, whom only the bucket policy can admit: ACLs are
  * disabled or ignored on lab buckets (AWS-FACTS 4.3). An explicit Deny wins, then RestrictPublicBuckets on either
  * level voids the grants of a public policy for everyone outside the owner's account (AWS-FACTS 4.2), then an Allow
  * is needed.
  */
-export function decideAnonymous(
-  state: LabState,
-  bucket: Bucket,
-  action: string,
-  resource: string,
-  req: LabRequest,
-  extraKeys: ContextKeys = {},
-): AccessDecision {
+function decideOutsider(state: LabState, bucket: Bucket, ctx: EvalContext): AccessDecision {
   const { doc, error } = storedPolicy(bucket);
   if (error !== undefined) return { allowed: false, reason: `the stored bucket policy cannot be read: ${error}` };
   if (!doc) return { allowed: false, reason: 'the bucket has no policy, so no statement allows' };
-  const ctx: EvalContext = {
-    principal: { type: 'anonymous' },
-    action,
-    resource,
-    keys: { ...networkKeys(req), 'aws:PrincipalType': 'Anonymous', ...extraKeys },
-  };
   const result = evaluatePolicy(doc, ctx);
   if (result.decision === 'Deny') {
     return {
@@ -106,6 +93,63 @@ export function decideAnonymous(
     };
   }
   return { allowed: true, reason: `bucket policy ${statementName(result)} allows`, statementSid: sidOf(result) };
+}
+
+/** May an anonymous caller perform `action` on `resource` of `bucket`? (decideOutsider) */
+export function decideAnonymous(
+  state: LabState,
+  bucket: Bucket,
+  action: string,
+  resource: string,
+  req: LabRequest,
+  extraKeys: ContextKeys = {},
+): AccessDecision {
+  return decideOutsider(state, bucket, {
+    principal: { type: 'anonymous' },
+    action,
+    resource,
+    keys: { ...networkKeys(req), 'aws:PrincipalType': 'Anonymous', ...extraKeys },
+  });
+}
+
+/**
+ * Stands for the CloudFront edge's origin-facing address in aws:SourceIp (TEST-NET-2; the real ranges are AWS's
+ * CLOUDFRONT_ORIGIN_FACING list, not in AWS-FACTS).
+ */
+const CLOUDFRONT_ORIGIN_IP = '198.51.100.10';
+
+/**
+ * May CloudFront, fetching from the origin as a distribution's Origin Access Identity, perform `action` (s3:GetObject
+ * of a key, s3:ListBucket of the bucket) on `resource`? The OAI is an AWS principal outside the bucket owner's account
+ * (`arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity <id>`), so only the bucket policy admits it, and
+ * Block Public Access applies as to any outsider: RestrictPublicBuckets voids the grants of a *public* policy only
+ * (AWS-FACTS 4.2), and a policy granting only a fixed principal such as the OAI is non-public (AWS-FACTS 4.1). So
+ * ccoctl's private bucket, all four settings on, still serves its distribution (AWS-FACTS 5).
+ */
+export function decideOriginAccessIdentity(
+  state: LabState,
+  bucket: Bucket,
+  oaiArn: string,
+  action: string,
+  resource: string,
+): AccessDecision {
+  const now = new Date();
+  return decideOutsider(state, bucket, {
+    // No 12-digit account: the OAI matches only a statement that names its ARN (or "*").
+    principal: { type: 'AWS', arn: oaiArn, accountId: 'cloudfront' },
+    action,
+    resource,
+    keys: {
+      'aws:PrincipalArn': oaiArn,
+      'aws:SourceIp': CLOUDFRONT_ORIGIN_IP,
+      // ccoctl's distribution is https-only, and CloudFront reaches an S3 origin with the viewer's protocol.
+      'aws:SecureTransport': 'true',
+      'aws:UserAgent': 'Amazon CloudFront',
+      'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+      'aws:RequestedRegion': bucket.region,
+    },
+  });
 }
 
 /** Can an anonymous internet (or VPCE, per req) caller GetObject `key`? The issuer documents STS fetches. */

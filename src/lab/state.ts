@@ -121,6 +121,27 @@ export interface TrailEvent {
   record: Record<string, unknown>;
 }
 
+/** How a cluster's issuer is published (AWS-FACTS 5): ccoctl's default public bucket, or --create-private-s3-bucket. */
+export type ClusterTopology = 'public-s3' | 'cloudfront';
+
+/**
+ * A CloudFront distribution in front of a private OIDC bucket, as `ccoctl --create-private-s3-bucket` makes it
+ * (AWS-FACTS 5): the origin is the bucket, read as the distribution's Origin Access Identity. The lab serves it
+ * under `/_cloudfront/<id>/` on its own port instead of at `https://<id>.cloudfront.net`.
+ */
+export interface Distribution {
+  /** `E` + 13 upper-case letters and digits, e.g. E2QWRUHAPOMQZL. */
+  id: string;
+  /** arn:aws:cloudfront::<account>:distribution/<id> */
+  arn: string;
+  /** The origin bucket's name. */
+  originBucket: string;
+  /** The Origin Access Identity's id (`E` + 13 characters). */
+  oaiId: string;
+  /** The OAI as a bucket policy names it: arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity <id> */
+  oaiArn: string;
+}
+
 export interface SigningKey {
   privateKey: KeyObject;
   publicKey: KeyObject;
@@ -132,9 +153,15 @@ export interface SigningKey {
 
 export interface LabCluster {
   name: string;
-  /** ccoctl's bucket name: `<name>-oidc`. */
+  /** ccoctl's bucket name: `<name>-oidc` (for a cloudfront cluster, the distribution's private origin). */
   bucket: string;
-  /** The bucket's path-style URL on the lab, e.g. https://127.0.0.1:PORT/demo-oidc */
+  topology: ClusterTopology;
+  /** The distribution serving the issuer of a cloudfront cluster (LabState.distributions). */
+  distributionId?: string;
+  /**
+   * public-s3: the bucket's path-style URL on the lab, e.g. https://127.0.0.1:PORT/demo-oidc;
+   * cloudfront: the distribution's URL on the lab, e.g. https://127.0.0.1:PORT/_cloudfront/E2QWRUHAPOMQZL
+   */
   issuer: string;
   oidcProviderArn: string;
   /** The key the cluster's kube-apiserver signs with now. */
@@ -171,6 +198,8 @@ export class LabState {
   accountPublicAccessBlock: PublicAccessBlock | undefined;
   readonly providers = new Map<string, OidcProvider>();
   readonly roles = new Map<string, Role>();
+  /** CloudFront distributions by id. */
+  readonly distributions = new Map<string, Distribution>();
   /** Every CloudTrail event, oldest first. */
   readonly trail: TrailEvent[] = [];
   readonly clusters = new Map<string, LabCluster>();

@@ -42,7 +42,7 @@ describe('secrets never leave', () => {
     const agent = await createAgent(loadConfig(file), pino({ level: 'trace' }, sink));
     const lab = agent.lab!;
     const results = await agent.scheduler.runOnce();
-    expect(new Set(results.map((r) => r.probe))).toEqual(new Set(['issuer', 'jwks', 'roles']));
+    expect(new Set(results.map((r) => r.probe))).toEqual(new Set(['issuer', 'jwks', 'bucket', 'cloudtrail', 'roles']));
     // The run exercised the secret-bearing paths: tokens minted, roles assumed, sessions issued by STS.
     expect(lab.state.sessions.size).toBeGreaterThan(0);
     expect(results.find((r) => r.cluster === 'broken' && r.probe === 'roles')?.status).toBe('fail');

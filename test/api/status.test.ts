@@ -71,6 +71,7 @@ describe('status API', () => {
           status: 'ok',
           issuer: clusters[0]!.issuer,
           labels: { env: 'prod' },
+          diagnosis: { code: 'HEALTHY', status: 'ok', summary: 'Every checked link of the chain works.', evidence: [] },
           probes: { issuer: { status: 'ok', lastRun: '2026-11-23T10:00:00.000Z', durationMs: 42, findings: [] } },
         },
         {
@@ -78,6 +79,13 @@ describe('status API', () => {
           status: 'fail',
           issuer: clusters[1]!.issuer,
           labels: {},
+          diagnosis: {
+            code: 'ISSUER_HTTP_ERROR',
+            status: 'fail',
+            summary: 'The issuer answers an error: GET discovery answered 403 AccessDenied.',
+            remediation: expect.stringContaining('403 AccessDenied') as unknown,
+            evidence: [expect.objectContaining({ probe: 'issuer', code: 'ISSUER_HTTP_ERROR', severity: 'fail' })],
+          },
           probes: {
             issuer: {
               status: 'fail',
@@ -87,7 +95,14 @@ describe('status API', () => {
             },
           },
         },
-        { name: 'new', status: 'unknown', issuer: clusters[2]!.issuer, labels: {}, probes: {} },
+        {
+          name: 'new',
+          status: 'unknown',
+          issuer: clusters[2]!.issuer,
+          labels: {},
+          diagnosis: { code: 'NOT_CHECKED', status: 'unknown', summary: expect.any(String) as unknown, evidence: [] },
+          probes: {},
+        },
       ],
     });
   });

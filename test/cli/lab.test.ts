@@ -92,6 +92,7 @@ describe('irsa-sentinel lab', () => {
       'name',
       'oidcProviderArn',
       'roles',
+      'topology',
     ]);
     expect(alpha).toMatchObject({ name: 'alpha', bucket: 'alpha-oidc', issuer: `${ready.endpoint}/alpha-oidc` });
     expect((info.users as { name: string }[]).map((u) => u.name)).toEqual(['alice', 'sentinel', 'nobody']);
@@ -145,15 +146,16 @@ describe('irsa-sentinel lab', () => {
       status: string;
       results: { cluster: string; probe: string; status: string }[];
     };
-    expect(report.status).toBe('ok');
+    expect(report.status, healthy.stdout).toBe('ok');
     expect(report.results.map((r) => `${r.cluster}/${r.probe}:${r.status}`).sort()).toEqual(
-      ['alpha', 'beta'].flatMap((c) => ['issuer', 'jwks', 'roles'].map((p) => `${c}/${p}:ok`)),
+      ['alpha', 'beta'].flatMap((c) => ['bucket', 'cloudtrail', 'issuer', 'jwks', 'roles'].map((p) => `${c}/${p}:ok`)),
     );
 
     await call('POST', '/_lab/v1/faults', { cluster: 'alpha', fault: 'bucket-policy-deleted' });
     const broken = await check(file);
     expect(broken.code).toBe(1);
     const after = JSON.parse(broken.stdout) as {
+      diagnoses: { cluster: string; code: string; summary: string }[];
       results: { cluster: string; probe: string; findings: { code: string }[] }[];
     };
     const codesOf = (cluster: string, probe: string) =>
@@ -161,6 +163,13 @@ describe('irsa-sentinel lab', () => {
     expect(codesOf('alpha', 'issuer')).toEqual(['ISSUER_HTTP_ERROR']);
     expect(new Set(codesOf('alpha', 'roles'))).toEqual(new Set(['ASSUME_KEY_RETRIEVAL_FAILED']));
     expect(codesOf('beta', 'roles')).toEqual([]);
+    expect(codesOf('alpha', 'bucket')).toEqual(['BUCKET_POLICY_MISSING']);
+    const alpha = after.diagnoses.find((d) => d.cluster === 'alpha');
+    expect(alpha?.code).toBe('BUCKET_POLICY_DELETED');
+    expect(alpha?.summary).toMatch(
+      /^every role \(7\) fails with Couldn't retrieve verification key because alpha-oidc has no bucket policy \(changed by arn:aws:iam::\d{12}:user\/alice at /,
+    );
+    expect(after.diagnoses.find((d) => d.cluster === 'beta')?.code).toBe('HEALTHY');
     await call('DELETE', '/_lab/v1/faults');
   });
 

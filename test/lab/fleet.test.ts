@@ -10,6 +10,18 @@ describe('lab fleet file', () => {
     expect(fleetNames(fleet)).toEqual(['a', 'bench-1', 'bench-2', 'bench-3']);
     expect(fleet.keyPool).toBe(8);
     expect(fleet.clusters[0]?.faults).toEqual([]);
+    // Absent means public-s3 (the lab provisions it so; cloudfront.test.ts checks a cluster without one).
+    expect(fleet.clusters[0]).not.toHaveProperty('topology');
+  });
+
+  it('takes a topology per cluster: public-s3 or cloudfront', () => {
+    const fleet = parseFleet({
+      clusters: [
+        { name: 'a', topology: 'cloudfront' },
+        { name: 'b', topology: 'public-s3' },
+      ],
+    });
+    expect(fleet.clusters.map((c) => c.topology)).toEqual(['cloudfront', 'public-s3']);
   });
 
   it.each([
@@ -18,6 +30,12 @@ describe('lab fleet file', () => {
     [{ clusters: [{ name: 'a', color: 'red' }] }, /clusters\.0: Unrecognized key: "color"/],
     [{ generate: { prefix: 'x', count: 0 } }, /generate\.count/],
     [{ clusters: [{ name: 'a', faults: [{}] }] }, /clusters\.0\.faults\.0\.fault/],
+    [
+      { clusters: [{ name: 'a' }, { name: 'b', topology: 'private-s3' }] },
+      /^fleet: clusters\.1\.topology: Invalid option: expected one of "public-s3"\|"cloudfront"$/,
+    ],
+    [{ clusters: [{ name: 'a', topology: true }] }, /^fleet: clusters\.0\.topology: /],
+    [{ generate: { prefix: 'x', count: 1, topology: 'cloudfront' } }, /generate: Unrecognized key: "topology"/],
   ])('rejects %j with the key path', (input, message) => {
     expect(() => parseFleet(input)).toThrow(message);
   });
@@ -27,6 +45,12 @@ describe('lab fleet file', () => {
     const good = join(dir, 'good.yaml');
     writeFileSync(good, 'clusters:\n  - name: one\n    faults:\n      - fault: issuer-slow\n        ms: 100\n');
     expect(loadFleetFile(good).clusters[0]?.faults[0]).toEqual({ fault: 'issuer-slow', ms: 100 });
+    const private_ = join(dir, 'private.yaml');
+    writeFileSync(
+      private_,
+      'clusters:\n  - name: one\n    topology: cloudfront\n  - name: two\n    topology: cloud-front\n',
+    );
+    expect(() => loadFleetFile(private_)).toThrow(/private\.yaml: clusters\.1\.topology: Invalid option/);
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'clusters: [\n');
     expect(() => loadFleetFile(bad)).toThrow(/bad\.yaml: not valid YAML/);
