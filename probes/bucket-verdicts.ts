@@ -39,21 +39,40 @@ function keyPrefixOf(cluster: ClusterConfig): string {
 
 const issuerBase = (issuer: string): string => (issuer.endsWith('/') ? issuer.slice(0, -1) : issuer);
 
-/** The discovery document and the JWKS (its jwks_uri when it lies under the issuer), fetched when `confirm`. */
+/** The discovery document and the JWKS, under the object keys ccoctl publishes them at (no fetch). */
+export function issuerDocuments(cluster: ClusterConfig, jwksUrl?: string): IssuerDocument[] {
+  const base = issuerBase(cluster.issuer);
+  const prefix = keyPrefixOf(cluster);
+  const jwks = jwksUrl ?? `${base}/keys.json`;
+  return [
+    { url: `${base}/.well-known/openid-configuration`, key: `${prefix}.well-known/openid-configuration` },
+    { url: jwks, key: `${prefix}${decodeURIComponent(jwks.slice(base.length + 1))}` },
+  ];
+}
+
+/** The jwks_uri of a discovery document when it lies under the issuer (else the JWKS is where ccoctl puts it). */
+function jwksUrlIn(body: Buffer | undefined, base: string): string | undefined {
+  try {
+    const uri = (JSON.parse(body?.toString('utf8') ?? 'null') as { jwks_uri?: unknown } | null)?.jwks_uri;
+    return typeof uri === 'string' && uri.startsWith(`${base}/`) ? uri : undefined;
+  } catch {
+    return undefined; // not JSON: the issuer probe reports that
+  }
+}
+
+/** The two documents, each fetched anonymously when `confirm` (its status or error recorded). */
 export async function documentsOf(
   cluster: ClusterConfig,
   ctx: ProbeContext,
   confirm: boolean,
 ): Promise<IssuerDocument[]> {
-  const base = issuerBase(cluster.issuer);
-  const prefix = keyPrefixOf(cluster);
+  if (!confirm) return issuerDocuments(cluster);
   const opts: FetchOptions = {
     ...FETCH_LIMITS,
     signal: ctx.signal,
     ...(cluster.caPem !== undefined && { ca: cluster.caPem }),
   };
   const fetchInto = async (doc: IssuerDocument): Promise<Buffer | undefined> => {
-    if (!confirm) return undefined;
     try {
       const res = await ctx.http.get(doc.url, opts);
       doc.status = res.status;
@@ -64,19 +83,10 @@ export async function documentsOf(
       return undefined;
     }
   };
-  const discovery: IssuerDocument = {
-    url: `${base}/.well-known/openid-configuration`,
-    key: `${prefix}.well-known/openid-configuration`,
-  };
+  const [discovery] = issuerDocuments(cluster) as [IssuerDocument];
   const body = await fetchInto(discovery);
-  let jwksUrl = `${base}/keys.json`;
-  try {
-    const uri = (JSON.parse(body?.toString('utf8') ?? 'null') as { jwks_uri?: unknown } | null)?.jwks_uri;
-    if (discovery.status === 200 && typeof uri === 'string' && uri.startsWith(`${base}/`)) jwksUrl = uri;
-  } catch {
-    // not JSON: the issuer probe reports that; the JWKS is then looked for where ccoctl puts it
-  }
-  const jwks: IssuerDocument = { url: jwksUrl, key: `${prefix}${decodeURIComponent(jwksUrl.slice(base.length + 1))}` };
+  const jwksUrl = discovery.status === 200 ? jwksUrlIn(body, issuerBase(cluster.issuer)) : undefined;
+  const jwks = issuerDocuments(cluster, jwksUrl)[1] as IssuerDocument;
   await fetchInto(jwks);
   return [discovery, jwks];
 }

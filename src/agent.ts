@@ -1,6 +1,8 @@
 // The agent: config -> scheduler -> runner -> probe -> store -> API. Built once, started by `serve`, used once by `check`.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { simulateBucketPolicy } from '../probes/bucket-simulate.ts';
+import type { PolicySimulation } from '../probes/bucket-simulate.ts';
 import { createProbes } from '../probes/index.ts';
 import { buildApi } from './api/app.ts';
 import type { AwsClientFactory } from './clients/aws.ts';
@@ -22,6 +24,7 @@ import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
 const HOUR_MS = 3_600_000;
+const SIMULATE_TIMEOUT_MS = 30_000;
 
 export interface Agent {
   /** The configuration in force (with the lab's fleet filled in when a `lab:` block started one). */
@@ -30,6 +33,8 @@ export interface Agent {
   readonly runner: Runner;
   readonly scheduler: Scheduler;
   readonly lab?: Lab;
+  /** Would this bucket policy break the cluster's issuer? Reads the bucket's live settings; puts nothing. */
+  simulateBucketPolicy(cluster: ClusterConfig, policyText: string): Promise<PolicySimulation>;
   /** Builds the HTTP API over this agent's store and fleet (not listening yet). */
   api(): Promise<FastifyInstance>;
   /** Starts the cron jobs and the history pruning. */
@@ -85,6 +90,14 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   });
   const scheduler = createScheduler({ config, probes, runner, log });
 
+  const simulate = (cluster: ClusterConfig, policyText: string) =>
+    simulateBucketPolicy(
+      cluster,
+      aws.forAccount(cluster.account, cluster.region),
+      policyText,
+      AbortSignal.timeout(SIMULATE_TIMEOUT_MS),
+    );
+
   let pruneTimer: NodeJS.Timeout | undefined;
   const prune = (): void => {
     try {
@@ -101,7 +114,15 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     runner,
     scheduler,
     ...(lab ? { lab } : {}),
-    api: () => buildApi({ store, clusters: () => config.clusters, now: () => new Date(), logger: log }),
+    api: () =>
+      buildApi({
+        store,
+        clusters: () => config.clusters,
+        now: () => new Date(),
+        logger: log,
+        simulateBucketPolicy: simulate,
+      }),
+    simulateBucketPolicy: simulate,
     startScheduling() {
       scheduler.start();
       prune();

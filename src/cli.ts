@@ -1,6 +1,7 @@
 // irsa-sentinel command line. Exit codes: 0 ok, 1 findings failed, 2 usage or configuration error.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runCheckCommand } from './commands/check.ts';
+import { runCheckPolicyCommand } from './commands/check-policy.ts';
 import { runExplainCommand, runValidateCommand } from './commands/info.ts';
 import { runLabCommand } from './commands/lab.ts';
 import { runServeCommand } from './commands/serve.ts';
@@ -33,6 +34,17 @@ program
   .option('--probe <name>', 'only this probe (repeatable)', collect)
   .option('--json', 'machine-readable output')
   .action(runCheckCommand);
+
+program
+  .command('check-policy')
+  .description(
+    "Would this bucket policy break the cluster's issuer? Reads the bucket's live Block Public Access, puts nothing; exit 0 safe, 1 breaks or refused, 2 usage.",
+  )
+  .requiredOption('-c, --config <path>', 'YAML config file or directory of them')
+  .requiredOption('--cluster <name>', 'the cluster whose OIDC bucket the policy is for')
+  .option('--json', 'machine-readable output')
+  .argument('<policy>', 'the proposed bucket policy (JSON file)')
+  .action(runCheckPolicyCommand);
 
 program
   .command('validate')

@@ -2,9 +2,11 @@
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { PolicySimulation } from '../../probes/bucket-simulate.ts';
 import type { ClusterConfig } from '../config/types.ts';
 import type { Store } from '../store/store.ts';
 import { ApiError } from './errors.ts';
+import { bucketPolicyRoutes } from './routes/bucket-policy.ts';
 import { healthRoutes } from './routes/health.ts';
 import { statusRoutes } from './routes/status.ts';
 
@@ -13,6 +15,8 @@ export interface ApiDeps {
   /** The monitored clusters (a function: discovery and the lab may change the fleet). */
   clusters: () => readonly ClusterConfig[];
   now: () => Date;
+  /** What-if for a proposed bucket policy (needs the agent's AWS clients); absent: the route answers 409. */
+  simulateBucketPolicy?: (cluster: ClusterConfig, policyText: string) => Promise<PolicySimulation>;
 }
 
 export interface ApiOptions extends ApiDeps {
@@ -40,8 +44,14 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }),
   );
-  const deps: ApiDeps = { store: opts.store, clusters: opts.clusters, now: opts.now };
+  const deps: ApiDeps = {
+    store: opts.store,
+    clusters: opts.clusters,
+    now: opts.now,
+    ...(opts.simulateBucketPolicy && { simulateBucketPolicy: opts.simulateBucketPolicy }),
+  };
   await app.register(healthRoutes, deps);
   await app.register(statusRoutes, deps);
+  await app.register(bucketPolicyRoutes, deps);
   return app;
 }
