@@ -194,9 +194,14 @@ export function createCloudTrailHandler(ctx: LabContext, opts: CloudTrailOptions
     const authz = authorizeIdentity(ctx.state, req.caller, 'cloudtrail:LookupEvents', '*');
     if (!authz.allowed) return jsonError(400, 'AccessDeniedException', authz.message, req.requestId);
     // AWS-FACTS 3.2: two lookups per second per account per region, else ThrottlingException (400 preferred).
-    if (!limiter.tryTake(`${ctx.state.accountId}/${req.region}`)) {
+    const key = `${ctx.state.accountId}/${req.region}`;
+    const count = ctx.state.lookups.get(key) ?? { answered: 0, throttled: 0 };
+    ctx.state.lookups.set(key, count);
+    if (!limiter.tryTake(key)) {
+      count.throttled++;
       return jsonError(400, 'ThrottlingException', 'Rate exceeded', req.requestId);
     }
+    count.answered++;
     let input: LookupInput;
     try {
       input = JSON.parse(req.body.toString('utf8') || '{}') as LookupInput;

@@ -202,6 +202,8 @@ export class LabState {
   readonly distributions = new Map<string, Distribution>();
   /** Every CloudTrail event, oldest first. */
   readonly trail: TrailEvent[] = [];
+  /** LookupEvents calls per `<account>/<region>`, answered and throttled: what tests read to count scans. */
+  readonly lookups = new Map<string, { answered: number; throttled: number }>();
   readonly clusters = new Map<string, LabCluster>();
   readonly faults: ActiveFault[] = [];
 

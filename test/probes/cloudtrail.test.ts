@@ -219,3 +219,24 @@ describe('cloudtrail probe against a throttling CloudTrail', () => {
     expect(statusOf(out.findings)).toBe('unknown');
   });
 });
+
+describe('cloudtrail probe for two clusters of one account-region, through the agent', () => {
+  it('makes one LookupEvents stream for both, never throttled at two calls a second', { timeout: 60_000 }, async () => {
+    const { createAgent } = await import('../../src/agent.ts');
+    const { loadText, tempDir } = await import('../config/temp-config.ts');
+    const cfg = loadText(
+      `lab:\n  dataDir: ${tempDir()}\n  fleet:\n    keyPool: 1\n    clusters:\n      - name: one\n      - name: two\nstorage:\n  inMemory: true\n`,
+    );
+    const agent = await createAgent(cfg, pino({ level: 'silent' }));
+    try {
+      const results = await agent.scheduler.runOnce({ probes: ['cloudtrail'] });
+      expect(results.map((r) => `${r.cluster}:${r.status}`).sort()).toEqual(['one:ok', 'two:ok']);
+      const lab = agent.lab!;
+      // One scan: one page for each of the seven event names, in the only region (us-east-1), for both clusters.
+      expect(lab.state.lookups.get(`${lab.info().accountId}/us-east-1`)).toEqual({ answered: 7, throttled: 0 });
+      expect([...lab.state.lookups.keys()]).toEqual([`${lab.info().accountId}/us-east-1`]);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
