@@ -12,6 +12,7 @@ import { createHttpFetcher } from './clients/http-fetcher.ts';
 import type { KubeAccess } from './clients/kube.ts';
 import { createKubeAccess } from './clients/kube-client.ts';
 import { labFleetConfig } from './config/lab.ts';
+import { createFleetDiscovery } from './discovery/fleet.ts';
 import type { AgentConfig, ClusterConfig } from './config/types.ts';
 import { startLab } from './lab/index.ts';
 import type { Lab } from './lab/index.ts';
@@ -27,18 +28,21 @@ const HOUR_MS = 3_600_000;
 const SIMULATE_TIMEOUT_MS = 30_000;
 
 export interface Agent {
-  /** The configuration in force (with the lab's fleet filled in when a `lab:` block started one). */
+  /** The configuration in force (the lab's fleet and the discovered clusters filled in); changes on rediscovery. */
   readonly config: AgentConfig;
   readonly store: Store;
   readonly runner: Runner;
+  /** Replaced when the discovered fleet changes. */
   readonly scheduler: Scheduler;
   readonly lab?: Lab;
   /** Would this bucket policy break the cluster's issuer? Reads the bucket's live settings; puts nothing. */
   simulateBucketPolicy(cluster: ClusterConfig, policyText: string): Promise<PolicySimulation>;
   /** Builds the HTTP API over this agent's store and fleet (not listening yet). */
   api(): Promise<FastifyInstance>;
-  /** Starts the cron jobs and the history pruning. */
+  /** Starts the cron jobs (probes and fleet discovery) and the history pruning. */
   startScheduling(): void;
+  /** Lists the discovering accounts' providers again now; resolves true when the fleet changed. */
+  rediscover(): Promise<boolean>;
   /** Stop scheduling, finish or abandon in-flight runs within the grace period, flush the store, stop the lab. */
   stop(): Promise<void>;
 }
@@ -61,6 +65,9 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   const aws = createAwsClientFactory(config.accounts, { trail: trailScannerOptions(config) });
   const probes = createProbes(config);
   const contextFor = clusterAccess(aws);
+  const discovery = createFleetDiscovery({ configured: config.clusters, accounts: config.accounts, aws, log });
+  await discovery.refresh();
+  config = { ...config, clusters: discovery.clusters() };
 
   const onResult = (result: ProbeResult): void => {
     const before = store.latest(result.cluster).find((r) => r.probe === result.probe);
@@ -88,7 +95,16 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     timeoutMsFor: (probe) => config.schedules[probe].timeoutMs,
     contextFor,
   });
-  const scheduler = createScheduler({ config, probes, runner, log });
+  let scheduler = createScheduler({ config, probes, runner, log });
+  let scheduling = false;
+  /** A new fleet: the scheduler is rebuilt over it; runs in flight finish on the runner. */
+  const fleetChanged = (): void => {
+    config = { ...config, clusters: discovery.clusters() };
+    scheduler.stop();
+    scheduler = createScheduler({ config, probes, runner, log });
+    if (scheduling) scheduler.start();
+    log.info({ clusters: config.clusters.length }, 'fleet changed');
+  };
 
   const simulate = (cluster: ClusterConfig, policyText: string) =>
     simulateBucketPolicy(
@@ -109,10 +125,14 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   };
 
   return {
-    config,
+    get config() {
+      return config;
+    },
     store,
     runner,
-    scheduler,
+    get scheduler() {
+      return scheduler;
+    },
     ...(lab ? { lab } : {}),
     api: () =>
       buildApi({
@@ -123,13 +143,21 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         simulateBucketPolicy: simulate,
       }),
     simulateBucketPolicy: simulate,
+    async rediscover() {
+      const changed = await discovery.refresh();
+      if (changed) fleetChanged();
+      return changed;
+    },
     startScheduling() {
+      scheduling = true;
       scheduler.start();
+      discovery.start(fleetChanged);
       prune();
       pruneTimer = setInterval(prune, HOUR_MS);
       pruneTimer.unref();
     },
     async stop() {
+      discovery.stop();
       scheduler.stop();
       clearInterval(pruneTimer);
       const report = await runner.drain(config.shutdownGraceMs);

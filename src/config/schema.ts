@@ -349,8 +349,11 @@ export const configFileSchema = z
       const own = accounts.get(LAB_ACCOUNT);
       if (own !== undefined)
         issue(['accounts', own, 'name'], `"${LAB_ACCOUNT}" is reserved for the lab's account when lab: is set`);
-    } else if (config.clusters.length === 0) {
-      issue(['clusters'], 'must list at least one cluster (or set lab: to watch the lab fleet)');
+    } else if (config.clusters.length === 0 && !config.accounts.some((a) => a.discover !== undefined)) {
+      issue(
+        ['clusters'],
+        'must list at least one cluster (or set lab: to watch the lab fleet, or discover: on an account)',
+      );
     }
 
     config.clusters.forEach((c, i) => {
