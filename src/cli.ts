@@ -1,10 +1,5 @@
 // irsa-sentinel command line. Exit codes: 0 ok, 1 findings failed, 2 usage or configuration error.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { runCheckCommand } from './commands/check.ts';
-import { runCheckPolicyCommand } from './commands/check-policy.ts';
-import { runExplainCommand, runValidateCommand } from './commands/info.ts';
-import { runLabCommand } from './commands/lab.ts';
-import { runServeCommand } from './commands/serve.ts';
 
 const program = new Command()
   .name('irsa-sentinel')
@@ -20,11 +15,19 @@ const port = (v: string): number => {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+/** A command's module is loaded only when it runs: `validate` and `explain` need no AWS SDK or lab. */
+const lazy =
+  <M, K extends keyof M>(load: () => Promise<M>, name: K) =>
+  async (...args: unknown[]): Promise<void> => {
+    const run = (await load())[name] as (...a: unknown[]) => Promise<void> | void;
+    await run(...args);
+  };
+
 program
   .command('serve')
   .description('Run the agent: probes on schedule, results in the store, the HTTP API.')
   .requiredOption('-c, --config <path>', 'YAML config file or directory of them')
-  .action(runServeCommand);
+  .action(lazy(() => import('./commands/serve.ts'), 'runServeCommand'));
 
 program
   .command('check')
@@ -33,7 +36,7 @@ program
   .option('--cluster <name>', 'only this cluster (repeatable)', collect)
   .option('--probe <name>', 'only this probe (repeatable)', collect)
   .option('--json', 'machine-readable output')
-  .action(runCheckCommand);
+  .action(lazy(() => import('./commands/check.ts'), 'runCheckCommand'));
 
 program
   .command('check-policy')
@@ -44,19 +47,19 @@ program
   .requiredOption('--cluster <name>', 'the cluster whose OIDC bucket the policy is for')
   .option('--json', 'machine-readable output')
   .argument('<policy>', 'the proposed bucket policy (JSON file)')
-  .action(runCheckPolicyCommand);
+  .action(lazy(() => import('./commands/check-policy.ts'), 'runCheckPolicyCommand'));
 
 program
   .command('validate')
   .description('Load and validate the configuration; exit 2 naming the file and key path of the first error.')
   .requiredOption('-c, --config <path>', 'YAML config file or directory of them')
-  .action(runValidateCommand);
+  .action(lazy(() => import('./commands/info.ts'), 'runValidateCommand'));
 
 program
   .command('explain')
   .description('Explain a finding code and how to fix it.')
   .argument('<code>', 'finding code, e.g. ISSUER_HTTP_ERROR')
-  .action(runExplainCommand);
+  .action(lazy(() => import('./commands/info.ts'), 'runExplainCommand'));
 
 program
   .command('lab')
@@ -66,7 +69,7 @@ program
   .option('--port <n>', 'port to listen on (0 = any free port)', port, 0)
   .option('--data-dir <dir>', 'where the lab writes its CA (ca.pem)', 'data/lab')
   .option('--fleet <file>', 'YAML fleet file naming the clusters to simulate (default: three healthy clusters)')
-  .action(runLabCommand);
+  .action(lazy(() => import('./commands/lab.ts'), 'runLabCommand'));
 
 try {
   await program.parseAsync(process.argv);

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { SimulationError } from '../../probes/bucket-simulate.ts';
 import type { PolicySimulation } from '../../probes/bucket-simulate.ts';
-import { createAgent } from '../agent.ts';
 import { createLogger } from '../logger.ts';
 import { loadConfigOrExit } from './config-or-exit.ts';
 
@@ -37,6 +36,8 @@ export function formatSimulation(s: PolicySimulation): string {
 
 export async function runCheckPolicyCommand(file: string, opts: CheckPolicyOptions): Promise<void> {
   const config = loadConfigOrExit(opts.config);
+  // The agent (AWS SDK, lab, probes) loads only once the configuration is known to be good.
+  const { createAgent } = await import('../agent.ts');
   let text = '';
   try {
     text = readFileSync(file, 'utf8');

@@ -1,5 +1,4 @@
 // `irsa-sentinel check`: every probe once for the chosen clusters; a table (or --json); exit 0 ok/warn, 1 fail, 2 usage.
-import { createAgent } from '../agent.ts';
 import { diagnose } from '../diagnosis/diagnose.ts';
 import { createLogger } from '../logger.ts';
 import type { ProbeName, ProbeResult } from '../model.ts';
@@ -23,6 +22,8 @@ export async function runCheckCommand(opts: CheckOptions): Promise<void> {
       process.exit(2);
     }
   }
+  // The agent (AWS SDK, lab, probes) loads only once the configuration and flags are known to be good.
+  const { createAgent } = await import('../agent.ts');
   // A one-shot run keeps nothing: results go to an in-memory store.
   const log = createLogger(process.env.IRSA_SENTINEL_LOG_LEVEL ?? 'warn');
   const tty = process.stderr.isTTY && !opts.json;

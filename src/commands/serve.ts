@@ -1,11 +1,12 @@
 // `irsa-sentinel serve`: the long-running agent. SIGTERM/SIGINT stop it gracefully; a second signal exits at once.
-import { createAgent } from '../agent.ts';
 import { createLogger } from '../logger.ts';
 import { loadConfigOrExit } from './config-or-exit.ts';
 import { onShutdownSignals } from './signals.ts';
 
 export async function runServeCommand(opts: { config: string }): Promise<void> {
   const config = loadConfigOrExit(opts.config);
+  // The agent (AWS SDK, lab, probes) loads only once the configuration is known to be good.
+  const { createAgent } = await import('../agent.ts');
   const log = createLogger(config.log.level);
   const agent = await createAgent(config, log);
   const api = await agent.api();

@@ -64,7 +64,7 @@ describe('a config directory', () => {
   it('names the files when a required key is in none of them', () => {
     const dir = writeFiles({ 'a.yaml': 'server: {port: 1}\n', 'b.yaml': 'log: {level: debug}\n' });
     expect(loadError(dir).message).toBe(
-      `${dir} (a.yaml, b.yaml): clusters: must list at least one cluster (or set lab: to watch the lab fleet)`,
+      `${dir} (a.yaml, b.yaml): clusters: must list at least one cluster (or set lab: to watch the lab fleet, or discover: on an account)`,
     );
   });
 });
