@@ -24,7 +24,17 @@ export async function runLabCommand(opts: LabCommandOptions): Promise<void> {
     }
     throw err;
   }
-  const info = lab.info();
+  const started = lab;
+  // Handlers first: a SIGTERM sent as soon as the ready line is read must stop the lab cleanly.
+  onShutdownSignals({
+    stop: () => started.close(),
+    exit: (code) => process.exit(code),
+    report: (event, { signal, err }) =>
+      process.stderr.write(
+        `irsa-sentinel lab: ${signal}: ${event}${err ? `: ${err instanceof Error ? err.message : JSON.stringify(err)}` : ''}\n`,
+      ),
+  });
+  const info = started.info();
   process.stdout.write(
     JSON.stringify({
       event: 'lab-ready',
@@ -35,12 +45,4 @@ export async function runLabCommand(opts: LabCommandOptions): Promise<void> {
       clusters: info.clusters.map((c) => c.name),
     }) + '\n',
   );
-  onShutdownSignals({
-    stop: () => lab.close(),
-    exit: (code) => process.exit(code),
-    report: (event, { signal, err }) =>
-      process.stderr.write(
-        `irsa-sentinel lab: ${signal}: ${event}${err ? `: ${err instanceof Error ? err.message : JSON.stringify(err)}` : ''}\n`,
-      ),
-  });
 }

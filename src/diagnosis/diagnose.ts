@@ -51,7 +51,7 @@ export function diagnose(results: readonly ProbeResult[]): Diagnosis {
   return {
     code,
     status,
-    summary: `${lead}: ${first.message}${weighty.length > 1 ? ` (and ${weighty.length - 1} more)` : ''}`,
+    summary: `${lead}: ${first.message.replace(/[.\s]+$/, '')}${weighty.length > 1 ? ` (and ${weighty.length - 1} more)` : ''}.`,
     remediation: FINDINGS[first.code].remediation,
     evidence: weighty.map(plain),
   };

@@ -52,7 +52,11 @@ export const plain = (e: Evidence & { facts?: unknown }): Evidence => {
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** The newest BUCKET_POLICY_CHANGED_BY of the given event names: ", added by <actor> at <time>". */
-export function changedBy(f: Findings, eventNames: string[]): { clause: string; evidence?: Evidence } {
+export function changedBy(
+  f: Findings,
+  eventNames: string[],
+  verb = 'changed',
+): { clause: string; evidence?: Evidence } {
   const changes = f
     .all('BUCKET_POLICY_CHANGED_BY')
     .filter((e) => eventNames.includes(text(e.facts?.eventName) ?? ''))
@@ -60,7 +64,7 @@ export function changedBy(f: Findings, eventNames: string[]): { clause: string; 
   const newest = changes[0];
   if (!newest) return { clause: '' };
   const actor = text(newest.facts?.sessionIssuer) ?? text(newest.facts?.actor) ?? 'an unknown identity';
-  return { clause: ` (changed by ${actor} at ${text(newest.facts?.time) ?? '?'})`, evidence: plain(newest) };
+  return { clause: ` (${verb} by ${actor} at ${text(newest.facts?.time) ?? '?'})`, evidence: plain(newest) };
 }
 
 const ASSUME_ERRORS: Partial<Record<FindingCode, string>> = {
@@ -72,26 +76,44 @@ const ASSUME_ERRORS: Partial<Record<FindingCode, string>> = {
   ASSUME_TOKEN_EXPIRED: 'ExpiredTokenException',
 };
 
+/** The failing roles of an assume error: "every role (7) fails", "3 roles fail", "1 role fails". */
+export function rolesFailing(
+  f: Findings,
+  code: FindingCode,
+  rolesTested: number,
+): { who: string; evidence: Evidence[] } {
+  const failing = f.all(code).filter((e) => e.probe === 'roles' && e.severity === 'fail');
+  const n = new Set(failing.map((e) => e.subject ?? '')).size;
+  const who =
+    n === 0
+      ? ''
+      : n === rolesTested && n > 1
+        ? `every role (${n}) fails`
+        : n === 1
+          ? '1 role fails'
+          : `${n} roles fail`;
+  return { who, evidence: failing.map(plain) };
+}
+
 /**
- * What the break does to the pods: "every role (7) fails with Couldn't retrieve verification key" from the roles
- * probe's assume tests, else the issuer's own error, else nothing (the clause is then empty).
+ * What the cause does to the pods, among the effects it `explains`: "every role (7) fails with Couldn't retrieve
+ * verification key" from the roles probe's assume tests, else (when the issuer's failure is among them) that STS gets
+ * an error from the issuer, else nothing (the clause is then empty). Only failing findings are effects.
  */
 export function effectOf(
   f: Findings,
   rolesTested: number,
   cause: FindingCode,
+  explains: readonly FindingCode[],
 ): { clause: string; evidence: Evidence[] } {
   for (const [code, phrase] of Object.entries(ASSUME_ERRORS) as [FindingCode, string][]) {
-    if (code === cause) continue;
-    const failing = f.all(code).filter((e) => e.probe === 'roles');
-    if (failing.length === 0) continue;
-    const n = new Set(failing.map((e) => e.subject ?? '')).size;
-    const who = n === rolesTested && n > 1 ? `every role (${n}) fails` : n === 1 ? '1 role fails' : `${n} roles fail`;
-    return { clause: `${who} with ${phrase}`, evidence: failing.map(plain) };
+    if (code === cause || !explains.includes(code)) continue;
+    const { who, evidence } = rolesFailing(f, code, rolesTested);
+    if (who) return { clause: `${who} with ${phrase}`, evidence };
   }
-  const issuer = f.first('ISSUER_HTTP_ERROR', 'ISSUER_UNREACHABLE', 'JWKS_HTTP_ERROR');
-  // The issuer's own failure is an effect only of a cause found elsewhere (the bucket, say), never of itself.
-  if (issuer && f.first(cause)?.probe !== 'issuer')
-    return { clause: `STS cannot read the issuer (${issuer.message})`, evidence: [plain(issuer)] };
+  const issuer = f
+    .all('ISSUER_HTTP_ERROR', 'ISSUER_UNREACHABLE', 'JWKS_HTTP_ERROR')
+    .find((e) => e.severity === 'fail' && explains.includes(e.code) && e.code !== cause);
+  if (issuer) return { clause: 'STS gets an error from the issuer', evidence: [plain(issuer)] };
   return { clause: '', evidence: [] };
 }

@@ -1,8 +1,10 @@
 // The diagnosis rule table: ordered, first match wins. Each rule names one root cause from a cluster's latest
-// findings, in the operator's words, with the evidence chain behind it (what breaks, why, who changed it).
+// findings, in the operator's words, with the evidence chain behind it (what breaks, why, who changed it). A rule
+// lists the effects it explains, so a cause is never credited with a failure it does not produce. Order: what breaks
+// every role first (hosting, documents, keys, provider), then what breaks single roles.
 // Rule codes are stable API, like finding codes: rename nothing, add new rules where their priority puts them.
 import type { FindingCode } from '../findings.ts';
-import { changedBy, effectOf, plain } from './evidence.ts';
+import { changedBy, effectOf, plain, rolesFailing } from './evidence.ts';
 import type { Evidence, Findings } from './evidence.ts';
 
 export interface Cause {
@@ -19,26 +21,55 @@ export interface DiagnosisRule {
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const sentence = (s: string): string => `${s.charAt(0).toUpperCase()}${s.slice(1).replace(/[.\s]+$/, '')}.`;
 
-/** "<effect> because <cause>", or the cause alone when nothing shows the effect yet. */
-function because(f: Findings, rolesTested: number, primary: FindingCode, cause: string, extra: Evidence[] = []): Cause {
+/** Whatever keeps STS from the issuer documents shows as these (AWS-FACTS 1.4; CloudTrail does not log them). */
+const UNREADABLE_ISSUER: FindingCode[] = ['ASSUME_KEY_RETRIEVAL_FAILED', 'ISSUER_HTTP_ERROR', 'JWKS_HTTP_ERROR'];
+
+/** "<effect> because <cause>", or the cause alone when nothing shows the effect. */
+function because(
+  f: Findings,
+  rolesTested: number,
+  primary: FindingCode,
+  cause: string,
+  explains: readonly FindingCode[],
+  extra: (Evidence | undefined)[] = [],
+): Cause {
   const main = f.first(primary);
-  const effect = effectOf(f, rolesTested, primary);
-  const summary = effect.clause ? `${effect.clause} because ${cause}` : cause.charAt(0).toUpperCase() + cause.slice(1);
-  return { primary, summary: `${summary}.`, evidence: [...(main ? [plain(main)] : []), ...extra, ...effect.evidence] };
+  const effect = effectOf(f, rolesTested, primary, explains);
+  const summary = sentence(effect.clause ? `${effect.clause} because ${cause}` : cause);
+  const chain = [...(main ? [plain(main)] : []), ...extra.filter((e): e is Evidence => e !== undefined)];
+  return { primary, summary, evidence: [...chain, ...effect.evidence] };
 }
 
-/** A rule for a finding whose message is the cause. */
-const simple = (code: string, title: string, primary: FindingCode, lead: string): DiagnosisRule => ({
+/** A rule whose cause is one finding, in `lead`'s words followed by the finding's message. */
+const simple = (
+  code: string,
+  title: string,
+  primary: FindingCode,
+  lead: string,
+  explains: readonly FindingCode[] = [],
+): DiagnosisRule => ({
   code,
   title,
   match: (f, n) => {
     const e = f.first(primary);
-    return e && because(f, n, primary, `${lead}: ${e.message.replace(/\.$/, '')}`);
+    return e && because(f, n, primary, `${lead}: ${e.message}`, explains);
   },
 });
 
-export const RULES: DiagnosisRule[] = [
+/** A rule for an STS error no other rule explains: how many roles it breaks, and STS's words. */
+const assumeError = (code: string, title: string, primary: FindingCode, what: string): DiagnosisRule => ({
+  code,
+  title,
+  match: (f, n) => {
+    const { who, evidence } = rolesFailing(f, primary, n);
+    if (!who) return undefined;
+    return { primary, summary: sentence(`${who}: ${what}`), evidence };
+  },
+});
+
+const bucketRules: DiagnosisRule[] = [
   {
     code: 'BUCKET_POLICY_DENIES_STS',
     title: 'The OIDC bucket policy denies STS',
@@ -49,7 +80,7 @@ export const RULES: DiagnosisRule[] = [
       const who = changedBy(f, ['PutBucketPolicy']);
       const what = sid ? `statement ${sid}${who.clause} denies` : `the bucket policy${who.clause} does not allow`;
       const cause = `${what} anonymous reads of the issuer documents in ${e.subject ?? 'the bucket'}`;
-      return because(f, n, 'BUCKET_ANONYMOUS_READ_DENIED', cause, who.evidence ? [who.evidence] : []);
+      return because(f, n, 'BUCKET_ANONYMOUS_READ_DENIED', cause, UNREADABLE_ISSUER, [who.evidence]);
     },
   },
   {
@@ -58,11 +89,15 @@ export const RULES: DiagnosisRule[] = [
     match: (f, n) => {
       const e = f.first('BUCKET_PUBLIC_ACCESS_BLOCKED');
       if (!e) return undefined;
-      const level = text(e.facts?.level) ?? 'bucket';
-      const names = level === 'account' ? ['PutAccountPublicAccessBlock'] : ['PutBucketPublicAccessBlock'];
-      const who = changedBy(f, names);
-      const cause = `${text(e.facts?.setting) ?? 'Block Public Access'} at the ${level} level${who.clause} voids the public read of the issuer documents`;
-      return because(f, n, 'BUCKET_PUBLIC_ACCESS_BLOCKED', cause, who.evidence ? [who.evidence] : []);
+      const given = e.facts?.levels;
+      const levels = Array.isArray(given) && given.length > 0 ? given.map(String) : [text(e.facts?.level) ?? 'bucket'];
+      const events = levels.map((l) =>
+        l === 'account' ? 'PutAccountPublicAccessBlock' : 'PutBucketPublicAccessBlock',
+      );
+      const who = changedBy(f, events);
+      const where = levels.length > 1 ? `the ${levels.join(' and ')} levels` : `the ${levels[0] ?? 'bucket'} level`;
+      const cause = `${text(e.facts?.setting) ?? 'Block Public Access'} at ${where}${who.clause} voids the public read of the issuer documents`;
+      return because(f, n, 'BUCKET_PUBLIC_ACCESS_BLOCKED', cause, UNREADABLE_ISSUER, [who.evidence]);
     },
   },
   {
@@ -71,9 +106,9 @@ export const RULES: DiagnosisRule[] = [
     match: (f, n) => {
       const e = f.first('BUCKET_POLICY_MISSING');
       if (!e) return undefined;
-      const who = changedBy(f, ['DeleteBucketPolicy']);
-      const cause = `${e.subject ?? 'the bucket'} has no bucket policy${who.clause}, so nothing grants STS read access`;
-      return because(f, n, 'BUCKET_POLICY_MISSING', cause, who.evidence ? [who.evidence] : []);
+      const who = changedBy(f, ['DeleteBucketPolicy'], 'deleted');
+      const cause = `the bucket ${e.subject ?? ''} has no policy${who.clause}, so nothing grants STS read access`;
+      return because(f, n, 'BUCKET_POLICY_MISSING', cause, UNREADABLE_ISSUER, [who.evidence]);
     },
   },
   {
@@ -84,42 +119,81 @@ export const RULES: DiagnosisRule[] = [
       if (!e) return undefined;
       const who = changedBy(f, ['PutBucketPolicy', 'DeleteBucketPolicy']);
       const cause = `the bucket behind the CloudFront issuer no longer admits the distribution${who.clause}`;
-      return because(f, n, 'BUCKET_ORIGIN_ACCESS_DENIED', cause, who.evidence ? [who.evidence] : []);
+      return because(f, n, 'BUCKET_ORIGIN_ACCESS_DENIED', cause, UNREADABLE_ISSUER, [who.evidence]);
     },
   },
-  simple('BUCKET_MISSING', 'The OIDC bucket is gone', 'BUCKET_NOT_FOUND', 'the OIDC bucket is gone'),
-  simple('ISSUER_UNREACHABLE', 'STS cannot reach the issuer', 'ISSUER_UNREACHABLE', 'STS cannot reach the issuer'),
-  simple('ISSUER_TLS', 'The issuer certificate is not trusted', 'ISSUER_TLS_INVALID', 'its TLS certificate fails'),
-  simple('ISSUER_HTTP_ERROR', 'The issuer answers with an error', 'ISSUER_HTTP_ERROR', 'the issuer answers an error'),
+  simple('BUCKET_MISSING', 'The OIDC bucket is gone', 'BUCKET_NOT_FOUND', 'the OIDC bucket is gone', UNREADABLE_ISSUER),
+];
+
+const issuerRules: DiagnosisRule[] = [
+  simple(
+    'ISSUER_UNREACHABLE',
+    'STS cannot reach the issuer',
+    'ISSUER_UNREACHABLE',
+    'STS cannot reach the issuer',
+    UNREADABLE_ISSUER,
+  ),
+  simple(
+    'ISSUER_TLS',
+    'The issuer certificate is not trusted',
+    'ISSUER_TLS_INVALID',
+    "the issuer's TLS certificate is not trusted",
+    UNREADABLE_ISSUER,
+  ),
+  simple(
+    'ISSUER_HTTP_ERROR',
+    'The issuer answers with an error',
+    'ISSUER_HTTP_ERROR',
+    'the issuer answers an error',
+    UNREADABLE_ISSUER,
+  ),
   simple(
     'ISSUER_MISMATCH',
     'The discovery document names another issuer',
     'DISCOVERY_ISSUER_MISMATCH',
     'the discovery document names another issuer',
+    UNREADABLE_ISSUER,
   ),
   simple(
     'DISCOVERY_INVALID',
     'The discovery document is broken',
     'DISCOVERY_INVALID',
     'the discovery document is broken',
+    UNREADABLE_ISSUER,
   ),
-  simple('JWKS_URI_INSECURE', 'The jwks_uri is not https', 'JWKS_URI_INSECURE', 'STS refuses the jwks_uri'),
-  simple('JWKS_UNREADABLE', 'The JWKS cannot be fetched', 'JWKS_HTTP_ERROR', 'the JWKS cannot be fetched'),
-  simple('JWKS_INVALID', 'The JWKS is broken', 'JWKS_INVALID', 'the published JWKS is broken'),
-  simple('ISSUER_TOO_SLOW', 'The issuer is too slow for STS', 'ISSUER_SLOW', 'the issuer is too slow for STS'),
+  simple(
+    'JWKS_URI_INSECURE',
+    'The jwks_uri is not https',
+    'JWKS_URI_INSECURE',
+    'STS refuses the jwks_uri',
+    UNREADABLE_ISSUER,
+  ),
+  simple(
+    'JWKS_UNREADABLE',
+    'The JWKS cannot be fetched',
+    'JWKS_HTTP_ERROR',
+    'the JWKS cannot be fetched',
+    UNREADABLE_ISSUER,
+  ),
+  simple('JWKS_INVALID', 'The JWKS is broken', 'JWKS_INVALID', 'the published JWKS is broken', UNREADABLE_ISSUER),
+  simple(
+    'ISSUER_TOO_SLOW',
+    'The issuer is too slow for STS',
+    'ISSUER_SLOW',
+    'the issuer is too slow for STS',
+    UNREADABLE_ISSUER,
+  ),
+];
+
+const identityRules: DiagnosisRule[] = [
   {
     code: 'SIGNING_KEY_UNPUBLISHED',
     title: 'The signing key rotated without the JWKS being republished',
     match: (f, n) => {
       const e = f.first('SIGNING_KEY_NOT_PUBLISHED');
+      const cause = `the cluster signs tokens with key ${e?.subject ?? '?'}, which the published JWKS lacks (the key rotated and keys.json was not republished)`;
       return (
-        e &&
-        because(
-          f,
-          n,
-          'SIGNING_KEY_NOT_PUBLISHED',
-          `the cluster signs tokens with key ${e.subject ?? '?'}, which the published JWKS lacks (the key rotated and keys.json was not republished)`,
-        )
+        e && because(f, n, 'SIGNING_KEY_NOT_PUBLISHED', cause, ['ASSUME_KEY_RETRIEVAL_FAILED', 'TOKEN_VERIFY_FAILED'])
       );
     },
   },
@@ -128,44 +202,75 @@ export const RULES: DiagnosisRule[] = [
     'The IAM OIDC provider is missing',
     'OIDC_PROVIDER_MISSING',
     'the IAM OIDC provider is missing',
+    ['ASSUME_NO_PROVIDER'],
   ),
   simple(
     'AUDIENCE_MISSING',
     'An audience is missing from the provider',
     'OIDC_PROVIDER_AUDIENCE_MISSING',
     'an audience is missing from the IAM OIDC provider',
-  ),
-  simple('ROLE_MISSING', 'A role is missing', 'ROLE_MISSING', 'a role the pods use is gone'),
-  simple(
-    'TRUST_SUBJECT_MISMATCH',
-    'A trust policy names the wrong service account',
-    'TRUST_POLICY_SUBJECT_MISMATCH',
-    "a role's trust policy does not admit its service account",
-  ),
-  simple(
-    'TRUST_PROVIDER_MISMATCH',
-    'A trust policy names another provider',
-    'TRUST_POLICY_PROVIDER_MISMATCH',
-    "a role's trust policy names another identity provider",
-  ),
-  simple('ASSUME_DENIED', 'STS refuses a role', 'ASSUME_ACCESS_DENIED', 'STS refuses the role'),
-  simple(
-    'TOKEN_EXPIRED',
-    'STS sees expired tokens',
-    'ASSUME_TOKEN_EXPIRED',
-    'STS sees the token as expired (clock skew?)',
+    ['ASSUME_AUDIENCE_REJECTED'],
   ),
   simple(
     'TOKEN_UNVERIFIABLE',
     'Tokens do not verify against the JWKS',
     'TOKEN_VERIFY_FAILED',
     'a fresh token does not verify against the published JWKS',
+    ['ASSUME_NO_PROVIDER', 'ASSUME_KEY_RETRIEVAL_FAILED'],
   ),
-  simple(
+  assumeError(
     'KEY_RETRIEVAL_FAILS',
     "STS couldn't retrieve the verification key",
     'ASSUME_KEY_RETRIEVAL_FAILED',
-    "STS couldn't retrieve the verification key",
+    "STS couldn't retrieve the verification key, though the issuer answers the agent: check the issuer from the internet, outside any VPC endpoint or proxy",
+  ),
+  assumeError(
+    'NO_PROVIDER',
+    'STS finds no OIDC provider',
+    'ASSUME_NO_PROVIDER',
+    'STS finds no IAM OIDC provider for the issuer',
+  ),
+  assumeError(
+    'AUDIENCE_REJECTED',
+    'STS rejects the token audience',
+    'ASSUME_AUDIENCE_REJECTED',
+    "STS rejects the tokens' audience (Incorrect token audience)",
+  ),
+  assumeError(
+    'THUMBPRINT_REJECTED',
+    "STS rejects the issuer's certificate",
+    'ASSUME_THUMBPRINT_REJECTED',
+    "STS rejects the issuer's certificate against the provider's thumbprints",
+  ),
+];
+
+const roleRules: DiagnosisRule[] = [
+  simple('ROLE_MISSING', 'A role is missing', 'ROLE_MISSING', 'a role the pods use is gone'),
+  simple(
+    'TRUST_SUBJECT_MISMATCH',
+    'A trust policy names the wrong service account',
+    'TRUST_POLICY_SUBJECT_MISMATCH',
+    "a role's trust policy does not admit its service account",
+    ['ASSUME_ACCESS_DENIED'],
+  ),
+  simple(
+    'TRUST_PROVIDER_MISMATCH',
+    'A trust policy names another provider',
+    'TRUST_POLICY_PROVIDER_MISMATCH',
+    "a role's trust policy names another identity provider",
+    ['ASSUME_ACCESS_DENIED'],
+  ),
+  assumeError(
+    'ASSUME_DENIED',
+    'STS refuses a role',
+    'ASSUME_ACCESS_DENIED',
+    'STS refuses AssumeRoleWithWebIdentity (AccessDenied)',
+  ),
+  assumeError(
+    'TOKEN_EXPIRED',
+    'STS sees expired tokens',
+    'ASSUME_TOKEN_EXPIRED',
+    "STS sees the token as expired (check the agent's and the cluster's clocks)",
   ),
   simple(
     'PODS_FAILING',
@@ -174,3 +279,5 @@ export const RULES: DiagnosisRule[] = [
     'CloudTrail shows failing assume-role calls',
   ),
 ];
+
+export const RULES: DiagnosisRule[] = [...bucketRules, ...issuerRules, ...identityRules, ...roleRules];

@@ -167,7 +167,7 @@ describe('irsa-sentinel lab', () => {
     const alpha = after.diagnoses.find((d) => d.cluster === 'alpha');
     expect(alpha?.code).toBe('BUCKET_POLICY_DELETED');
     expect(alpha?.summary).toMatch(
-      /^every role \(7\) fails with Couldn't retrieve verification key because alpha-oidc has no bucket policy \(changed by arn:aws:iam::\d{12}:user\/alice at /,
+      /^Every role \(7\) fails with Couldn't retrieve verification key because the bucket alpha-oidc has no policy \(deleted by arn:aws:iam::\d{12}:user\/alice at /,
     );
     expect(after.diagnoses.find((d) => d.cluster === 'beta')?.code).toBe('HEALTHY');
     await call('DELETE', '/_lab/v1/faults');

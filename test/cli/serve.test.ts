@@ -12,7 +12,12 @@ const ROOT = join(import.meta.dirname, '../..');
 
 interface Status {
   status: string;
-  clusters: { name: string; status: string; probes: Record<string, { findings: string[] }> }[];
+  clusters: {
+    name: string;
+    status: string;
+    diagnosis: { code: string; summary: string };
+    probes: Record<string, { findings: string[] }>;
+  }[];
 }
 
 // Exactly what `npm start` runs (read from package.json), started without npm so the signal reaches the agent.
@@ -61,8 +66,8 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms: number)
 
 describe('npm start (serve --config config/demo.yaml)', () => {
   it(
-    'shows the three demo clusters with their faults within 30 s, keeps them across a restart',
-    { timeout: 60_000 },
+    'shows the three demo clusters, every probe and one diagnosis each within 45 s, keeps them across a restart',
+    { timeout: 90_000 },
     async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'irsa-serve-'));
       const first = npmStart(dataDir);
@@ -73,8 +78,8 @@ describe('npm start (serve --config config/demo.yaml)', () => {
 
       const s = await until(
         () => status(url),
-        (v) => v.clusters.every((c) => c.status !== 'unknown'),
-        30_000,
+        (v) => v.clusters.length === 3 && v.clusters.every((c) => Object.keys(c.probes).length === 5),
+        45_000,
       );
       const by = Object.fromEntries(s.clusters.map((c) => [c.name, c]));
       expect(Object.keys(by).sort()).toEqual(['healthy', 'slow-issuer', 'vpce-locked']);
@@ -83,6 +88,15 @@ describe('npm start (serve --config config/demo.yaml)', () => {
       expect(by['vpce-locked']?.probes.issuer?.findings).toEqual(['ISSUER_HTTP_ERROR']);
       expect(by['slow-issuer']?.probes.issuer?.findings).toEqual(['ISSUER_SLOW']);
       expect(s.status).toBe('fail');
+      expect(by['vpce-locked']?.probes.bucket?.findings).toEqual(['BUCKET_ANONYMOUS_READ_DENIED']);
+      expect(Object.fromEntries(s.clusters.map((c) => [c.name, c.diagnosis.code]))).toEqual({
+        healthy: 'HEALTHY',
+        'vpce-locked': 'BUCKET_POLICY_DENIES_STS',
+        'slow-issuer': 'ISSUER_TOO_SLOW',
+      });
+      expect(by['vpce-locked']?.diagnosis.summary).toMatch(
+        /^Every role \(7\) fails with Couldn't retrieve verification key because statement DenyOutsideVpce \(changed by arn:aws:iam::\d{12}:user\/alice at /,
+      );
 
       first.child.kill('SIGTERM');
       expect(await first.exited).toEqual(expect.arrayContaining(['stopping', 'probe runs drained']));

@@ -88,7 +88,7 @@ describe('the bucket chain end to end, changes made by alice with the AWS CLI', 
       expect(diagnosis.code).toBe('BUCKET_POLICY_DENIES_STS');
       expect(diagnosis.status).toBe('fail');
       expect(diagnosis.summary).toMatch(
-        /^every role \(7\) fails with Couldn't retrieve verification key because statement DenyOutsideVpce \(changed by /,
+        /^Every role \(7\) fails with Couldn't retrieve verification key because statement DenyOutsideVpce \(changed by /,
       );
       expect(diagnosis.summary).toMatch(ALICE);
       expect(diagnosis.evidence.map((e) => e.code).slice(0, 2)).toEqual([
