@@ -29,18 +29,23 @@ export function diagnose(results: readonly ProbeResult[]): Diagnosis {
     return { code: 'NOT_CHECKED', status, summary: 'No probe has reported on this cluster yet.', evidence: [] };
   const f = new Findings(results);
   if (status === 'fail' || status === 'warn') {
-    for (const rule of RULES) {
-      const cause = rule.match(f, rolesTestedIn(results));
-      // The cause of a failing cluster is a failing finding, not a warning that happens to rank higher.
-      if (cause && f.all(cause.primary).some((e) => e.severity === status))
-        return {
-          code: rule.code,
-          status,
-          summary: cause.summary,
-          remediation: FINDINGS[cause.primary].remediation,
-          evidence: cause.evidence,
-        };
-    }
+    const n = rolesTestedIn(results);
+    // The cause of a failing cluster is a failing finding, not a warning that happens to rank higher; among the
+    // matching rules, the first that accounts for the failing roles wins over one that accounts for none.
+    const causes = RULES.flatMap((rule) => {
+      const cause = rule.match(f, n);
+      return cause && f.all(cause.primary).some((e) => e.severity === status) ? [{ rule, cause }] : [];
+    });
+    const rolesFail = f.atLeast(['fail']).some((e) => e.probe === 'roles');
+    const chosen = (rolesFail && causes.find((c) => c.cause.explained > 0)) || causes[0];
+    if (chosen)
+      return {
+        code: chosen.rule.code,
+        status,
+        summary: chosen.cause.summary,
+        remediation: FINDINGS[chosen.cause.primary].remediation,
+        evidence: chosen.cause.evidence,
+      };
   }
   const weighty = f.atLeast(status === 'ok' ? [] : [status]);
   const first = weighty[0];

@@ -81,8 +81,11 @@ export function rolesFailing(
   f: Findings,
   code: FindingCode,
   rolesTested: number,
+  subjects?: ReadonlySet<string>,
 ): { who: string; evidence: Evidence[] } {
-  const failing = f.all(code).filter((e) => e.probe === 'roles' && e.severity === 'fail');
+  const failing = f
+    .all(code)
+    .filter((e) => e.probe === 'roles' && e.severity === 'fail' && (!subjects || subjects.has(e.subject ?? '')));
   const n = new Set(failing.map((e) => e.subject ?? '')).size;
   const who =
     n === 0
@@ -105,10 +108,12 @@ export function effectOf(
   rolesTested: number,
   cause: FindingCode,
   explains: readonly FindingCode[],
+  /** Only these roles' failures (a role-level cause); default every role's. */
+  subjects?: ReadonlySet<string>,
 ): { clause: string; evidence: Evidence[] } {
   for (const [code, phrase] of Object.entries(ASSUME_ERRORS) as [FindingCode, string][]) {
     if (code === cause || !explains.includes(code)) continue;
-    const { who, evidence } = rolesFailing(f, code, rolesTested);
+    const { who, evidence } = rolesFailing(f, code, rolesTested, subjects);
     if (who) return { clause: `${who} with ${phrase}`, evidence };
   }
   const issuer = f

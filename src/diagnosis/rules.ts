@@ -12,6 +12,8 @@ export interface Cause {
   primary: FindingCode;
   summary: string;
   evidence: Evidence[];
+  /** How many failing findings of other probes the cause accounts for (its effects). */
+  explained: number;
 }
 
 export interface DiagnosisRule {
@@ -23,8 +25,10 @@ export interface DiagnosisRule {
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const sentence = (s: string): string => `${s.charAt(0).toUpperCase()}${s.slice(1).replace(/[.\s]+$/, '')}.`;
 
-/** Whatever keeps STS from the issuer documents shows as these (AWS-FACTS 1.4; CloudTrail does not log them). */
+/** A hosting fault keeps STS from the issuer documents: these show it (AWS-FACTS 1.4; CloudTrail logs none). */
 const UNREADABLE_ISSUER: FindingCode[] = ['ASSUME_KEY_RETRIEVAL_FAILED', 'ISSUER_HTTP_ERROR', 'JWKS_HTTP_ERROR'];
+/** What a fault of the issuer documents themselves does to the pods (its own HTTP errors are symptoms, not effects). */
+const BROKEN_DOCUMENTS: FindingCode[] = ['ASSUME_KEY_RETRIEVAL_FAILED'];
 
 /** "<effect> because <cause>", or the cause alone when nothing shows the effect. */
 function because(
@@ -34,12 +38,13 @@ function because(
   cause: string,
   explains: readonly FindingCode[],
   extra: (Evidence | undefined)[] = [],
+  subjects?: ReadonlySet<string>,
 ): Cause {
   const main = f.first(primary);
-  const effect = effectOf(f, rolesTested, primary, explains);
+  const effect = effectOf(f, rolesTested, primary, explains, subjects);
   const summary = sentence(effect.clause ? `${effect.clause} because ${cause}` : cause);
   const chain = [...(main ? [plain(main)] : []), ...extra.filter((e): e is Evidence => e !== undefined)];
-  return { primary, summary, evidence: [...chain, ...effect.evidence] };
+  return { primary, summary, evidence: [...chain, ...effect.evidence], explained: effect.evidence.length };
 }
 
 /** A rule whose cause is one finding, in `lead`'s words followed by the finding's message. */
@@ -49,12 +54,15 @@ const simple = (
   primary: FindingCode,
   lead: string,
   explains: readonly FindingCode[] = [],
+  /** A role-level cause explains the failures of its own roles only. */
+  perRole = false,
 ): DiagnosisRule => ({
   code,
   title,
   match: (f, n) => {
     const e = f.first(primary);
-    return e && because(f, n, primary, `${lead}: ${e.message}`, explains);
+    const subjects = perRole ? new Set(f.all(primary).map((x) => x.subject ?? '')) : undefined;
+    return e && because(f, n, primary, `${lead}: ${e.message}`, explains, [], subjects);
   },
 });
 
@@ -65,7 +73,7 @@ const assumeError = (code: string, title: string, primary: FindingCode, what: st
   match: (f, n) => {
     const { who, evidence } = rolesFailing(f, primary, n);
     if (!who) return undefined;
-    return { primary, summary: sentence(`${who}: ${what}`), evidence };
+    return { primary, summary: sentence(`${who}: ${what}`), evidence, explained: 0 };
   },
 });
 
@@ -131,57 +139,57 @@ const issuerRules: DiagnosisRule[] = [
     'STS cannot reach the issuer',
     'ISSUER_UNREACHABLE',
     'STS cannot reach the issuer',
-    UNREADABLE_ISSUER,
+    BROKEN_DOCUMENTS,
   ),
   simple(
     'ISSUER_TLS',
     'The issuer certificate is not trusted',
     'ISSUER_TLS_INVALID',
     "the issuer's TLS certificate is not trusted",
-    UNREADABLE_ISSUER,
+    [...BROKEN_DOCUMENTS, 'ASSUME_THUMBPRINT_REJECTED'],
   ),
   simple(
     'ISSUER_HTTP_ERROR',
     'The issuer answers with an error',
     'ISSUER_HTTP_ERROR',
     'the issuer answers an error',
-    UNREADABLE_ISSUER,
+    BROKEN_DOCUMENTS,
   ),
   simple(
     'ISSUER_MISMATCH',
     'The discovery document names another issuer',
     'DISCOVERY_ISSUER_MISMATCH',
     'the discovery document names another issuer',
-    UNREADABLE_ISSUER,
+    [...BROKEN_DOCUMENTS, 'ASSUME_NO_PROVIDER'],
   ),
   simple(
     'DISCOVERY_INVALID',
     'The discovery document is broken',
     'DISCOVERY_INVALID',
     'the discovery document is broken',
-    UNREADABLE_ISSUER,
+    BROKEN_DOCUMENTS,
   ),
   simple(
     'JWKS_URI_INSECURE',
     'The jwks_uri is not https',
     'JWKS_URI_INSECURE',
     'STS refuses the jwks_uri',
-    UNREADABLE_ISSUER,
+    BROKEN_DOCUMENTS,
   ),
   simple(
     'JWKS_UNREADABLE',
     'The JWKS cannot be fetched',
     'JWKS_HTTP_ERROR',
     'the JWKS cannot be fetched',
-    UNREADABLE_ISSUER,
+    BROKEN_DOCUMENTS,
   ),
-  simple('JWKS_INVALID', 'The JWKS is broken', 'JWKS_INVALID', 'the published JWKS is broken', UNREADABLE_ISSUER),
+  simple('JWKS_INVALID', 'The JWKS is broken', 'JWKS_INVALID', 'the published JWKS is broken', BROKEN_DOCUMENTS),
   simple(
     'ISSUER_TOO_SLOW',
     'The issuer is too slow for STS',
     'ISSUER_SLOW',
     'the issuer is too slow for STS',
-    UNREADABLE_ISSUER,
+    BROKEN_DOCUMENTS,
   ),
 ];
 
@@ -222,7 +230,7 @@ const identityRules: DiagnosisRule[] = [
     'KEY_RETRIEVAL_FAILS',
     "STS couldn't retrieve the verification key",
     'ASSUME_KEY_RETRIEVAL_FAILED',
-    "STS couldn't retrieve the verification key, though the issuer answers the agent: check the issuer from the internet, outside any VPC endpoint or proxy",
+    "STS couldn't retrieve the verification key, and no probe here finds the issuer, its bucket or the keys broken: check the issuer from the internet, outside any VPC endpoint or proxy",
   ),
   assumeError(
     'NO_PROVIDER',
@@ -252,6 +260,7 @@ const roleRules: DiagnosisRule[] = [
     'TRUST_POLICY_SUBJECT_MISMATCH',
     "a role's trust policy does not admit its service account",
     ['ASSUME_ACCESS_DENIED'],
+    true,
   ),
   simple(
     'TRUST_PROVIDER_MISMATCH',
@@ -259,6 +268,7 @@ const roleRules: DiagnosisRule[] = [
     'TRUST_POLICY_PROVIDER_MISMATCH',
     "a role's trust policy names another identity provider",
     ['ASSUME_ACCESS_DENIED'],
+    true,
   ),
   assumeError(
     'ASSUME_DENIED',
