@@ -138,27 +138,3 @@ export const audienceFindings = (arn: string, expected: string[], clientIds: str
         evidence: { providerArn: arn, clientIds },
       }),
     );
-
-const PERMISSION_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
-const NOT_FOUND = new Set(['NoSuchEntity', 'NoSuchEntityException']);
-
-/** An AWS SDK error's code (query-protocol errors carry it as `Code`, modelled ones as `name`). */
-export const awsErrorCode = (err: unknown): string =>
-  (err as { Code?: string }).Code ?? (err instanceof Error ? err.name : 'Error');
-
-export const isNotFound = (err: unknown): boolean => NOT_FOUND.has(awsErrorCode(err));
-
-/** An AWS call that failed for want of permission (unknown, naming the action) or for a transient reason. */
-export function awsErrorFinding(err: unknown, action: string, subject: string): Finding {
-  const code = awsErrorCode(err);
-  const reason = err instanceof Error ? err.message : String(err);
-  return PERMISSION_DENIED.has(code)
-    ? finding('AWS_PERMISSION_MISSING', `The agent may not call ${action}: ${reason}`, {
-        subject,
-        evidence: { action, errorCode: code },
-      })
-    : finding('AWS_UNAVAILABLE', `${action} failed (${code}): ${reason}`, {
-        subject,
-        evidence: { action, errorCode: code },
-      });
-}

@@ -7,6 +7,7 @@ import { KubeError } from '../src/clients/kube.ts';
 import type { KubeAccess } from '../src/clients/kube.ts';
 import { defaultTokenAudience } from '../src/config/defaults.ts';
 import type { ClusterConfig } from '../src/config/types.ts';
+import { awsCallFinding, isAwsError } from '../src/aws-errors.ts';
 import { finding } from '../src/findings.ts';
 import type { Finding, Probe } from '../src/model.ts';
 import * as check from './jwks-checks.ts';
@@ -65,7 +66,7 @@ async function checkProvider(cluster: ClusterConfig, aws: AwsClients, obs: Obser
     obs.thumbprints = provider.ThumbprintList ?? [];
     return check.audienceFindings(arn, cluster.audiences, provider.ClientIDList ?? []);
   } catch (err) {
-    if (!check.isNotFound(err)) return [check.awsErrorFinding(err, 'iam:GetOpenIDConnectProvider', arn)];
+    if (!isAwsError(err, 'NoSuchEntity')) return [awsCallFinding(err, 'iam:GetOpenIDConnectProvider', arn)];
     const message = `There is no IAM OIDC provider ${arn} for the issuer.`;
     return [finding('OIDC_PROVIDER_MISSING', message, { subject: arn, evidence: { providerArn: arn } })];
   }

@@ -7,16 +7,11 @@ import type { Credentials } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import type { AwsClients } from '../src/clients/aws.ts';
 import type { ClusterConfig } from '../src/config/types.ts';
+import { awsCallFinding, isAwsError } from '../src/aws-errors.ts';
 import { finding } from '../src/findings.ts';
 import { statusOf } from '../src/model.ts';
 import type { Finding, Probe, ProbeContext } from '../src/model.ts';
-import {
-  assumeErrorFinding,
-  awsCallFinding,
-  isNoSuchEntity,
-  roleMissingFinding,
-  tokenUnavailableFinding,
-} from './roles-errors.ts';
+import { assumeErrorFinding, roleMissingFinding, tokenUnavailableFinding } from './roles-errors.ts';
 import { rolesToTest, serviceAccountName, tokenFor } from './roles-sources.ts';
 import type { RoleToTest } from './roles-sources.ts';
 import { trustFindings } from './roles-trust.ts';
@@ -81,7 +76,9 @@ async function trust(cluster: ClusterConfig, role: RoleToTest, aws: AwsClients, 
     const out = await aws.iam.send(new GetRoleCommand({ RoleName: role.name }), { abortSignal: signal });
     return trustFindings(out.Role?.AssumeRolePolicyDocument ?? '', cluster.issuer, role);
   } catch (err) {
-    return [isNoSuchEntity(err) ? roleMissingFinding(role.arn) : awsCallFinding(err, 'iam:GetRole', role.arn)];
+    return [
+      isAwsError(err, 'NoSuchEntity') ? roleMissingFinding(role.arn) : awsCallFinding(err, 'iam:GetRole', role.arn),
+    ];
   }
 }
 

@@ -1,6 +1,7 @@
 // Pure checks of the jwks probe: the kid test vector, key freshness, change detection, provider audiences, AWS errors.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { awsCallFinding, isAwsError } from '../../src/aws-errors.ts';
 import { describe, expect, it } from 'vitest';
 import * as check from '../../probes/jwks-checks.ts';
 import { readSigningKids } from '../../probes/jwks-sources.ts';
@@ -121,13 +122,16 @@ describe('service accounts and the provider', () => {
 
   it('maps AccessDenied to a missing permission naming the action and anything else to AWS_UNAVAILABLE', () => {
     const denied = Object.assign(new Error('not authorized'), { name: 'AccessDenied' });
-    expect(check.awsErrorFinding(denied, 'iam:GetOpenIDConnectProvider', 'arn')).toMatchObject({
+    expect(awsCallFinding(denied, 'iam:GetOpenIDConnectProvider', 'arn')).toMatchObject({
       code: 'AWS_PERMISSION_MISSING',
       severity: 'unknown',
       evidence: { action: 'iam:GetOpenIDConnectProvider' },
     });
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
-    expect(check.awsErrorFinding(throttled, 'iam:GetOpenIDConnectProvider', 'arn').code).toBe('AWS_UNAVAILABLE');
-    expect(check.isNotFound(Object.assign(new Error('x'), { name: 'NoSuchEntityException' }))).toBe(true);
+    expect(awsCallFinding(throttled, 'iam:GetOpenIDConnectProvider', 'arn').code).toBe('AWS_UNAVAILABLE');
+    expect(isAwsError(Object.assign(new Error('x'), { name: 'NoSuchEntityException' }), 'NoSuchEntity')).toBe(true);
+    expect(isAwsError(Object.assign(new Error('x'), { name: 'NoSuchEntity' }), 'NoSuchEntity')).toBe(true);
+    const unauthorized = Object.assign(new Error('no'), { name: 'UnauthorizedOperation' });
+    expect(awsCallFinding(unauthorized, 'iam:GetRole', 'arn').code).toBe('AWS_PERMISSION_MISSING');
   });
 });
