@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentConfigYaml } from '../../src/config/lab.ts';
 import type { Lab } from '../../src/lab/index.ts';
 import { startTestLab } from '../helpers/lab.ts';
+import { ccoctlReadStatement, denyOutsideVpceStatement } from '../helpers/policies.ts';
 
 const CLI = join(import.meta.dirname, '../../src/cli.ts');
 const BUCKET = 'cp-oidc';
@@ -40,13 +41,7 @@ const policyFile = (name: string, statements: unknown[] | string): string => {
   return file;
 };
 
-const allow = {
-  Sid: 'AllowReadPublicAccess',
-  Effect: 'Allow',
-  Principal: '*',
-  Action: 's3:GetObject',
-  Resource: `arn:aws:s3:::${BUCKET}/*`,
-};
+const allow = ccoctlReadStatement(BUCKET);
 
 describe('irsa-sentinel check-policy', () => {
   it('exits 0 for a policy that keeps the issuer readable', async () => {
@@ -56,14 +51,7 @@ describe('irsa-sentinel check-policy', () => {
   });
 
   it('exits 1 for a Deny unless aws:SourceVpce, naming the statement; --json gives the simulation', async () => {
-    const deny = {
-      Sid: 'DenyOutsideVpce',
-      Effect: 'Deny',
-      Principal: '*',
-      Action: 's3:GetObject',
-      Resource: `arn:aws:s3:::${BUCKET}/*`,
-      Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } },
-    };
+    const deny = denyOutsideVpceStatement(BUCKET);
     const file = policyFile('deny.json', [allow, deny]);
     const res = await checkPolicy(['--cluster', 'cp', file]);
     expect(res.code).toBe(1);

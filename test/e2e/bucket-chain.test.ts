@@ -10,6 +10,7 @@ import { diagnose } from '../../src/diagnosis/diagnose.ts';
 import { awsCli, requireAwsCli, startS3ControlProxy } from '../helpers/awscli.ts';
 import { userKeys } from '../helpers/lab.ts';
 import { loadText, tempDir } from '../config/temp-config.ts';
+import { ccoctlReadStatement, denyOutsideVpceStatement, policyOf } from '../helpers/policies.ts';
 
 const CLUSTER = 'chain';
 const BUCKET = `${CLUSTER}-oidc`;
@@ -59,26 +60,7 @@ describe('the bucket chain end to end, changes made by alice with the AWS CLI', 
     { timeout: 60_000 },
     async () => {
       expect((await cycle(CLUSTER)).diagnosis.code).toBe('HEALTHY');
-      const policy = {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'AllowReadPublicAccess',
-            Effect: 'Allow',
-            Principal: '*',
-            Action: ['s3:GetObject'],
-            Resource: [`arn:aws:s3:::${BUCKET}/*`],
-          },
-          {
-            Sid: 'DenyOutsideVpce',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 's3:GetObject',
-            Resource: `arn:aws:s3:::${BUCKET}/*`,
-            Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d4e5f60718' } },
-          },
-        ],
-      };
+      const policy = policyOf(ccoctlReadStatement(BUCKET), denyOutsideVpceStatement(BUCKET, 'vpce-0a1b2c3d4e5f60718'));
       await cli(['s3api', 'put-bucket-policy', '--bucket', BUCKET, '--policy', JSON.stringify(policy)]);
       const { diagnosis, codes } = await cycle(CLUSTER);
       expect(codes.bucket).toEqual(['BUCKET_ANONYMOUS_READ_DENIED', 'BUCKET_POLICY_CHANGED']);

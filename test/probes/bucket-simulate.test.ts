@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/agent.ts';
 import type { Agent } from '../../src/agent.ts';
 import { loadText, tempDir } from '../config/temp-config.ts';
+import { ccoctlReadStatement, denyOutsideVpceStatement, policyOf } from '../helpers/policies.ts';
 
 const BUCKET = 'prod-east-oidc';
 let agent: Agent;
@@ -25,30 +26,8 @@ afterAll(async () => {
   await agent.stop();
 });
 
-const ccoctl = (bucket = BUCKET) => ({
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'AllowReadPublicAccess',
-      Effect: 'Allow',
-      Principal: '*',
-      Action: ['s3:GetObject'],
-      Resource: [`arn:aws:s3:::${bucket}/*`],
-    },
-  ],
-});
-const withDenyOutsideVpce = () => {
-  const p = ccoctl();
-  (p.Statement as unknown[]).push({
-    Sid: 'DenyOutsideVpce',
-    Effect: 'Deny',
-    Principal: '*',
-    Action: 's3:GetObject',
-    Resource: `arn:aws:s3:::${BUCKET}/*`,
-    Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } },
-  });
-  return p;
-};
+const ccoctl = (bucket = BUCKET) => policyOf(ccoctlReadStatement(bucket));
+const withDenyOutsideVpce = () => policyOf(ccoctlReadStatement(BUCKET), denyOutsideVpceStatement(BUCKET));
 
 const simulate = (cluster: string, body: unknown) =>
   app.inject({ method: 'POST', url: `/api/v1/clusters/${cluster}/bucket-policy/simulate`, payload: body as object });

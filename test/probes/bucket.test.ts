@@ -12,6 +12,7 @@ import type { ProbeContext, ProbeOutcome, ProbeResult } from '../../src/model.ts
 import { awsCli, requireAwsCli } from '../helpers/awscli.ts';
 import { startTestLab, userKeys } from '../helpers/lab.ts';
 import { labProbeTarget } from '../helpers/probe-context.ts';
+import { ccoctlReadStatement, denyOutsideVpceStatement, policyOf } from '../helpers/policies.ts';
 
 const CLUSTER = 'bk';
 const BUCKET = `${CLUSTER}-oidc`;
@@ -44,24 +45,11 @@ const asPrevious = (o: ProbeOutcome): ProbeResult => ({
   durationMs: 1,
 });
 
-const ccoctlStatement = {
-  Sid: 'AllowReadPublicAccess',
-  Effect: 'Allow',
-  Principal: '*',
-  Action: ['s3:GetObject'],
-  Resource: [`arn:aws:s3:::${BUCKET}/*`],
-};
-const denyOutsideVpce = {
-  Sid: 'DenyOutsideVpce',
-  Effect: 'Deny',
-  Principal: '*',
-  Action: 's3:GetObject',
-  Resource: `arn:aws:s3:::${BUCKET}/*`,
-  Condition: { StringNotEquals: { 'aws:SourceVpce': VPCE } },
-};
+const ccoctlStatement = ccoctlReadStatement(BUCKET);
+const denyOutsideVpce = denyOutsideVpceStatement(BUCKET, VPCE);
 
 async function alicePutsPolicy(statements: unknown[]): Promise<void> {
-  const policy = JSON.stringify({ Version: '2012-10-17', Statement: statements });
+  const policy = JSON.stringify(policyOf(...statements));
   const res = await awsCli(
     { endpoint: lab.endpoint, caFile: lab.caFile },
     ['s3api', 'put-bucket-policy', '--bucket', BUCKET, '--policy', policy],

@@ -19,6 +19,7 @@ import { statusOf } from '../../src/model.ts';
 import { readTokenFile } from '../../src/scheduler/runner.ts';
 import { awsCli, requireAwsCli } from '../helpers/awscli.ts';
 import { sdkConfig, startTestLab, userKeys } from '../helpers/lab.ts';
+import { ccoctlReadStatement, denyOutsideVpceStatement, policyOf } from '../helpers/policies.ts';
 
 const SETTINGS: CloudTrailProbeSettings = {
   windowMinutes: 60,
@@ -132,26 +133,7 @@ describe('cloudtrail probe against the lab', () => {
 
   it('names alice as the author of a Deny-unless-VPCE policy she put with the real AWS CLI', async () => {
     const bucket = `${B}-oidc`;
-    const policy = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'AllowReadPublicAccess',
-          Effect: 'Allow',
-          Principal: '*',
-          Action: 's3:GetObject',
-          Resource: `arn:aws:s3:::${bucket}/*`,
-        },
-        {
-          Sid: 'DenyOutsideVpce',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:GetObject',
-          Resource: `arn:aws:s3:::${bucket}/*`,
-          Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } },
-        },
-      ],
-    };
+    const policy = policyOf(ccoctlReadStatement(bucket), denyOutsideVpceStatement(bucket));
     const target = { endpoint: lab.endpoint, caFile: lab.caFile };
     const put = await awsCli(
       target,
