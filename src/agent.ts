@@ -1,8 +1,8 @@
 // The agent: config -> scheduler -> runner -> probe -> store -> API. Built once, started by `serve`, used once by `check`.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { simulateBucketPolicy } from '../probes/bucket-simulate.ts';
-import type { PolicySimulation } from '../probes/bucket-simulate.ts';
+import { simulateBucketPolicy } from '../probes/bucket/simulate.ts';
+import type { PolicySimulation } from '../probes/bucket/simulate.ts';
 import { createProbes } from '../probes/index.ts';
 import { buildApi } from './api/app.ts';
 import type { AwsClientFactory } from './clients/aws.ts';

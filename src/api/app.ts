@@ -2,7 +2,7 @@
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { PolicySimulation } from '../../probes/bucket-simulate.ts';
+import type { PolicySimulation } from '../../probes/bucket/simulate.ts';
 import type { ClusterConfig } from '../config/types.ts';
 import type { Store } from '../store/store.ts';
 import { ApiError } from './errors.ts';

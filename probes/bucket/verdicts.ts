@@ -1,0 +1,252 @@
+// The bucket probe's reading of its evaluator's verdicts: which documents STS (or the distribution) must read and
+// under which object keys, who reads them, the findings a denial or a block gives, and the check of each prediction
+// against an anonymous GET of the document.
+import { FetchError } from '../../src/clients/http.ts';
+import type { FetchOptions } from '../../src/clients/http.ts';
+import type { ClusterConfig } from '../../src/config/types.ts';
+import { finding } from '../../src/findings.ts';
+import type { Finding, ProbeContext } from '../../src/model.ts';
+import { evaluateRead } from './eval.ts';
+import type { ReadVerdict, Reader } from './eval.ts';
+import type { BucketRead } from './facts.ts';
+
+export interface IssuerDocument {
+  url: string;
+  /** The object key the document is served from. */
+  key: string;
+  /** The anonymous GET's status, when it answered. */
+  status?: number;
+  error?: string;
+}
+
+export interface Prediction {
+  key: string;
+  reader: Reader;
+  verdict: ReadVerdict;
+}
+
+const FETCH_LIMITS = { connectTimeoutMs: 5_000, totalTimeoutMs: 10_000, maxBytes: 1024 * 1024 };
+
+/** The object-key prefix of the issuer: the path after the bucket (path style) or the whole path (virtual-hosted). */
+function keyPrefixOf(cluster: ClusterConfig): string {
+  if (cluster.cloudfront || !cluster.bucket) return '';
+  const path = decodeURIComponent(new URL(cluster.issuer).pathname).replace(/^\/+/, '');
+  const bucket = cluster.bucket.name;
+  const rest = path === bucket || path.startsWith(`${bucket}/`) ? path.slice(bucket.length) : `/${path}`;
+  const trimmed = rest.replace(/^\/+/, '').replace(/\/+$/, '');
+  return trimmed === '' ? '' : `${trimmed}/`;
+}
+
+const issuerBase = (issuer: string): string => (issuer.endsWith('/') ? issuer.slice(0, -1) : issuer);
+
+/** The discovery document and the JWKS, under the object keys ccoctl publishes them at (no fetch). */
+export function issuerDocuments(cluster: ClusterConfig, jwksUrl?: string): IssuerDocument[] {
+  const base = issuerBase(cluster.issuer);
+  const prefix = keyPrefixOf(cluster);
+  const jwks = jwksUrl ?? `${base}/keys.json`;
+  return [
+    { url: `${base}/.well-known/openid-configuration`, key: `${prefix}.well-known/openid-configuration` },
+    { url: jwks, key: `${prefix}${decodeURIComponent(jwks.slice(base.length + 1))}` },
+  ];
+}
+
+/** The jwks_uri of a discovery document when it lies under the issuer (else the JWKS is where ccoctl puts it). */
+function jwksUrlIn(body: Buffer | undefined, base: string): string | undefined {
+  try {
+    const uri = (JSON.parse(body?.toString('utf8') ?? 'null') as { jwks_uri?: unknown } | null)?.jwks_uri;
+    return typeof uri === 'string' && uri.startsWith(`${base}/`) ? uri : undefined;
+  } catch {
+    return undefined; // not JSON: the issuer probe reports that
+  }
+}
+
+/** The two documents, each fetched anonymously when `confirm` (its status or error recorded). */
+export async function documentsOf(
+  cluster: ClusterConfig,
+  ctx: ProbeContext,
+  confirm: boolean,
+): Promise<IssuerDocument[]> {
+  if (!confirm) return issuerDocuments(cluster);
+  const opts: FetchOptions = {
+    ...FETCH_LIMITS,
+    signal: ctx.signal,
+    ...(cluster.caPem !== undefined && { ca: cluster.caPem }),
+  };
+  const fetchInto = async (doc: IssuerDocument): Promise<Buffer | undefined> => {
+    try {
+      const res = await ctx.http.get(doc.url, opts);
+      doc.status = res.status;
+      return res.body;
+    } catch (err) {
+      if (!(err instanceof FetchError)) throw err;
+      doc.error = `${err.code}: ${err.message}`;
+      return undefined;
+    }
+  };
+  const [discovery] = issuerDocuments(cluster) as [IssuerDocument];
+  const body = await fetchInto(discovery);
+  const jwksUrl = discovery.status === 200 ? jwksUrlIn(body, issuerBase(cluster.issuer)) : undefined;
+  const jwks = issuerDocuments(cluster, jwksUrl)[1] as IssuerDocument;
+  await fetchInto(jwks);
+  return [discovery, jwks];
+}
+
+const OAI = /^arn:aws:iam::cloudfront:user\/CloudFront Origin Access Identity [A-Z0-9]+$/;
+
+/** Every value of `key` among the policy's conditions, whatever the operator: the VPCs or distributions it names. */
+function conditionValues(policy: unknown, key: string): string[] {
+  const found = new Set<string>();
+  const visit = (v: unknown, under: string | undefined): void => {
+    if (typeof v === 'string' && under?.toLowerCase() === key.toLowerCase()) found.add(v);
+    else if (Array.isArray(v)) v.forEach((x) => visit(x, under));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, under ?? k);
+  };
+  const st = (policy as { Statement?: unknown } | null | undefined)?.Statement;
+  for (const s of Array.isArray(st) ? st : [st]) {
+    const cond = (s as { Condition?: unknown } | null | undefined)?.Condition;
+    if (cond !== null && typeof cond === 'object') for (const byKey of Object.values(cond)) visit(byKey, undefined);
+  }
+  return [...found];
+}
+
+/** AWS principals of the policy that are origin access identities. */
+function oaisIn(policy: unknown): string[] {
+  const out = new Set<string>();
+  const st = (policy as { Statement?: unknown } | null | undefined)?.Statement;
+  for (const s of Array.isArray(st) ? st : [st]) {
+    const aws = ((s as { Principal?: unknown } | null | undefined)?.Principal as { AWS?: unknown } | undefined)?.AWS;
+    for (const v of Array.isArray(aws) ? aws : [aws]) if (typeof v === 'string' && OAI.test(v)) out.add(v);
+  }
+  return [...out];
+}
+
+/**
+ * Who must read the documents: STS from the internet for an S3 issuer; for a CloudFront issuer the distribution's
+ * identity, as configured or else every OAI and OAC grant the policy holds.
+ */
+export function readersOf(cluster: ClusterConfig, policy: unknown): Reader[] {
+  const cf = cluster.cloudfront;
+  if (!cf) return [{ kind: 'anonymous' }];
+  if (cf.originAccessIdentity !== undefined || cf.distributionArn !== undefined)
+    return [
+      ...(cf.originAccessIdentity !== undefined
+        ? [{ kind: 'cloudfront-oai' as const, oaiArn: cf.originAccessIdentity }]
+        : []),
+      ...(cf.distributionArn !== undefined
+        ? [{ kind: 'cloudfront-oac' as const, distributionArn: cf.distributionArn }]
+        : []),
+    ];
+  return [
+    ...oaisIn(policy).map((oaiArn): Reader => ({ kind: 'cloudfront-oai', oaiArn })),
+    ...conditionValues(policy, 'AWS:SourceArn')
+      .filter((arn) => arn.startsWith('arn:aws:cloudfront::'))
+      .map((distributionArn): Reader => ({ kind: 'cloudfront-oac', distributionArn })),
+  ];
+}
+
+const statementEvidence = (v: ReadVerdict) =>
+  v.statement && {
+    statement: v.statement.sid ?? `#${v.statement.index}`,
+    effect: v.statement.effect,
+    ...(v.statement.condition !== undefined && { condition: v.statement.condition }),
+  };
+
+/** The finding a denied read of an S3 issuer gives, by the verdict's reason. */
+function directFinding(v: ReadVerdict, keys: string[], read: BucketRead): Finding {
+  const bucket = read.facts.bucket;
+  const evidence = { documents: keys, reason: v.reason, ...statementEvidence(v) };
+  if (v.reason === 'public-access-blocked' && v.blockedBy)
+    return finding('BUCKET_PUBLIC_ACCESS_BLOCKED', v.message, {
+      subject: bucket,
+      evidence: { ...evidence, ...v.blockedBy },
+    });
+  if (v.reason === 'no-grant' && read.facts.policy === undefined)
+    return finding(
+      'BUCKET_POLICY_MISSING',
+      `${bucket} has no bucket policy, so nothing lets STS read ${keys.join(' and ')}.`,
+      {
+        subject: bucket,
+        evidence,
+      },
+    );
+  if (v.reason === 'policy-invalid') return finding('BUCKET_ACCESS_UNKNOWN', v.message, { subject: bucket, evidence });
+  return finding('BUCKET_ANONYMOUS_READ_DENIED', v.message, { subject: bucket, evidence });
+}
+
+/** One finding per distinct cause, naming every document it denies. */
+export function verdictFindings(cluster: ClusterConfig, predictions: Prediction[], read: BucketRead): Finding[] {
+  const keys = [...new Set(predictions.map((p) => p.key))];
+  const bucket = read.facts.bucket;
+  if (cluster.cloudfront) {
+    const denied = keys.filter((k) => !predictions.some((p) => p.key === k && p.verdict.allowed));
+    if (denied.length === 0) return [];
+    const first = predictions.find((p) => p.key === denied[0]);
+    const why = first ? first.verdict.message : 'The policy grants no origin access identity or origin access control.';
+    return [
+      finding(
+        'BUCKET_ORIGIN_ACCESS_DENIED',
+        `${bucket} does not let the CloudFront distribution read ${denied.join(' and ')}: ${why}`,
+        {
+          subject: bucket,
+          evidence: {
+            documents: denied,
+            readers: predictions.map((p) => p.reader),
+            ...(first && statementEvidence(first.verdict)),
+          },
+        },
+      ),
+    ];
+  }
+  const causes = new Map<string, { verdict: ReadVerdict; keys: string[] }>();
+  for (const p of predictions) {
+    if (p.verdict.allowed) continue;
+    const id = JSON.stringify([p.verdict.reason, p.verdict.statement?.index, p.verdict.blockedBy]);
+    const cause = causes.get(id) ?? { verdict: p.verdict, keys: [] };
+    causes.set(id, cause);
+    cause.keys.push(p.key);
+  }
+  return [...causes.values()].map((c) => directFinding(c.verdict, c.keys, read));
+}
+
+/** The agent itself may read through a VPC endpoint or VPC that the policy admits, where STS cannot. */
+function readableFromInsideVpc(read: BucketRead, key: string): boolean {
+  const vpces = conditionValues(read.facts.policy, 'aws:SourceVpce');
+  const vpcs = conditionValues(read.facts.policy, 'aws:SourceVpc');
+  return [...vpces.map((sourceVpce) => ({ sourceVpce })), ...vpcs.map((sourceVpc) => ({ sourceVpc }))].some(
+    (via) => evaluateRead(read.facts, key, { kind: 'anonymous', ...via }).allowed,
+  );
+}
+
+/** BUCKET_PREDICTION_MISMATCH for each document whose GET answered 200 or 403 against the prediction. */
+export function confirmReads(
+  documents: IssuerDocument[],
+  predictedAllowed: (key: string) => boolean,
+  read: BucketRead,
+  canonical: (v: unknown) => string,
+): Finding[] {
+  return documents.flatMap((d) => {
+    if (d.status !== 200 && d.status !== 403) return [];
+    const observed = d.status === 200;
+    const predicted = predictedAllowed(d.key);
+    if (observed === predicted) return [];
+    if (observed && readableFromInsideVpc(read, d.key)) return []; // the agent runs inside the VPC the policy admits
+    return [
+      finding(
+        'BUCKET_PREDICTION_MISMATCH',
+        `The evaluator predicted ${predicted ? 'a read' : 'a denial'} of ${d.key}, but an anonymous GET of ${d.url} answered ${d.status}.`,
+        {
+          subject: read.facts.bucket,
+          evidence: {
+            url: d.url,
+            key: d.key,
+            predicted: predicted ? 'allowed' : 'denied',
+            observedStatus: d.status,
+            policy: read.facts.policy === undefined ? null : canonical(read.facts.policy),
+            bucketPublicAccessBlock: read.facts.bucketBlock ?? null,
+            accountPublicAccessBlock: read.facts.accountBlock ?? null,
+          },
+        },
+      ),
+    ];
+  });
+}

@@ -1,0 +1,140 @@
+// Pure checks behind the jwks probe: kids of keys, which cluster keys the published JWKS lacks or keeps too long,
+// what changed since the last run, and what the IAM OIDC provider lacks.
+import { createHash, createPublicKey } from 'node:crypto';
+import type { JWK } from 'jose';
+import type { ServiceAccountRef } from '../../src/clients/kube.ts';
+import type { ClusterConfig } from '../../src/config/types.ts';
+import { finding } from '../../src/findings.ts';
+import type { Finding } from '../../src/model.ts';
+
+/** kube-apiserver's and ccoctl's kid: base64url(SHA-256(DER SubjectPublicKeyInfo)) (AWS-FACTS 5, 6). */
+export const kidOfPem = (pem: string): string =>
+  createHash('sha256')
+    .update(createPublicKey(pem).export({ type: 'spki', format: 'der' }))
+    .digest('base64url');
+
+export const sha256Hex = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
+
+/** Where the discovery document is (OpenID Connect Discovery 1.0, section 4), as STS builds it. */
+export const discoveryUrlOf = (issuer: string): string =>
+  `${issuer.endsWith('/') ? issuer.slice(0, -1) : issuer}/.well-known/openid-configuration`;
+
+/** IAM names an OIDC provider after its issuer URL without the scheme (AWS-FACTS 2.1). */
+export const providerArnOf = (accountId: string, issuer: string): string =>
+  `arn:aws:iam::${accountId}:oidc-provider/${issuer.replace(/^https:\/\//, '')}`;
+
+/** `namespace/name` as a service account reference; undefined when it is not one. */
+export function parseServiceAccount(ref: string | undefined): ServiceAccountRef | undefined {
+  const m = ref === undefined ? null : /^([^/\s]+)\/([^/\s]+)$/.exec(ref);
+  return m ? { namespace: m[1]!, name: m[2]! } : undefined;
+}
+
+/**
+ * The service account whose fresh token must verify against the published JWKS: signingKeys.verifyServiceAccount,
+ * else the first listed role's, else the first CredentialsRequest's first service account. Roles read from the
+ * cluster are not known before the roles probe runs, so those clusters need verifyServiceAccount.
+ */
+export function verifyServiceAccountOf(cluster: ClusterConfig): ServiceAccountRef | undefined {
+  const cr = cluster.roles.credentialsRequests[0];
+  return (
+    parseServiceAccount(cluster.signingKeys.verifyServiceAccount ?? cluster.roles.list[0]?.serviceAccount) ??
+    (cr?.serviceAccounts[0] !== undefined ? { namespace: cr.secretNamespace, name: cr.serviceAccounts[0] } : undefined)
+  );
+}
+
+/** The kids of a published JWKS body, or why it has none to judge. */
+export function publishedKeysOf(body: Buffer): { keys: JWK[]; kids: string[] } | { problem: string } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    return { problem: `the JWKS is not JSON (${(err as Error).message})` };
+  }
+  const keys = (doc as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) return { problem: 'the JWKS has no "keys" array' };
+  const valid = keys.filter((k): k is JWK => typeof k === 'object' && k !== null);
+  return { keys: valid, kids: valid.flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : [])) };
+}
+
+export interface ClusterKeys {
+  /** Kids the cluster signs (or may sign) tokens with now. */
+  signingKids: string[];
+  /** A staged next key (OpenShift rotation). */
+  nextKid?: string;
+}
+
+/** Every signing kid published (fail), the next one too (warn), and no published kid the cluster does not know (warn). */
+export function keyFindings(cluster: ClusterKeys, publishedKids: string[]): Finding[] {
+  const { signingKids, nextKid } = cluster;
+  const published = new Set(publishedKids);
+  const known = new Set([...signingKids, ...(nextKid !== undefined ? [nextKid] : [])]);
+  const evidence = (kid: string) => ({ kid, publishedKids });
+  return [
+    ...signingKids
+      .filter((kid) => !published.has(kid))
+      .map((kid) =>
+        finding(
+          'SIGNING_KEY_NOT_PUBLISHED',
+          `The cluster signs tokens with key ${kid}, which the issuer's JWKS lacks.`,
+          {
+            subject: kid,
+            evidence: evidence(kid),
+          },
+        ),
+      ),
+    ...(nextKid !== undefined && !published.has(nextKid)
+      ? [
+          finding('NEXT_SIGNING_KEY_NOT_PUBLISHED', `The staged next signing key ${nextKid} is not published yet.`, {
+            subject: nextKid,
+            evidence: evidence(nextKid),
+          }),
+        ]
+      : []),
+    ...publishedKids
+      .filter((kid) => !known.has(kid))
+      .map((kid) =>
+        finding('STALE_KEY_PUBLISHED', `The JWKS publishes key ${kid}, which the cluster does not use.`, {
+          subject: kid,
+          evidence: { kid, clusterKids: [...known] },
+        }),
+      ),
+  ];
+}
+
+export interface PublishedFacts {
+  publishedKids: string[];
+  discoverySha256: string;
+  jwksSha256: string;
+}
+
+/** JWKS_CHANGED when the last run saw other kids or other documents; nothing on a first run. */
+export function changeFinding(
+  previous: Record<string, unknown> | undefined,
+  now: PublishedFacts,
+  jwksUri: string,
+): Finding | undefined {
+  const before = previous?.publishedKids;
+  if (!Array.isArray(before)) return undefined;
+  const added = now.publishedKids.filter((k) => !before.includes(k));
+  const removed = (before as unknown[]).filter((k) => typeof k === 'string' && !now.publishedKids.includes(k));
+  const discoveryChanged = previous?.discoverySha256 !== now.discoverySha256;
+  const jwksChanged = previous?.jwksSha256 !== now.jwksSha256;
+  if (added.length === 0 && removed.length === 0 && !discoveryChanged && !jwksChanged) return undefined;
+  const what = [discoveryChanged && 'discovery document', (jwksChanged || added.length || removed.length) && 'JWKS'];
+  return finding(
+    'JWKS_CHANGED',
+    `The published ${what.filter(Boolean).join(' and ')} changed since the last run (kids added: ${added.length}, removed: ${removed.length}).`,
+    { subject: jwksUri, evidence: { added, removed, discoveryChanged } },
+  );
+}
+
+/** Each expected audience the provider's client IDs lack (STS: "Incorrect token audience"). */
+export const audienceFindings = (arn: string, expected: string[], clientIds: string[]): Finding[] =>
+  expected
+    .filter((aud) => !clientIds.includes(aud))
+    .map((aud) =>
+      finding('OIDC_PROVIDER_AUDIENCE_MISSING', `The IAM OIDC provider does not list the audience ${aud}.`, {
+        subject: aud,
+        evidence: { providerArn: arn, clientIds },
+      }),
+    );
