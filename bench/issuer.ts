@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pino from 'pino';
-import { createIssuerProbe, ISSUER_PROBE_DEFAULTS } from '../probes/issuer.ts';
+import { createIssuerProbe, ISSUER_PROBE_DEFAULTS } from '../probes/issuer/probe.ts';
 import { createHttpFetcher } from '../src/clients/http-fetcher.ts';
 import type { ClusterConfig } from '../src/config/types.ts';
 import { createRunner } from '../src/scheduler/runner.ts';

@@ -1,9 +1,9 @@
 // The agent: config -> scheduler -> runner -> probe -> store -> API. Built once, started by `serve`, used once by `check`.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { simulateBucketPolicy } from '../probes/bucket/simulate.ts';
-import type { PolicySimulation } from '../probes/bucket/simulate.ts';
-import { createProbes } from '../probes/index.ts';
+import { loadBucketPolicySimulator } from '../probes/bucket/index.ts';
+import type { PolicySimulation } from '../probes/bucket/index.ts';
+import { loadProbes } from '../probes/index.ts';
 import { buildApi } from './api/app.ts';
 import type { AwsClientFactory } from './clients/aws.ts';
 import { createAwsClientFactory } from './clients/aws-factory.ts';
@@ -11,12 +11,12 @@ import type { AwsClientFactoryOptions } from './clients/aws-factory.ts';
 import { createHttpFetcher } from './clients/http-fetcher.ts';
 import type { KubeAccess } from './clients/kube.ts';
 import { createKubeAccess } from './clients/kube-client.ts';
-import { labFleetConfig } from './config/lab.ts';
 import { createFleetDiscovery } from './discovery/fleet.ts';
 import type { AgentConfig, ClusterConfig } from './config/types.ts';
-import { startLab } from './lab/index.ts';
+import { startEmbeddedLab } from './lab-adapter.ts';
 import type { Lab } from './lab/index.ts';
-import type { ProbeContext, ProbeResult } from './model.ts';
+import type { ProbeResult } from './core/model.ts';
+import type { ProbeContext } from './core/probe.ts';
 import { createRunner } from './scheduler/runner.ts';
 import type { Runner } from './scheduler/runner.ts';
 import { createScheduler, FALLBACK_JITTER_MS, periodMsOf } from './scheduler/scheduler.ts';
@@ -55,15 +55,13 @@ export interface AgentOptions {
 export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOptions = {}): Promise<Agent> {
   let lab: Lab | undefined;
   let config = base;
-  if (base.lab) {
-    lab = await startLab({ port: base.lab.port, dataDir: base.lab.dataDir, fleet: base.lab.fleet });
-    config = labFleetConfig(lab.info(), base, lab.caPem, lab.kubeconfigFile);
-    log.info({ endpoint: lab.endpoint, clusters: config.clusters.length }, 'lab started');
-  }
+  if (base.lab) ({ lab, config } = await startEmbeddedLab(base, log));
   const store = openSqliteStore({ dataDir: config.storage.dataDir, inMemory: config.storage.inMemory });
+  // The diagnosis rules may have changed since the kept diagnoses were computed.
+  store.rediagnose();
   const http = createHttpFetcher();
   const aws = createAwsClientFactory(config.accounts, { trail: trailScannerOptions(config) });
-  const probes = createProbes(config);
+  const [probes, simulateBucketPolicy] = await Promise.all([loadProbes(config.probes), loadBucketPolicySimulator()]);
   const contextFor = clusterAccess(aws);
   const discovery = createFleetDiscovery({ configured: config.clusters, accounts: config.accounts, aws, log });
   await discovery.refresh();

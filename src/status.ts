@@ -1,10 +1,10 @@
-// The fleet's status as the API, the status page and `check` show it: per cluster its worst probe, per probe the
-// latest run. A cluster no probe has reported on yet is `unknown`.
-import type { ClusterConfig } from './config/types.ts';
-import { diagnose } from './diagnosis/diagnose.ts';
+// The fleet's status as the API, the status page and `check` show it: per cluster its worst probe and its kept
+// diagnosis, per probe the latest run. A cluster no probe has reported on yet is `unknown`.
+import type { ClusterConfig } from './core/cluster.ts';
+import { clusterStatus, worst } from './core/model.ts';
+import type { ProbeName, ProbeResult, Status } from './core/model.ts';
+import { notChecked } from './diagnosis/diagnose.ts';
 import type { Diagnosis } from './diagnosis/diagnose.ts';
-import { worst } from './model.ts';
-import type { ProbeName, ProbeResult, Status } from './model.ts';
 
 export interface ProbeSummary {
   status: Status;
@@ -29,13 +29,13 @@ export interface FleetStatus {
   clusters: ClusterSummary[];
 }
 
-export function clusterStatus(results: readonly ProbeResult[]): Status {
-  return results.length === 0 ? 'unknown' : worst(results.map((r) => r.status));
-}
+export { clusterStatus };
 
+/** The fleet's status from the stored latest results and the diagnoses kept with them. */
 export function fleetStatus(
   clusters: readonly ClusterConfig[],
   latest: readonly ProbeResult[],
+  diagnoses: ReadonlyMap<string, Diagnosis>,
   now: Date,
 ): FleetStatus {
   const byCluster = Map.groupBy(latest, (r) => r.cluster);
@@ -55,7 +55,7 @@ export function fleetStatus(
       status: clusterStatus(results),
       issuer: c.issuer,
       labels: c.labels,
-      diagnosis: diagnose(results),
+      diagnosis: diagnoses.get(c.name) ?? notChecked(),
       probes,
     };
   });

@@ -3,9 +3,10 @@
 // against an anonymous GET of the document.
 import { FetchError } from '../../src/clients/http.ts';
 import type { FetchOptions } from '../../src/clients/http.ts';
-import type { ClusterConfig } from '../../src/config/types.ts';
-import { finding } from '../../src/findings.ts';
-import type { Finding, ProbeContext } from '../../src/model.ts';
+import type { ClusterConfig } from '../../src/core/cluster.ts';
+import { finding } from './findings.ts';
+import type { Finding } from '../../src/core/model.ts';
+import type { ProbeContext } from '../../src/core/probe.ts';
 import { evaluateRead } from './eval.ts';
 import type { ReadVerdict, Reader } from './eval.ts';
 import type { BucketRead } from './facts.ts';

@@ -1,8 +1,9 @@
 // What the cloudtrail probe reports from the events of one cluster: failure groups, per-role activity, each change
 // to its bucket or the account's Block Public Access with who made it, and what a failed scan means.
 import type { TrailError } from '../../src/clients/trail.ts';
-import { finding } from '../../src/findings.ts';
-import type { Finding } from '../../src/model.ts';
+import { sharedFinding } from '../shared/findings.ts';
+import { finding } from './findings.ts';
+import type { Finding } from '../../src/core/model.ts';
 import { groupAssumeEvents } from './records.ts';
 import type { AssumeEvent, BucketChangeEvent } from './records.ts';
 
@@ -118,7 +119,7 @@ export function scanFinding(err: TrailError, region: string): Finding {
       evidence,
     });
   if (err.code === 'TRAIL_ACCESS_DENIED')
-    return finding('AWS_PERMISSION_MISSING', `The agent may not call cloudtrail:LookupEvents in ${region}.`, {
+    return sharedFinding('AWS_PERMISSION_MISSING', `The agent may not call cloudtrail:LookupEvents in ${region}.`, {
       subject: region,
       evidence: { ...evidence, action: 'cloudtrail:LookupEvents' },
     });

@@ -2,9 +2,8 @@
 import { importJWK } from 'jose';
 import type { JWK } from 'jose';
 import type { FetchError, FetchResponse } from '../../src/clients/http.ts';
-import { finding } from '../../src/findings.ts';
-import type { FindingCode } from '../../src/findings.ts';
-import type { Finding } from '../../src/model.ts';
+import { finding } from './findings.ts';
+import type { Finding } from '../../src/core/model.ts';
 
 /** AWS-FACTS 1.2: tokens must be signed RS256/384/512 or ES256/384/512. */
 const STS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
@@ -143,7 +142,11 @@ export function s3Error(body: Buffer): { s3ErrorCode: string; s3ErrorMessage?: s
 }
 
 /** A non-200 answer: ISSUER_HTTP_ERROR or JWKS_HTTP_ERROR with the status, the redirect target or the S3 error. */
-export function httpErrorFinding(code: FindingCode, what: string, res: FetchResponse): Finding {
+export function httpErrorFinding(
+  code: 'ISSUER_HTTP_ERROR' | 'JWKS_HTTP_ERROR',
+  what: string,
+  res: FetchResponse,
+): Finding {
   const location = res.headers.location;
   const s3 = s3Error(res.body);
   const detail =
@@ -166,7 +169,12 @@ export function httpErrorFinding(code: FindingCode, what: string, res: FetchResp
 }
 
 /** A fetch with no answer. TLS and size failures have their own codes; an aborted run is `unknown`. */
-export function fetchErrorFinding(code: FindingCode, sizeCode: FindingCode, what: string, err: FetchError): Finding {
+export function fetchErrorFinding(
+  code: 'ISSUER_UNREACHABLE' | 'JWKS_HTTP_ERROR',
+  sizeCode: 'DISCOVERY_INVALID' | 'JWKS_INVALID',
+  what: string,
+  err: FetchError,
+): Finding {
   const evidence = { url: err.url, error: err.code, latencyMs: err.latencyMs };
   if (err.code === 'TLS')
     return finding('ISSUER_TLS_INVALID', `The ${what} host's certificate was rejected: ${err.message}.`, {

@@ -1,99 +1,19 @@
-// The issuer probe: GET the discovery document and then its jwks_uri the way STS does (anonymous, HTTPS, TLS
-// verified, bounded in time and size), and report what STS would stumble on. The checks are in issuer-checks.ts.
-import { FetchError } from '../../src/clients/http.ts';
-import type { FetchOptions, FetchResponse, HttpFetcher } from '../../src/clients/http.ts';
-import type { IssuerProbeSettings } from '../../src/config/types.ts';
-import { finding } from '../../src/findings.ts';
-import type { Finding, Probe } from '../../src/model.ts';
-import * as check from './checks.ts';
+// The issuer probe: fetches the discovery document and its jwks_uri anonymously over HTTPS, as STS does.
+import { defineProbe } from '../../src/core/probe.ts';
+import { ISSUER_FINDINGS } from './findings.ts';
+import { issuerObservations } from './observations.ts';
+import { issuerSettings } from './settings.ts';
 
-export const ISSUER_PROBE_DEFAULTS: IssuerProbeSettings = {
-  warnLatencyMs: 2000,
-  failLatencyMs: 5000,
-  connectTimeoutMs: 5000,
-  maxBytes: 1024 * 1024,
-  tlsExpiryWarnDays: 14,
-};
+export const issuerProbe = defineProbe({
+  name: 'issuer',
+  description: 'Fetches the discovery document and JWKS anonymously over HTTPS as STS does, and checks both.',
+  schedule: { cron: '*/1 * * * *', every: 'every minute', timeoutMs: 20_000 },
+  settings: issuerSettings,
+  findings: ISSUER_FINDINGS,
+  observations: issuerObservations,
+  awsActions: [],
+  load: async () => (await import('./probe.ts')).createIssuerProbe,
+});
 
-/** Each document is waited for up to this many times STS's budget, so a slow issuer is measured, not just cut off. */
-const WAIT_FACTOR = 2;
-
-const get = (http: HttpFetcher, url: string, opts: FetchOptions): Promise<FetchResponse | FetchError> =>
-  http.get(url, opts).catch((err: unknown) => {
-    if (err instanceof FetchError) return err;
-    throw err;
-  });
-
-export function createIssuerProbe(settings: IssuerProbeSettings): Probe {
-  return {
-    name: 'issuer',
-    description: 'Fetches the discovery document and JWKS anonymously over HTTPS as STS does, and checks both.',
-    async run(cluster, ctx) {
-      const findings: Finding[] = [];
-      const observations: Record<string, unknown> = {};
-      const answered: FetchResponse[] = [];
-      const note = (f: Finding | undefined): void => void (f && findings.push(f));
-      const opts: FetchOptions = {
-        connectTimeoutMs: settings.connectTimeoutMs,
-        totalTimeoutMs: settings.failLatencyMs * WAIT_FACTOR,
-        maxBytes: settings.maxBytes,
-        signal: ctx.signal,
-        ...(cluster.caPem !== undefined && { ca: cluster.caPem }),
-      };
-
-      const inspect = async (): Promise<void> => {
-        const discovery = await get(ctx.http, check.discoveryUrlOf(cluster.issuer), opts);
-        if (discovery instanceof FetchError)
-          return note(
-            check.fetchErrorFinding('ISSUER_UNREACHABLE', 'DISCOVERY_INVALID', 'discovery document', discovery),
-          );
-        answered.push(discovery);
-        observations.discoveryLatencyMs = discovery.latencyMs;
-        if (discovery.tls) observations.tlsValidTo = discovery.tls.validTo.toISOString();
-        note(check.tlsExpiryFinding(discovery, ctx.now(), settings.tlsExpiryWarnDays));
-        if (discovery.status !== 200)
-          return note(check.httpErrorFinding('ISSUER_HTTP_ERROR', 'discovery document', discovery));
-
-        const parsed = check.parseJsonObject(discovery.body);
-        const doc = 'value' in parsed ? parsed.value : {};
-        const evidence = { url: discovery.url, contentType: discovery.headers['content-type'] };
-        for (const problem of 'problem' in parsed ? [parsed.problem] : check.discoveryProblems(doc))
-          note(
-            finding('DISCOVERY_INVALID', `The discovery document ${problem}.`, { subject: discovery.url, evidence }),
-          );
-        if (typeof doc.issuer === 'string') {
-          observations.discoveryIssuer = doc.issuer;
-          note(check.issuerMismatchFinding(cluster.issuer, doc.issuer, discovery.url));
-        }
-        const jwksUri = doc.jwks_uri;
-        if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) return;
-        observations.jwksUri = jwksUri;
-        if (new URL(jwksUri).protocol !== 'https:')
-          return note(
-            finding('JWKS_URI_INSECURE', `jwks_uri ${jwksUri} is not https, so STS will not fetch it.`, {
-              subject: jwksUri,
-              evidence: { jwksUri },
-            }),
-          );
-
-        const jwks = await get(ctx.http, jwksUri, opts);
-        if (jwks instanceof FetchError)
-          return note(check.fetchErrorFinding('JWKS_HTTP_ERROR', 'JWKS_INVALID', 'JWKS', jwks));
-        answered.push(jwks);
-        observations.jwksLatencyMs = jwks.latencyMs;
-        if (new URL(jwksUri).host !== new URL(discovery.url).host)
-          note(check.tlsExpiryFinding(jwks, ctx.now(), settings.tlsExpiryWarnDays));
-        if (jwks.status !== 200) return note(check.httpErrorFinding('JWKS_HTTP_ERROR', 'JWKS', jwks));
-        const { kids, problems } = await check.checkJwks(jwks.body);
-        observations.kids = kids;
-        for (const problem of problems) note(check.jwksFinding(problem, jwks));
-      };
-
-      await inspect();
-      note(check.slowFinding(answered, cluster.issuer, settings.warnLatencyMs, settings.failLatencyMs));
-      return { findings, observations };
-    },
-  };
-}
-
-export const issuerProbe: Probe = createIssuerProbe(ISSUER_PROBE_DEFAULTS);
+export type { IssuerObservations } from './observations.ts';
+export type { IssuerProbeSettings } from './settings.ts';

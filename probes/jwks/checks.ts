@@ -3,9 +3,9 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { ServiceAccountRef } from '../../src/clients/kube.ts';
-import type { ClusterConfig } from '../../src/config/types.ts';
-import { finding } from '../../src/findings.ts';
-import type { Finding } from '../../src/model.ts';
+import type { ClusterConfig } from '../../src/core/cluster.ts';
+import { finding } from './findings.ts';
+import type { Finding } from '../../src/core/model.ts';
 
 /** kube-apiserver's and ccoctl's kid: base64url(SHA-256(DER SubjectPublicKeyInfo)) (AWS-FACTS 5, 6). */
 export const kidOfPem = (pem: string): string =>
@@ -116,7 +116,9 @@ export function changeFinding(
   const before = previous?.publishedKids;
   if (!Array.isArray(before)) return undefined;
   const added = now.publishedKids.filter((k) => !before.includes(k));
-  const removed = (before as unknown[]).filter((k) => typeof k === 'string' && !now.publishedKids.includes(k));
+  const removed = (before as unknown[]).filter(
+    (k): k is string => typeof k === 'string' && !now.publishedKids.includes(k),
+  );
   const discoveryChanged = previous?.discoverySha256 !== now.discoverySha256;
   const jwksChanged = previous?.jwksSha256 !== now.jwksSha256;
   if (added.length === 0 && removed.length === 0 && !discoveryChanged && !jwksChanged) return undefined;

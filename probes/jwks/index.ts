@@ -1,133 +1,18 @@
-// The jwks probe (kid freshness): the keys the cluster signs with (and its staged next key) must be in the published
-// JWKS, a fresh token must verify against it as STS would, and the IAM OIDC provider must exist with the audiences.
-import { GetOpenIDConnectProviderCommand } from '@aws-sdk/client-iam';
-import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import type { AwsClients } from '../../src/clients/aws.ts';
-import { KubeError } from '../../src/clients/kube.ts';
-import type { KubeAccess } from '../../src/clients/kube.ts';
-import { defaultTokenAudience } from '../../src/config/defaults.ts';
-import type { ClusterConfig } from '../../src/config/types.ts';
-import { awsCallFinding, isAwsError } from '../shared/aws-errors.ts';
-import { finding } from '../../src/findings.ts';
-import type { Finding, Probe } from '../../src/model.ts';
-import * as check from './checks.ts';
-import { fetchPublished, KeysUnreadableError, readNextKid, readSigningKids } from './sources.ts';
-import type { Published } from './sources.ts';
+// The jwks probe (kid freshness): the cluster's signing keys are published, a fresh token verifies, the IAM OIDC
+// provider exists with the audiences the pods use.
+import { defineProbe } from '../../src/core/probe.ts';
+import { JWKS_FINDINGS } from './findings.ts';
+import { jwksObservations } from './observations.ts';
 
-type Observations = Record<string, unknown>;
+export const jwksProbe = defineProbe({
+  name: 'jwks',
+  description: "Checks the cluster's signing keys are published, a fresh token verifies, and the IAM OIDC provider.",
+  schedule: { cron: '*/5 * * * *', every: 'every 5 minutes', timeoutMs: 20_000 },
+  settings: undefined,
+  findings: JWKS_FINDINGS,
+  observations: jwksObservations,
+  awsActions: ['iam:GetOpenIDConnectProvider'],
+  load: async () => (await import('./probe.ts')).createJwksProbe,
+});
 
-/** Which side could not be read becomes an `unknown` finding; other errors are bugs for the runner. */
-const unreadable = async <T>(read: () => Promise<T>, onError: (reason: string) => Finding, out: Finding[]) => {
-  try {
-    return await read();
-  } catch (err) {
-    if (!(err instanceof KeysUnreadableError)) throw err;
-    out.push(onError(err.message));
-    return undefined;
-  }
-};
-
-/** Mint a token for the verify service account and verify it as STS would; the token goes out of scope at once. */
-async function verifyToken(cluster: ClusterConfig, kube: KubeAccess, published: Published): Promise<Finding[]> {
-  const sa = check.verifyServiceAccountOf(cluster);
-  if (!sa) return [];
-  const subject = `${sa.namespace}/${sa.name}`;
-  const audience = defaultTokenAudience(cluster.flavor);
-  const evidence: Observations = { serviceAccount: subject, issuer: cluster.issuer, audience };
-  try {
-    const token = await kube.createToken(sa, [audience], 600);
-    evidence.kid = decodeProtectedHeader(token).kid;
-    await jwtVerify(token, createLocalJWKSet({ keys: published.keys }), { issuer: cluster.issuer, audience });
-    return [];
-  } catch (err) {
-    if (err instanceof KubeError)
-      return [
-        finding('SIGNING_KEYS_UNAVAILABLE', `No token could be minted for ${subject}: ${err.message}`, { subject }),
-      ];
-    if (!(err instanceof joseErrors.JOSEError)) throw err;
-    const reason = { ...evidence, code: err.code, reason: err.message };
-    return [
-      finding('TOKEN_VERIFY_FAILED', `A token for ${subject} does not verify: ${err.message}`, {
-        subject,
-        evidence: reason,
-      }),
-    ];
-  }
-}
-
-/** The IAM OIDC provider of the issuer exists and lists every expected audience; thumbprints are only reported. */
-async function checkProvider(cluster: ClusterConfig, aws: AwsClients, obs: Observations, signal: AbortSignal) {
-  const arn = check.providerArnOf(aws.accountId, cluster.issuer);
-  obs.providerArn = arn;
-  try {
-    const cmd = new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn });
-    const provider = await aws.iam.send(cmd, { abortSignal: signal });
-    obs.clientIds = provider.ClientIDList ?? [];
-    obs.thumbprints = provider.ThumbprintList ?? [];
-    return check.audienceFindings(arn, cluster.audiences, provider.ClientIDList ?? []);
-  } catch (err) {
-    if (!isAwsError(err, 'NoSuchEntity')) return [awsCallFinding(err, 'iam:GetOpenIDConnectProvider', arn)];
-    const message = `There is no IAM OIDC provider ${arn} for the issuer.`;
-    return [finding('OIDC_PROVIDER_MISSING', message, { subject: arn, evidence: { providerArn: arn } })];
-  }
-}
-
-export function createJwksProbe(): Probe {
-  return {
-    name: 'jwks',
-    description: "Checks the cluster's signing keys are published, a fresh token verifies, and the IAM OIDC provider.",
-    async run(cluster, ctx) {
-      const findings: Finding[] = [];
-      const obs: Observations = {};
-      const { kube } = ctx;
-      const { fromCluster, publicKeyPems, fromTokenOf } = cluster.signingKeys;
-      const configured = fromCluster || publicKeyPems.length > 0 || fromTokenOf !== undefined;
-      if (!configured)
-        findings.push(
-          finding(
-            'SIGNING_KEYS_NOT_CONFIGURED',
-            'No source of the cluster signing keys is configured: kids not compared.',
-          ),
-        );
-      const signingKids = await unreadable(
-        () => (configured ? readSigningKids(cluster, kube) : Promise.resolve(undefined)),
-        (reason) => finding('SIGNING_KEYS_UNAVAILABLE', `The cluster's signing keys could not be read: ${reason}.`),
-        findings,
-      );
-      const staged = cluster.signingKeys.nextKey && cluster.flavor === 'openshift' && kube;
-      const nextKid = staged
-        ? await unreadable(
-            () => readNextKid(kube),
-            (reason) => finding('SIGNING_KEYS_UNAVAILABLE', `The staged next key could not be read: ${reason}.`),
-            findings,
-          )
-        : undefined;
-      const published = await unreadable(
-        () => fetchPublished(ctx.http, cluster, ctx.signal),
-        (reason) => {
-          obs.jwksError = reason;
-          return finding('JWKS_UNAVAILABLE', `The published JWKS could not be read: ${reason}.`, {
-            subject: cluster.issuer,
-          });
-        },
-        findings,
-      );
-      Object.assign(obs, { signingKids: signingKids ?? [], ...(nextKid !== undefined && { nextKid }) });
-      if (published) {
-        const { kids: publishedKids, discoveryIssuer, discoverySha256, jwksSha256, jwksUri } = published;
-        Object.assign(obs, { publishedKids, discoveryIssuer, discoverySha256, jwksSha256 });
-        if (signingKids) findings.push(...check.keyFindings({ signingKids, nextKid }, publishedKids));
-        const changed = check.changeFinding(
-          ctx.previous?.observations,
-          { publishedKids, discoverySha256, jwksSha256 },
-          jwksUri,
-        );
-        if (changed) findings.push(changed);
-        if (kube) findings.push(...(await verifyToken(cluster, kube, published)));
-      }
-      if (ctx.aws) findings.push(...(await checkProvider(cluster, ctx.aws, obs, ctx.signal)));
-      else obs.iam = 'not checked: the cluster names no AWS account';
-      return { findings, observations: obs };
-    },
-  };
-}
+export type { JwksObservations } from './observations.ts';

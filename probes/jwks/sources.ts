@@ -6,8 +6,8 @@ import { FetchError } from '../../src/clients/http.ts';
 import type { FetchOptions, HttpFetcher } from '../../src/clients/http.ts';
 import { KubeError } from '../../src/clients/kube.ts';
 import type { KubeAccess } from '../../src/clients/kube.ts';
-import { defaultTokenAudience } from '../../src/config/defaults.ts';
-import type { ClusterConfig } from '../../src/config/types.ts';
+import { defaultTokenAudience } from '../../src/core/cluster.ts';
+import type { ClusterConfig } from '../../src/core/cluster.ts';
 import { discoveryUrlOf, kidOfPem, parseServiceAccount, publishedKeysOf, sha256Hex } from './checks.ts';
 
 /** One side of the comparison could not be read; the message says why (never a token). */

@@ -2,9 +2,11 @@
 // mapped to a finding. Only configuration-class errors fail; throttling, network and provider hiccups are unknown.
 import { awsErrorFacts, bareErrorName } from '../shared/aws-errors.ts';
 import type { AwsErrorFacts } from '../shared/aws-errors.ts';
-import { finding } from '../../src/findings.ts';
-import type { FindingCode } from '../../src/findings.ts';
-import type { Finding } from '../../src/model.ts';
+import { finding } from './findings.ts';
+import type { ROLES_FINDINGS } from './findings.ts';
+
+type FindingCode = keyof typeof ROLES_FINDINGS;
+import type { Finding } from '../../src/core/model.ts';
 
 /** STS's InvalidIdentityToken messages, verbatim (AWS-FACTS 1.4), matched by a distinctive part. */
 const INVALID_TOKEN_CAUSES: [RegExp, FindingCode][] = [

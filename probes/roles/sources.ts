@@ -3,10 +3,11 @@
 import { ccoctlRoleName } from '../../src/ccoctl/credentials-requests.ts';
 import type { CredentialsRequestInfo } from '../../src/ccoctl/credentials-requests.ts';
 import type { KubeAccess, ServiceAccountRef } from '../../src/clients/kube.ts';
-import { defaultTokenAudience } from '../../src/config/defaults.ts';
-import type { ClusterConfig } from '../../src/config/types.ts';
-import { finding } from '../../src/findings.ts';
-import type { Finding, ProbeContext } from '../../src/model.ts';
+import { defaultTokenAudience } from '../../src/core/cluster.ts';
+import type { ClusterConfig } from '../../src/core/cluster.ts';
+import { finding } from './findings.ts';
+import type { Finding } from '../../src/core/model.ts';
+import type { ProbeContext } from '../../src/core/probe.ts';
 
 export interface RoleToTest {
   arn: string;

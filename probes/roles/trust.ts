@@ -3,8 +3,8 @@
 // `<provider>:sub` and `<provider>:aud` are judged; conditions on other keys (source IP, time, tags) are outside it.
 
 import { serviceAccountSubject } from '../../src/ccoctl/credentials-requests.ts';
-import { finding } from '../../src/findings.ts';
-import type { Finding } from '../../src/model.ts';
+import { finding } from './findings.ts';
+import type { Finding } from '../../src/core/model.ts';
 import { serviceAccountName } from './sources.ts';
 import type { RoleToTest } from './sources.ts';
 

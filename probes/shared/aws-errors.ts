@@ -1,8 +1,8 @@
 // What an AWS SDK v3 error says that is safe to show (AWS's messages hold no token and no credential), and the
 // finding a probe gives for a read-only call that failed: a missing permission naming the action, or an unavailable
 // service; both `unknown`, never `fail`.
-import { finding } from '../../src/findings.ts';
-import type { Finding } from '../../src/model.ts';
+import { sharedFinding as finding } from './findings.ts';
+import type { Finding } from '../../src/core/model.ts';
 
 export interface AwsErrorFacts {
   name: string;

@@ -2,26 +2,17 @@
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { PolicySimulation } from '../../probes/bucket/simulate.ts';
-import type { ClusterConfig } from '../config/types.ts';
-import type { Store } from '../store/store.ts';
+import type { ApiDeps } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { bucketPolicyRoutes } from './routes/bucket-policy.ts';
 import { healthRoutes } from './routes/health.ts';
 import { statusRoutes } from './routes/status.ts';
 
-export interface ApiDeps {
-  store: Store;
-  /** The monitored clusters (a function: discovery and the lab may change the fleet). */
-  clusters: () => readonly ClusterConfig[];
-  now: () => Date;
-  /** What-if for a proposed bucket policy (needs the agent's AWS clients); absent: the route answers 409. */
-  simulateBucketPolicy?: (cluster: ClusterConfig, policyText: string) => Promise<PolicySimulation>;
-}
-
 export interface ApiOptions extends ApiDeps {
   logger?: Logger;
 }
+
+export type { ApiDeps };
 
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger | undefined = opts.logger?.child({ component: 'api' });

@@ -1,5 +1,5 @@
 // JSON Schemas of the HTTP API's responses (draft-7, as Fastify validates and serialises with them).
-import { PROBE_NAMES, STATUSES } from '../model.ts';
+import { PROBE_NAMES, STATUSES } from '../core/model.ts';
 
 const status = { type: 'string', enum: [...STATUSES] } as const;
 

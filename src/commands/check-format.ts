@@ -1,6 +1,6 @@
 // The human table `check` prints: one line per (cluster, probe), then each finding with its remediation.
 import type { Diagnosis } from '../diagnosis/diagnose.ts';
-import type { ProbeResult, Status } from '../model.ts';
+import type { ProbeResult, Status } from '../core/model.ts';
 
 const MARK: Record<Status, string> = { ok: 'OK  ', warn: 'WARN', unknown: '??  ', fail: 'FAIL' };
 

@@ -2,8 +2,8 @@
 // Exit 0: STS keeps reading the documents and S3 would accept the policy; 1: it would break the issuer or S3 would
 // refuse it (BlockPublicPolicy); 2: usage, config, unreadable or invalid policy, or the bucket's settings unreadable.
 import { readFileSync } from 'node:fs';
-import { SimulationError } from '../../probes/bucket/simulate.ts';
-import type { PolicySimulation } from '../../probes/bucket/simulate.ts';
+import { SimulationError } from '../../probes/bucket/index.ts';
+import type { PolicySimulation } from '../../probes/bucket/index.ts';
 import { createLogger } from '../logger.ts';
 import { loadConfigOrExit } from './config-or-exit.ts';
 

@@ -1,8 +1,8 @@
 // `irsa-sentinel check`: every probe once for the chosen clusters; a table (or --json); exit 0 ok/warn, 1 fail, 2 usage.
 import { diagnose } from '../diagnosis/diagnose.ts';
 import { createLogger } from '../logger.ts';
-import type { ProbeName, ProbeResult } from '../model.ts';
-import { PROBE_NAMES, worst } from '../model.ts';
+import type { ProbeName, ProbeResult } from '../core/model.ts';
+import { PROBE_NAMES, worst } from '../core/model.ts';
 import { UnknownClusterError, UnknownProbeError } from '../scheduler/scheduler.ts';
 import { loadConfigOrExit } from './config-or-exit.ts';
 import { formatCheckTable } from './check-format.ts';

@@ -1,4 +1,5 @@
 // `irsa-sentinel lab`: run the lab alone until SIGTERM/SIGINT; one JSON line on stdout when it is ready.
+import { agentConfigYaml } from '../lab-adapter.ts';
 import { startLab } from '../lab/index.ts';
 import { FleetError, loadFleetFile } from '../lab/fleet.ts';
 import { onShutdownSignals } from './signals.ts';
@@ -15,6 +16,7 @@ export async function runLabCommand(opts: LabCommandOptions): Promise<void> {
     lab = await startLab({
       port: opts.port,
       dataDir: opts.dataDir,
+      agentConfig: agentConfigYaml,
       ...(opts.fleet ? { fleet: loadFleetFile(opts.fleet) } : {}),
     });
   } catch (err) {

@@ -1,11 +1,9 @@
 // Per-cluster defaults that depend on the cluster's flavor (OpenShift via ccoctl, or EKS).
-import type { ClusterConfig } from './types.ts';
+import type { ClusterConfig } from '../core/cluster.ts';
 
 export type ClusterDefaults = Pick<ClusterConfig, 'flavor' | 'audiences' | 'signingKeys' | 'roles'>;
 
-/** Token audience the pods of a flavor use: OpenShift's projected token is `openshift`, EKS's webhook `sts.amazonaws.com`. */
-export const defaultTokenAudience = (flavor: ClusterConfig['flavor']): string =>
-  flavor === 'eks' ? 'sts.amazonaws.com' : 'openshift';
+export { defaultTokenAudience } from '../core/cluster.ts';
 
 export function clusterDefaults(flavor: ClusterConfig['flavor'] = 'openshift', hasKube = false): ClusterDefaults {
   return {

@@ -1,13 +1,13 @@
 // The S3 bucket (and its region) behind an issuer URL served straight from S3, as ccoctl and most IRSA setups do.
 // Any other host (CloudFront, EKS's oidc.eks…, a private server) gives undefined: nothing can be derived.
+import { REGION_PATTERN } from '../core/cluster.ts';
+
+export { REGION_PATTERN };
 
 export interface BucketRef {
   name: string;
   region: string;
 }
-
-/** An AWS region code: us-east-1, eu-central-1, cn-north-1, us-gov-west-1. */
-export const REGION_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 
 // S3 bucket naming rules: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

@@ -3,18 +3,20 @@
 // paths resolved against the file's directory). The .describe() texts become the JSON Schema editors complete from.
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
-import { DEFAULT_FLEET, fleetNames, fleetSchema } from '../lab/fleet.ts';
-import { PROBE_NAMES } from '../model.ts';
-import type { ProbeName } from '../model.ts';
+import { LAB_ACCOUNT, labFleet } from '../lab-adapter.ts';
+import { probeModules } from '../../probes/index.ts';
+import type { Probes, ProbesWithSettings } from '../../probes/index.ts';
+import { PROBE_NAMES } from '../core/model.ts';
+import type { ProbeName } from '../core/model.ts';
+import type { ProbeModule } from '../core/probe.ts';
 import { audiences, flavor, identityChainSettings, roles, signingKeys } from './identity-schema.ts';
 import { bucketFromIssuer, REGION_PATTERN } from './issuer-url.ts';
 import { formatKeyPath } from './key-path.ts';
-import { bucketSettings, cloudfront, cloudtrailSettings, discover } from './probe-settings.ts';
+import { cloudfront, discover } from './cluster-settings.ts';
 import { filePath, iamRoleArn } from './schema-strings.ts';
 import type { AgentConfig, ClusterConfig } from './types.ts';
 
-/** The account `labFleetConfig` adds for a lab; a file with a `lab:` block cannot define its own. */
-export const LAB_ACCOUNT = 'lab';
+export { LAB_ACCOUNT };
 
 const name = (what: string) =>
   z
@@ -189,17 +191,8 @@ const cron = z
   .string()
   .refine((s) => validCron(s), 'is not a valid cron expression (node-cron: 5 fields, or 6 with seconds first)');
 
-const SCHEDULE_DEFAULTS: Record<ProbeName, { cron: string; every: string; timeoutMs: number }> = {
-  issuer: { cron: '*/1 * * * *', every: 'every minute', timeoutMs: 20_000 },
-  jwks: { cron: '*/5 * * * *', every: 'every 5 minutes', timeoutMs: 20_000 },
-  bucket: { cron: '*/5 * * * *', every: 'every 5 minutes', timeoutMs: 20_000 },
-  cloudtrail: { cron: '*/5 * * * *', every: 'every 5 minutes', timeoutMs: 60_000 },
-  roles: { cron: '*/15 * * * *', every: 'every 15 minutes', timeoutMs: 60_000 },
-};
-
-const schedule = (probe: ProbeName) => {
-  const d = SCHEDULE_DEFAULTS[probe];
-  return z
+const schedule = ({ name, schedule: d }: ProbeModule) =>
+  z
     .strictObject({
       cron: cron.default(d.cron).describe(`node-cron expression. Default "${d.cron}" (${d.every}).`),
       timeoutMs: z
@@ -211,40 +204,27 @@ const schedule = (probe: ProbeName) => {
       enabled: z.boolean().default(true).describe('Run this probe at all. Default true.'),
     })
     .prefault({})
-    .describe(`When the ${probe} probe runs.`);
-};
+    .describe(`When the ${name} probe runs.`);
 
 const schedules = z
-  .strictObject({
-    issuer: schedule('issuer'),
-    jwks: schedule('jwks'),
-    bucket: schedule('bucket'),
-    cloudtrail: schedule('cloudtrail'),
-    roles: schedule('roles'),
-  })
+  .strictObject(
+    Object.fromEntries(probeModules().map((m) => [m.name, schedule(m)])) as Record<
+      ProbeName,
+      ReturnType<typeof schedule>
+    >,
+  )
   .prefault({})
   .describe('Per-probe schedules; each run starts at a random offset within its period.');
 
-const ms = z.number().int().min(1);
-
-const issuerSettings = z
-  .strictObject({
-    warnLatencyMs: ms.default(2000).describe('Above this the issuer is slow (warn). Default 2000.'),
-    failLatencyMs: ms.default(5000).describe('Above this STS gives up (fail). Default 5000.'),
-    connectTimeoutMs: ms.default(5000).describe('TCP+TLS connect timeout. Default 5000.'),
-    maxBytes: ms.default(1_048_576).describe('Response size cap in bytes. Default 1048576 (1 MiB).'),
-    tlsExpiryWarnDays: z
-      .number()
-      .int()
-      .min(0)
-      .default(14)
-      .describe('Warn when the TLS certificate expires within this many days. Default 14.'),
-  })
+/** `probes.<name>`: the settings of every probe that has some, as each probe module declares them. */
+const probeSettings = z
+  .strictObject(
+    Object.fromEntries(probeModules().flatMap((m) => (m.settings ? [[m.name, m.settings]] : []))) as {
+      [N in ProbesWithSettings]: NonNullable<Probes[N]['settings']>;
+    },
+  )
   .prefault({})
-  .refine((s) => s.warnLatencyMs < s.failLatencyMs, {
-    path: ['warnLatencyMs'],
-    message: 'must be below failLatencyMs',
-  });
+  .describe('Probe settings.');
 
 const lab = z
   .strictObject({
@@ -256,11 +236,7 @@ const lab = z
       .default(0)
       .describe('Port the lab listens on; 0 picks a free one. Default 0.'),
     dataDir: filePath.default('./data/lab').describe('Where the lab writes its CA. Default ./data/lab.'),
-    fleet: fleetSchema
-      .prefault(DEFAULT_FLEET)
-      .describe(
-        "The lab's clusters (with faults applied at start), as in src/lab/fleet.ts. Default: prod-east, prod-west, staging.",
-      ),
+    fleet: labFleet.schema,
   })
   .describe(
     "Start the lab embedded and monitor its fleet: its clusters and a 'lab' account are added to those of the file, which may then have none.",
@@ -271,10 +247,7 @@ export const configFileSchema = z
     clusters: z.array(cluster).default([]).describe('The clusters to watch. At least one, unless `lab:` is set.'),
     accounts: z.array(account).default([]).describe('AWS accounts and how to get credentials for them.'),
     schedules,
-    probes: z
-      .strictObject({ issuer: issuerSettings, bucket: bucketSettings, cloudtrail: cloudtrailSettings })
-      .prefault({})
-      .describe('Probe settings.'),
+    probes: probeSettings,
     concurrency: z
       .number()
       .int()
@@ -337,7 +310,7 @@ export const configFileSchema = z
     const accounts = firstAt(config.accounts, 'accounts');
 
     if (config.lab) {
-      const fleet = fleetNames(config.lab.fleet);
+      const fleet = labFleet.names(config.lab.fleet);
       const seen = new Set<string>();
       fleet.forEach((n, i) => {
         if (seen.has(n)) issue(['lab', 'fleet', 'clusters', i, 'name'], `duplicate lab cluster name "${n}"`);

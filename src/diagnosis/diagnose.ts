@@ -1,8 +1,9 @@
 // One root cause per cluster from the latest results of all its probes: the first rule of the table that matches
 // a failing cluster, else a summary of what is degraded or unknown, else healthy.
 import { FINDINGS } from '../findings.ts';
-import type { ProbeResult, Status } from '../model.ts';
-import { clusterStatus } from '../status.ts';
+import { clusterStatus } from '../core/model.ts';
+import type { ProbeResult, Status } from '../core/model.ts';
+import { observationsOf } from '../observations.ts';
 import { Findings, plain } from './evidence.ts';
 import type { Evidence } from './evidence.ts';
 import { RULES } from './rules.ts';
@@ -19,14 +20,21 @@ export interface Diagnosis {
 }
 
 const rolesTestedIn = (results: readonly ProbeResult[]): number => {
-  const roles = results.find((r) => r.probe === 'roles')?.observations?.roles;
+  const roles = observationsOf(results, 'roles')?.roles;
   return Array.isArray(roles) ? roles.length : 0;
 };
 
+/** The diagnosis of a cluster no probe has reported on yet. */
+export const notChecked = (): Diagnosis => ({
+  code: 'NOT_CHECKED',
+  status: 'unknown',
+  summary: 'No probe has reported on this cluster yet.',
+  evidence: [],
+});
+
 export function diagnose(results: readonly ProbeResult[]): Diagnosis {
   const status = clusterStatus(results);
-  if (results.length === 0)
-    return { code: 'NOT_CHECKED', status, summary: 'No probe has reported on this cluster yet.', evidence: [] };
+  if (results.length === 0) return notChecked();
   const f = new Findings(results);
   if (status === 'fail' || status === 'warn') {
     const n = rolesTestedIn(results);

@@ -1,7 +1,8 @@
 // The facts diagnosis rules read: a cluster's latest findings, indexed by code, and small renderers for the
 // evidence chain (who changed the bucket, how many roles fail).
-import type { FindingCode } from '../findings.ts';
-import type { Finding, ProbeName, ProbeResult } from '../model.ts';
+import type { Finding, ProbeName, ProbeResult } from '../core/model.ts';
+import { isFindingCode } from '../findings.ts';
+import type { EvidenceOf, FindingCode } from '../findings.ts';
 
 export interface Evidence {
   probe: ProbeName;
@@ -11,11 +12,16 @@ export interface Evidence {
   subject?: string;
 }
 
+/** A finding of one code with its facts, typed as the code's evidence declares them. */
+export type Fact<C extends FindingCode> = Evidence & { code: C; facts?: EvidenceOf<C> };
+
 export class Findings {
-  readonly #byCode = new Map<FindingCode, Evidence[]>();
+  readonly #byCode = new Map<FindingCode, Fact<FindingCode>[]>();
   constructor(results: readonly ProbeResult[]) {
     for (const r of results)
       for (const f of r.findings) {
+        // A code this agent does not know (a result stored by another version) has no rule to match.
+        if (!isFindingCode(f.code)) continue;
         const list = this.#byCode.get(f.code) ?? [];
         this.#byCode.set(f.code, list);
         list.push({
@@ -28,10 +34,10 @@ export class Findings {
         });
       }
   }
-  all(...codes: FindingCode[]): (Evidence & { facts?: Record<string, unknown> })[] {
-    return codes.flatMap((c) => this.#byCode.get(c) ?? []);
+  all<C extends FindingCode>(...codes: C[]): Fact<C>[] {
+    return codes.flatMap((c) => (this.#byCode.get(c) ?? []) as Fact<C>[]);
   }
-  first(...codes: FindingCode[]): (Evidence & { facts?: Record<string, unknown> }) | undefined {
+  first<C extends FindingCode>(...codes: C[]): Fact<C> | undefined {
     return this.all(...codes)[0];
   }
   has(...codes: FindingCode[]): boolean {

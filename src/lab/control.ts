@@ -32,8 +32,8 @@ export interface LabInfo {
 export interface LabControl {
   info(): LabInfo;
   kubeconfig(): string;
-  /** A complete irsa-sentinel config (YAML) that monitors this lab's fleet as a real user's setup would. */
-  agentConfig(): string;
+  /** A complete irsa-sentinel config (YAML) that monitors this lab's fleet, when whoever started the lab gave one. */
+  agentConfig(): string | undefined;
   faults(): ActiveFault[];
   applyFault(input: Record<string, unknown>): Promise<ActiveFault>;
   heal(): Promise<void>;
@@ -58,8 +58,12 @@ export function createControlHandler(lab: LabControl): LabHandler {
         return json(200, lab.info(), req.requestId);
       case 'GET /_lab/v1/kubeconfig':
         return { status: 200, headers: { 'content-type': 'application/yaml' }, body: lab.kubeconfig() };
-      case 'GET /_lab/v1/agent-config':
-        return { status: 200, headers: { 'content-type': 'application/yaml' }, body: lab.agentConfig() };
+      case 'GET /_lab/v1/agent-config': {
+        const body = lab.agentConfig();
+        if (body === undefined)
+          return problem(404, 'NotFound', 'this lab was started without an agent config renderer', req.requestId);
+        return { status: 200, headers: { 'content-type': 'application/yaml' }, body };
+      }
       case 'GET /_lab/v1/faults':
         return json(200, { active: lab.faults(), available: lab.faultCatalogue() }, req.requestId);
       case 'DELETE /_lab/v1/faults':

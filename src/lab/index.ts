@@ -2,7 +2,6 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { agentConfigYaml } from '../config/lab.ts';
 import { createCloudFrontHandler } from './cloudfront.ts';
 import { createCloudTrailHandler } from './cloudtrail.ts';
 import { provisionCluster } from './clusters.ts';
@@ -39,6 +38,11 @@ export interface LabOptions {
   cloudTrailLookupsPerSecond?: number;
   /** STS's budget for fetching discovery + JWKS (AWS: about 5 s). */
   stsFetchBudgetMs?: number;
+  /**
+   * Renders a config file of the monitoring agent for this lab (GET /_lab/v1/agent-config); the lab itself knows no
+   * agent. Without it that route answers 404.
+   */
+  agentConfig?: (info: LabInfo, kubeconfigFile: string) => string;
 }
 
 export interface Lab extends LabControl {
@@ -157,7 +161,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         contexts: clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
       });
     },
-    agentConfig: () => agentConfigYaml(lab.info(), kubeconfigFile),
+    agentConfig: () => opts.agentConfig?.(lab.info(), kubeconfigFile),
     faults: () => faults.map((f) => ({ ...f })),
     faultCatalogue: () =>
       Object.entries(FAULTS).map(([fault, def]) => ({

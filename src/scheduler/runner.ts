@@ -7,9 +7,10 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { HttpFetcher } from '../clients/http.ts';
 import type { ClusterConfig } from '../config/types.ts';
-import { finding } from '../findings.ts';
-import type { Finding, Probe, ProbeContext, ProbeName, ProbeOutcome, ProbeResult } from '../model.ts';
-import { statusOf } from '../model.ts';
+import { runnerFinding as finding } from './runner-findings.ts';
+import type { Finding, ProbeName, ProbeOutcome, ProbeResult } from '../core/model.ts';
+import type { Probe, ProbeContext } from '../core/probe.ts';
+import { statusOf } from '../core/model.ts';
 
 /** A projected service-account token is a few KiB; more is not a token. */
 const TOKEN_FILE_MAX_BYTES = 64 * 1024;

@@ -6,8 +6,9 @@ import cron from 'node-cron';
 import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { AgentConfig, ClusterConfig } from '../config/types.ts';
-import type { Probe, ProbeName, ProbeResult } from '../model.ts';
-import { PROBE_NAMES } from '../model.ts';
+import type { ProbeName, ProbeResult } from '../core/model.ts';
+import type { Probe } from '../core/probe.ts';
+import { PROBE_NAMES } from '../core/model.ts';
 import type { Runner } from './runner.ts';
 
 export interface SchedulerOptions {

@@ -1,6 +1,6 @@
 // The SQLite schema, as an ordered list of migrations. The database's `PRAGMA user_version` is the number of
 // migrations applied; opening runs the missing ones in one transaction. Never edit a released migration: add one.
-// One table per concern: results now; alert state (issue "alerts") comes as migration 2 with its own table.
+// One table per concern: results, the diagnosis kept with each cluster, alert state (a later migration).
 import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from './store.ts';
 
@@ -42,6 +42,20 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (cluster, probe)
       ) STRICT, WITHOUT ROWID;
       CREATE UNIQUE INDEX latest_result_by_history ON latest_result (history_id);
+    `,
+  },
+  {
+    version: 2,
+    description: 'the diagnosis of each cluster, kept with its latest results',
+    sql: `
+      CREATE TABLE cluster_diagnosis (
+        cluster    TEXT    NOT NULL PRIMARY KEY,
+        code       TEXT    NOT NULL,
+        status     TEXT    NOT NULL,
+        diagnosis  TEXT    NOT NULL CHECK (json_valid(diagnosis)),
+        updated_ms INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      -- Databases of version 1 already hold results: their diagnoses are filled in at open (rediagnose).
     `,
   },
 ];

@@ -5,10 +5,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
-import type { ProbeName, ProbeResult, Status } from '../model.ts';
+import type { ProbeName, ProbeResult, Status } from '../core/model.ts';
+import { diagnose } from '../diagnosis/diagnose.ts';
+import type { Diagnosis } from '../diagnosis/diagnose.ts';
 import { migrate } from './migrations.ts';
 import { resolveHistoryQuery, storableResult, StoreError } from './store.ts';
-import type { HistoryQuery, Store } from './store.ts';
+import type { HistoryQuery, SavedResult, Store } from './store.ts';
 
 export const DB_FILE_NAME = 'irsa-sentinel.db';
 
@@ -65,6 +67,13 @@ const SQL = {
     DELETE FROM result_history
     WHERE started_ms < :cutoff_ms AND id NOT IN (SELECT history_id FROM latest_result)`,
   clusters: 'SELECT DISTINCT cluster FROM latest_result ORDER BY cluster',
+  diagnosisOf: 'SELECT diagnosis FROM cluster_diagnosis WHERE cluster = :cluster',
+  diagnosesAll: 'SELECT cluster, diagnosis FROM cluster_diagnosis ORDER BY cluster',
+  upsertDiagnosis: `
+    INSERT INTO cluster_diagnosis (cluster, code, status, diagnosis, updated_ms)
+    VALUES (:cluster, :code, :status, :diagnosis, :updated_ms)
+    ON CONFLICT (cluster) DO UPDATE SET
+      code = excluded.code, status = excluded.status, diagnosis = excluded.diagnosis, updated_ms = excluded.updated_ms`,
 } as const;
 
 type Statements = Record<keyof typeof SQL, StatementSync>;
@@ -100,9 +109,9 @@ export class SqliteStore implements Store {
     this.#sql = Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)])) as Statements;
   }
 
-  saveResult(result: ProbeResult): void {
+  saveResult(result: ProbeResult): SavedResult {
     const stored = storableResult(result);
-    this.#use('saving a result', () => {
+    return this.#use('saving a result', () => {
       this.#db.exec('BEGIN IMMEDIATE');
       try {
         const { lastInsertRowid } = this.#sql.insertHistory.run({
@@ -117,12 +126,60 @@ export class SqliteStore implements Store {
           observations: stored.observations === undefined ? null : JSON.stringify(stored.observations),
         });
         this.#sql.upsertLatest.run({ cluster: stored.cluster, probe: stored.probe, history_id: lastInsertRowid });
+        const previous = this.#diagnosisOf(stored.cluster);
+        const diagnosis = this.#diagnose(stored.cluster);
         this.#db.exec('COMMIT');
+        return { diagnosis, ...(previous !== undefined && { previous }) };
       } catch (err) {
         if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
         throw err;
       }
     });
+  }
+
+  diagnosis(cluster: string): Diagnosis | undefined {
+    return this.#use('reading a diagnosis', () => this.#diagnosisOf(cluster));
+  }
+
+  diagnoses(): Map<string, Diagnosis> {
+    return this.#use('reading the diagnoses', () => {
+      const rows = this.#sql.diagnosesAll.all() as unknown as { cluster: string; diagnosis: string }[];
+      return new Map(rows.map((r) => [r.cluster, JSON.parse(r.diagnosis) as Diagnosis]));
+    });
+  }
+
+  rediagnose(): number {
+    return this.#use('computing the diagnoses', () => {
+      const clusters = (this.#sql.clusters.all() as unknown as { cluster: string }[]).map((r) => r.cluster);
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const cluster of clusters) this.#diagnose(cluster);
+        this.#db.exec('COMMIT');
+      } catch (err) {
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+        throw err;
+      }
+      return clusters.length;
+    });
+  }
+
+  #diagnosisOf(cluster: string): Diagnosis | undefined {
+    const row = this.#sql.diagnosisOf.get({ cluster }) as { diagnosis: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.diagnosis) as Diagnosis);
+  }
+
+  /** The cluster's diagnosis from its latest results, kept; inside the caller's transaction. */
+  #diagnose(cluster: string): Diagnosis {
+    const rows = this.#sql.latestOf.all({ cluster }) as unknown as ResultRow[];
+    const diagnosis = diagnose(rows.map(toResult));
+    this.#sql.upsertDiagnosis.run({
+      cluster,
+      code: diagnosis.code,
+      status: diagnosis.status,
+      diagnosis: JSON.stringify(diagnosis),
+      updated_ms: Date.now(),
+    });
+    return diagnosis;
   }
 
   latest(cluster?: string): ProbeResult[] {

@@ -3,8 +3,9 @@
 //
 // The interface is synchronous because node:sqlite is: every call runs one short statement or transaction. A
 // networked store will make these methods return Promises; that is a typed change tsc points out at every caller.
-import { PROBE_NAMES, STATUSES } from '../model.ts';
-import type { ProbeName, ProbeResult } from '../model.ts';
+import { PROBE_NAMES, STATUSES } from '../core/model.ts';
+import type { ProbeName, ProbeResult } from '../core/model.ts';
+import type { Diagnosis } from '../diagnosis/diagnose.ts';
 
 export interface HistoryQuery {
   /** Only this probe's results (default: every probe of the cluster). */
@@ -18,13 +19,28 @@ export interface HistoryQuery {
 export const HISTORY_LIMIT_DEFAULT = 50;
 export const HISTORY_LIMIT_MAX = 1000;
 
+/** What saving a result did to its cluster's diagnosis. */
+export interface SavedResult {
+  /** The cluster's diagnosis from its latest results, this one included. */
+  diagnosis: Diagnosis;
+  /** The diagnosis before, if the cluster had one. */
+  previous?: Diagnosis;
+}
+
 export interface Store {
   /**
    * Record a probe run: appended to the history and, in the same transaction, made the latest result of its
-   * (cluster, probe) unless that already holds a result that started later. Throws STORE_SECRET_REJECTED when the
-   * result carries something that looks like a token or an AWS credential, STORE_INVALID_RESULT when it is malformed.
+   * (cluster, probe) unless that already holds a result that started later, and the cluster's diagnosis computed
+   * again from its latest results and kept. Throws STORE_SECRET_REJECTED when the result carries something that looks
+   * like a token or an AWS credential, STORE_INVALID_RESULT when it is malformed.
    */
-  saveResult(result: ProbeResult): void;
+  saveResult(result: ProbeResult): SavedResult;
+  /** The kept diagnosis of a cluster; undefined when no result of it was ever stored. */
+  diagnosis(cluster: string): Diagnosis | undefined;
+  /** Every kept diagnosis, by cluster. */
+  diagnoses(): Map<string, Diagnosis>;
+  /** Compute every cluster's diagnosis again from its latest results (at start: the rules may have changed). */
+  rediagnose(): number;
   /** The latest result of every (cluster, probe), or of one cluster's probes; ordered by cluster, then probe. */
   latest(cluster?: string): ProbeResult[];
   /** A cluster's past results, newest first (the latest included). */

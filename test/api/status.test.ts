@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/app.ts';
 import type { ClusterConfig } from '../../src/config/types.ts';
 import { finding } from '../../src/findings.ts';
-import type { ProbeResult } from '../../src/model.ts';
+import type { ProbeResult } from '../../src/core/model.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { clusterDefaults } from '../../src/config/defaults.ts';
@@ -40,7 +40,11 @@ const result = (cluster: string, startedAt: string, status: ProbeResult['status'
   durationMs: 42,
   findings:
     status === 'fail'
-      ? [finding('ISSUER_HTTP_ERROR', 'GET discovery answered 403 AccessDenied', { evidence: { status: 403 } })]
+      ? [
+          finding('ISSUER_HTTP_ERROR', 'GET discovery answered 403 AccessDenied', {
+            evidence: { url: 'https://issuer.example/.well-known/openid-configuration', status: 403, latencyMs: 20 },
+          }),
+        ]
       : [],
 });
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentConfigYaml } from '../../src/config/lab.ts';
+import { agentConfigYaml } from '../../src/lab-adapter.ts';
 import type { Lab } from '../../src/lab/index.ts';
 import { startTestLab } from '../helpers/lab.ts';
 import { ccoctlReadStatement, denyOutsideVpceStatement } from '../helpers/policies.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatCheckTable } from '../../src/commands/check-format.ts';
 import { finding } from '../../src/findings.ts';
-import type { ProbeResult } from '../../src/model.ts';
+import type { ProbeResult } from '../../src/core/model.ts';
 
 const base = { probe: 'issuer' as const, startedAt: '2026-11-23T10:00:00.000Z', durationMs: 12 };
 

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentConfigYaml, labFleetConfig } from '../../src/config/lab.ts';
+import { agentConfigYaml, labFleetConfig } from '../../src/lab-adapter.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { LabInfo } from '../../src/lab/control.ts';
 import type { Lab } from '../../src/lab/index.ts';
@@ -139,7 +139,7 @@ describe('agentConfigYaml', () => {
     it("serves a config that loads and points at the lab's issuers, CA, keys and kubeconfig file", () => {
       const info = lab.info();
       const file = join(tempDir(), 'agent.yaml');
-      writeFileSync(file, lab.agentConfig());
+      writeFileSync(file, lab.agentConfig()!);
       const config = loadConfig(file, {});
       expect(config.clusters.map((c) => [c.name, c.issuer, c.bucket?.name])).toEqual(
         info.clusters.map((c) => [c.name, c.issuer, c.bucket]),

@@ -2,8 +2,8 @@
 // evidence the probes give them (probes/*.ts), built with finding() so severities and remediations are the table's.
 import { finding } from '../../src/findings.ts';
 import type { FindingCode } from '../../src/findings.ts';
-import { statusOf } from '../../src/model.ts';
-import type { Finding, ProbeName, ProbeResult, Severity } from '../../src/model.ts';
+import { statusOf } from '../../src/core/model.ts';
+import type { Finding, ProbeName, ProbeResult, Severity } from '../../src/core/model.ts';
 
 export const CLUSTER = 'prod-east';
 export const ACCOUNT = '111122223333';
@@ -134,7 +134,7 @@ export const trustSubjectMismatch = (
         serviceAccounts: [sa],
         subjects: [`system:serviceaccount:${sa.replace('/', ':')}`],
         audience: 'openshift',
-        conditions: [`StringEquals ${PROVIDER_ARN.split('/').slice(1).join('/')}:sub ${admitted}`],
+        conditions: [{ StringEquals: { [`${PROVIDER_ARN.split('/').slice(1).join('/')}:sub`]: admitted } }],
       },
     },
   );
@@ -453,7 +453,13 @@ export const tokenVerifyFailed = (): Finding => {
   const subject = 'system:serviceaccount:openshift-ingress-operator:ingress-operator';
   return finding('TOKEN_VERIFY_FAILED', `A token for ${subject} does not verify: unexpected "iss" claim value`, {
     subject,
-    evidence: { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', reason: 'unexpected "iss" claim value' },
+    evidence: {
+      serviceAccount: 'openshift-ingress-operator/ingress-operator',
+      issuer: ISSUER,
+      audience: 'openshift',
+      code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      reason: 'unexpected "iss" claim value',
+    },
   });
 };
 

@@ -8,7 +8,7 @@ import { Findings } from '../../src/diagnosis/evidence.ts';
 import { RULES } from '../../src/diagnosis/rules.ts';
 import { FINDINGS } from '../../src/findings.ts';
 import type { FindingCode } from '../../src/findings.ts';
-import type { Finding, ProbeResult, Status } from '../../src/model.ts';
+import type { Finding, ProbeResult, Status } from '../../src/core/model.ts';
 import type { Role } from './results.ts';
 import {
   ALICE,

@@ -9,7 +9,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/agent.ts';
 import type { Agent } from '../../src/agent.ts';
-import { agentConfigYaml } from '../../src/config/lab.ts';
+import { agentConfigYaml } from '../../src/lab-adapter.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Lab } from '../../src/lab/index.ts';
 import { sdkConfig, startTestLab } from '../helpers/lab.ts';

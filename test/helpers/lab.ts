@@ -4,12 +4,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { agentConfigYaml } from '../../src/lab-adapter.ts';
 import { startLab } from '../../src/lab/index.ts';
 import type { Lab, LabOptions } from '../../src/lab/index.ts';
 import type { LabInfo } from '../../src/lab/control.ts';
 
 export async function startTestLab(opts: LabOptions = {}): Promise<Lab> {
-  return startLab({ dataDir: mkdtempSync(join(tmpdir(), 'irsa-lab-')), ...opts });
+  return startLab({ dataDir: mkdtempSync(join(tmpdir(), 'irsa-lab-')), agentConfig: agentConfigYaml, ...opts });
 }
 
 export function userKeys(info: LabInfo, name: string): { accessKeyId: string; secretAccessKey: string } {

@@ -8,11 +8,11 @@ import pino from 'pino';
 import { createAwsClientFactory } from '../../src/clients/aws-factory.ts';
 import { createHttpFetcher } from '../../src/clients/http-fetcher.ts';
 import { createKubeAccess } from '../../src/clients/kube-client.ts';
-import { agentConfigYaml } from '../../src/config/lab.ts';
+import { agentConfigYaml } from '../../src/lab-adapter.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { ClusterConfig } from '../../src/config/types.ts';
 import type { Lab } from '../../src/lab/index.ts';
-import type { ProbeContext } from '../../src/model.ts';
+import type { ProbeContext } from '../../src/core/probe.ts';
 import { readTokenFile } from '../../src/scheduler/runner.ts';
 
 export interface LabProbeTarget {

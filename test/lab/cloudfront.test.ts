@@ -264,7 +264,7 @@ describe('cloudfront topology (ccoctl --create-private-s3-bucket)', () => {
   });
 
   it("gives the agent config the origin bucket, which a CloudFront issuer URL doesn't name", () => {
-    const config = parse(lab.agentConfig()) as { clusters: { name: string; issuer: string; bucket?: unknown }[] };
+    const config = parse(lab.agentConfig()!) as { clusters: { name: string; issuer: string; bucket?: unknown }[] };
     const entry = config.clusters.find((e) => e.name === CF);
     expect(entry?.issuer).toBe(cluster().issuer);
     expect(entry?.bucket).toEqual({ name: `${CF}-oidc`, region: lab.info().region });

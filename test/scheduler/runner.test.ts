@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpFetcher } from '../../src/clients/http.ts';
 import type { ClusterConfig } from '../../src/config/types.ts';
 import { finding } from '../../src/findings.ts';
-import type { Probe, ProbeContext, ProbeName, ProbeOutcome, ProbeResult } from '../../src/model.ts';
+import type { ProbeName, ProbeOutcome, ProbeResult } from '../../src/core/model.ts';
+import type { Probe, ProbeContext } from '../../src/core/probe.ts';
 import { createRunner, ProbeTimeoutError, RunAbandonedError } from '../../src/scheduler/runner.ts';
 import type { RunnerOptions } from '../../src/scheduler/runner.ts';
 import { clusterDefaults } from '../../src/config/defaults.ts';
@@ -60,7 +61,14 @@ describe('runner', () => {
       expect(ctx.http).toBe(http);
       return Promise.resolve({
         findings: [
-          finding('ISSUER_SLOW', 'slow', { evidence: { latencyMs: 2500 } }),
+          finding('ISSUER_SLOW', 'slow', {
+            evidence: {
+              totalMs: 2500,
+              latencyMs: [{ url: 'https://issuer.example', ms: 2500 }],
+              warnMs: 2000,
+              failMs: 5000,
+            },
+          }),
           finding('ISSUER_TLS_EXPIRING', 'fyi', { severity: 'info' }),
         ],
         observations: { kids: ['a'] },
@@ -282,7 +290,7 @@ describe('runner', () => {
   it('logs one debug line per run with codes, never the evidence', async () => {
     const p = probe('issuer', () =>
       Promise.resolve({
-        findings: [finding('DISCOVERY_INVALID', 'not JSON', { evidence: { body: 'SECRET-BODY-CONTENT' } })],
+        findings: [finding('DISCOVERY_INVALID', 'not JSON', { evidence: { url: 'SECRET-BODY-CONTENT' } })],
       }),
     );
     const { runner: r, lines } = runner();

@@ -2,8 +2,9 @@ import cron from 'node-cron';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClusterConfig, ProbeSchedule } from '../../src/config/types.ts';
-import type { Probe, ProbeName, ProbeResult } from '../../src/model.ts';
-import { PROBE_NAMES } from '../../src/model.ts';
+import type { ProbeName, ProbeResult } from '../../src/core/model.ts';
+import type { Probe } from '../../src/core/probe.ts';
+import { PROBE_NAMES } from '../../src/core/model.ts';
 import { createRunner } from '../../src/scheduler/runner.ts';
 import {
   createScheduler,

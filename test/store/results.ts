@@ -1,5 +1,5 @@
 // Probe results for the store tests.
-import type { ProbeResult } from '../../src/model.ts';
+import type { ProbeResult } from '../../src/core/model.ts';
 
 /** A result that uses every field of ProbeResult, at `startedAt`. */
 export function fullResult(overrides: Partial<ProbeResult> = {}): ProbeResult {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { schemaVersion } from '../../src/store/migrations.ts';
 import { DB_FILE_NAME, openSqliteStore } from '../../src/store/sqlite-store.ts';
 import type { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { StoreError } from '../../src/store/store.ts';
@@ -30,7 +31,7 @@ describe('SqliteStore in memory', () => {
   it('opens in memory without touching the data dir', () => {
     expect(store.location).toBe(':memory:');
     expect(store.isOpen()).toBe(true);
-    expect(store.schema).toEqual({ from: 0, to: 1 });
+    expect(store.schema).toEqual({ from: 0, to: schemaVersion() });
     expect(existsSync('unused')).toBe(false);
     expect(store.latest()).toEqual([]);
     expect(store.clusters()).toEqual([]);
@@ -205,7 +206,7 @@ describe('SqliteStore on disk', () => {
     try {
       // journal_mode=WAL is stored in the file; synchronous and busy_timeout are per connection (checked below).
       expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-      expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 });
+      expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: schemaVersion() });
     } finally {
       db.close();
     }
@@ -220,7 +221,7 @@ describe('SqliteStore on disk', () => {
 
     const second = openSqliteStore({ dataDir: dir });
     try {
-      expect(second.schema).toEqual({ from: 1, to: 1 });
+      expect(second.schema).toEqual({ from: schemaVersion(), to: schemaVersion() });
       expect(second.clusters()).toEqual(['c2', 'prod-east']);
       expect(second.latest('prod-east')).toEqual([fullResult({ startedAt: at(1), status: 'ok', findings: [] })]);
       expect(second.history('prod-east')).toEqual([
@@ -306,6 +307,6 @@ describe('SqliteStore on disk', () => {
       err = e as StoreError;
     }
     expect(err?.code).toBe('STORE_SCHEMA_TOO_NEW');
-    expect(err?.message).toMatch(/schema version 7 .* up to 1/);
+    expect(err?.message).toMatch(new RegExp(`schema version 7 .* up to ${schemaVersion()}`));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveHistoryQuery, storableResult, StoreError } from '../../src/store/store.ts';
-import type { ProbeResult } from '../../src/model.ts';
+import type { ProbeResult } from '../../src/core/model.ts';
 import { fullResult } from './results.ts';
 
 const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL29pZGMuZXhhbXBsZS5jb20ifQ.Zm9vYmFyYmF6cXV4cXV1eA';

@@ -1,8 +1,8 @@
 // POST /api/v1/clusters/:name/bucket-policy/simulate: would this bucket policy break the issuer? Read-only: the
 // bucket's live Block Public Access is read, the proposed policy evaluated, nothing is put.
 import type { FastifyPluginAsync } from 'fastify';
-import { SimulationError } from '../../../probes/bucket/simulate.ts';
-import type { ApiDeps } from '../app.ts';
+import { SimulationError } from '../../../probes/bucket/index.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ApiError, ClusterNotFoundError } from '../errors.ts';
 import { clusterParams, errorResponse, findingSchema } from '../schemas.ts';
 

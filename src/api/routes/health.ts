@@ -1,6 +1,6 @@
 // Liveness and readiness: /healthz answers while the process serves; /readyz once config is loaded and the store open.
 import type { FastifyPluginAsync } from 'fastify';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 
 const body = {
   type: 'object',

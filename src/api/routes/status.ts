@@ -1,9 +1,10 @@
 // GET /api/v1/status, GET /api/v1/clusters/:name and its history.
 import type { FastifyPluginAsync } from 'fastify';
-import { diagnose } from '../../diagnosis/diagnose.ts';
-import type { ProbeName } from '../../model.ts';
+import { notChecked } from '../../diagnosis/diagnose.ts';
+import { observationsOf } from '../../observations.ts';
+import type { ProbeName } from '../../core/model.ts';
 import { clusterStatus, fleetStatus } from '../../status.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ClusterNotFoundError } from '../errors.ts';
 import {
   clusterParams,
@@ -30,7 +31,7 @@ export const statusRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   };
 
   app.get('/api/v1/status', { schema: { response: { 200: statusResponse } } }, async () =>
-    fleetStatus(deps.clusters(), deps.store.latest(), deps.now()),
+    fleetStatus(deps.clusters(), deps.store.latest(), deps.store.diagnoses(), deps.now()),
   );
 
   app.get<ClusterRoute>(
@@ -42,7 +43,7 @@ export const statusRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       return {
         name: cluster.name,
         status: clusterStatus(results),
-        diagnosis: diagnose(results),
+        diagnosis: deps.store.diagnosis(cluster.name) ?? notChecked(),
         issuer: cluster.issuer,
         region: cluster.region,
         labels: cluster.labels,
@@ -79,8 +80,9 @@ export const statusRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     { schema: { params: clusterParams, response: { 200: rolesResponse, 404: errorResponse } } },
     async (req) => {
       const cluster = clusterNamed(req.params.name);
-      const result = deps.store.latest(cluster.name).find((r) => r.probe === 'roles');
-      const roles = (result?.observations?.roles ?? []) as unknown[];
+      const latest = deps.store.latest(cluster.name);
+      const result = latest.find((r) => r.probe === 'roles');
+      const roles = observationsOf(latest, 'roles')?.roles ?? [];
       return { cluster: cluster.name, ...(result ? { checkedAt: result.startedAt } : {}), roles };
     },
   );

@@ -2,13 +2,14 @@
 // the statement and shows the diff; a deleted policy, bucket and account Block Public Access each give their code;
 // missing permission is unknown; the anonymous GET confirms the prediction, and a disagreement is a finding.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createBucketProbe } from '../../../probes/bucket/index.ts';
+import { createBucketProbe } from '../../../probes/bucket/probe.ts';
 import type { HttpFetcher } from '../../../src/clients/http.ts';
 import { createAwsClientFactory } from '../../../src/clients/aws-factory.ts';
 import type { ClusterConfig } from '../../../src/config/types.ts';
 import type { Lab } from '../../../src/lab/index.ts';
-import { statusOf } from '../../../src/model.ts';
-import type { ProbeContext, ProbeOutcome, ProbeResult } from '../../../src/model.ts';
+import { statusOf } from '../../../src/core/model.ts';
+import type { ProbeOutcome, ProbeResult } from '../../../src/core/model.ts';
+import type { ProbeContext } from '../../../src/core/probe.ts';
 import { awsCli, requireAwsCli } from '../../helpers/awscli.ts';
 import { startTestLab, userKeys } from '../../helpers/lab.ts';
 import { labProbeTarget } from '../../helpers/probe-context.ts';

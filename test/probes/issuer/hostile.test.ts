@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIssuerProbe, ISSUER_PROBE_DEFAULTS, issuerProbe } from '../../../probes/issuer/index.ts';
+import { createIssuerProbe, ISSUER_PROBE_DEFAULTS, issuerProbe } from '../../../probes/issuer/probe.ts';
 import { createHttpFetcher } from '../../../src/clients/http-fetcher.ts';
 import type { ClusterConfig } from '../../../src/config/types.ts';
 import { createLabTls } from '../../../src/lab/tls.ts';
 import type { LabTls } from '../../../src/lab/tls.ts';
-import { statusOf } from '../../../src/model.ts';
-import type { ProbeOutcome } from '../../../src/model.ts';
+import { statusOf } from '../../../src/core/model.ts';
+import type { ProbeOutcome } from '../../../src/core/model.ts';
 import { clusterDefaults } from '../../../src/config/defaults.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, issuer: string) => void;

@@ -1,12 +1,12 @@
 // The issuer probe against the lab: healthy is ok, each hosting fault gives its code and fails, healing is ok again.
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createIssuerProbe, ISSUER_PROBE_DEFAULTS } from '../../../probes/issuer/index.ts';
+import { createIssuerProbe, ISSUER_PROBE_DEFAULTS } from '../../../probes/issuer/probe.ts';
 import { createHttpFetcher } from '../../../src/clients/http-fetcher.ts';
 import type { ClusterConfig } from '../../../src/config/types.ts';
 import type { Lab } from '../../../src/lab/index.ts';
-import { statusOf } from '../../../src/model.ts';
-import type { ProbeContext } from '../../../src/model.ts';
+import { statusOf } from '../../../src/core/model.ts';
+import type { ProbeContext } from '../../../src/core/probe.ts';
 import { startTestLab } from '../../helpers/lab.ts';
 import { clusterDefaults } from '../../../src/config/defaults.ts';
 

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import Provider from 'oidc-provider';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issuerProbe } from '../../../probes/issuer/index.ts';
+import { issuerProbe } from '../../../probes/issuer/probe.ts';
 import { createHttpFetcher } from '../../../src/clients/http-fetcher.ts';
 import type { ClusterConfig } from '../../../src/config/types.ts';
 import { createLabTls } from '../../../src/lab/tls.ts';
-import { statusOf } from '../../../src/model.ts';
-import type { ProbeOutcome } from '../../../src/model.ts';
+import { statusOf } from '../../../src/core/model.ts';
+import type { ProbeOutcome } from '../../../src/core/model.ts';
 import { clusterDefaults } from '../../../src/config/defaults.ts';
 
 const http = createHttpFetcher();

@@ -2,12 +2,13 @@
 // IAM permission is unknown, not fail; a republished JWKS is reported as changed on the next run.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createJwksProbe } from '../../../probes/jwks/index.ts';
+import { createJwksProbe } from '../../../probes/jwks/probe.ts';
 import { createAwsClientFactory } from '../../../src/clients/aws-factory.ts';
 import type { ClusterConfig } from '../../../src/config/types.ts';
 import type { Lab } from '../../../src/lab/index.ts';
-import { statusOf } from '../../../src/model.ts';
-import type { ProbeContext, ProbeOutcome, ProbeResult } from '../../../src/model.ts';
+import { statusOf } from '../../../src/core/model.ts';
+import type { ProbeOutcome, ProbeResult } from '../../../src/core/model.ts';
+import type { ProbeContext } from '../../../src/core/probe.ts';
 import { labProbeTarget } from '../../helpers/probe-context.ts';
 import { sdkConfig, startTestLab, userKeys } from '../../helpers/lab.ts';
 

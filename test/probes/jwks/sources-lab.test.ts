@@ -3,11 +3,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kidOfPem } from '../../../probes/jwks/checks.ts';
-import { createJwksProbe } from '../../../probes/jwks/index.ts';
+import { createJwksProbe } from '../../../probes/jwks/probe.ts';
 import type { ClusterConfig, SigningKeySources } from '../../../src/config/types.ts';
 import type { Lab } from '../../../src/lab/index.ts';
-import { statusOf } from '../../../src/model.ts';
-import type { ProbeOutcome } from '../../../src/model.ts';
+import { statusOf } from '../../../src/core/model.ts';
+import type { ProbeOutcome } from '../../../src/core/model.ts';
 import { startTestLab } from '../../helpers/lab.ts';
 import { labProbeTarget } from '../../helpers/probe-context.ts';
 

@@ -8,11 +8,12 @@ import {
   InvalidIdentityTokenException,
 } from '@aws-sdk/client-sts';
 import { assumeErrorFinding } from '../../../probes/roles/errors.ts';
-import { createRolesProbe } from '../../../probes/roles/index.ts';
+import { createRolesProbe } from '../../../probes/roles/probe.ts';
 import type { ClusterConfig } from '../../../src/config/types.ts';
 import type { Lab } from '../../../src/lab/index.ts';
-import { statusOf } from '../../../src/model.ts';
-import type { ProbeContext, ProbeOutcome } from '../../../src/model.ts';
+import { statusOf } from '../../../src/core/model.ts';
+import type { ProbeOutcome } from '../../../src/core/model.ts';
+import type { ProbeContext } from '../../../src/core/probe.ts';
 import { sdkConfig, startTestLab } from '../../helpers/lab.ts';
 import { labProbeTarget } from '../../helpers/probe-context.ts';
 

@@ -2,10 +2,10 @@
 // trust another cluster's OIDC provider is named for that role, beside the AccessDenied its assume test gets.
 import { GetRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRolesProbe } from '../../../probes/roles/index.ts';
+import { createRolesProbe } from '../../../probes/roles/probe.ts';
 import type { Lab } from '../../../src/lab/index.ts';
-import { statusOf } from '../../../src/model.ts';
-import type { ProbeOutcome } from '../../../src/model.ts';
+import { statusOf } from '../../../src/core/model.ts';
+import type { ProbeOutcome } from '../../../src/core/model.ts';
 import { sdkConfig, startTestLab } from '../../helpers/lab.ts';
 import { labProbeTarget } from '../../helpers/probe-context.ts';
 

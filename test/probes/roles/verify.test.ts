@@ -1,10 +1,10 @@
 // roles.verifyCredentials against the lab: each issued session is proven with exactly one GetCallerIdentity signed by
 // that session (none when off), and a failing proof becomes AWS_UNAVAILABLE naming sts:GetCallerIdentity.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRolesProbe } from '../../../probes/roles/index.ts';
+import { createRolesProbe } from '../../../probes/roles/probe.ts';
 import type { Lab } from '../../../src/lab/index.ts';
-import { statusOf } from '../../../src/model.ts';
-import type { ProbeOutcome } from '../../../src/model.ts';
+import { statusOf } from '../../../src/core/model.ts';
+import type { ProbeOutcome } from '../../../src/core/model.ts';
 import { startTestLab } from '../../helpers/lab.ts';
 import { labProbeTarget } from '../../helpers/probe-context.ts';
 import { stsSpy } from '../../helpers/sts-spy.ts';

@@ -1,11 +1,28 @@
-// The agent's view of a running lab: its clusters and the `lab` account (the read-only `sentinel` user), either
-// merged into a loaded config (`lab:` block) or written out as a standalone config file a user can run.
+// The one link between the agent and the lab (src/lab/ knows nothing of the agent, src/config/ nothing of the lab):
+// the schema of the config's `lab.fleet` (the lab's own fleet file format), the agent's view of a running lab (its
+// clusters and the `lab` account, merged into a config or written out as a standalone file), and the embedded lab,
+// loaded with a dynamic import only when the config has a `lab:` block.
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { stringify } from 'yaml';
-import type { LabInfo } from '../lab/control.ts';
-import { clusterDefaults } from './defaults.ts';
-import { LAB_ACCOUNT } from './schema.ts';
-import type { AccountConfig, AgentConfig, ClusterConfig } from './types.ts';
+import { clusterDefaults } from './config/defaults.ts';
+import type { AccountConfig, AgentConfig, ClusterConfig } from './config/types.ts';
+import type { LabInfo } from './lab/control.ts';
+import { DEFAULT_FLEET, fleetNames, fleetSchema } from './lab/fleet.ts';
+import type { Lab } from './lab/index.ts';
+
+/** The account `labFleetConfig` adds for a lab; a file with a `lab:` block cannot define its own. */
+export const LAB_ACCOUNT = 'lab';
+
+/** The config's `lab.fleet`: the lab's fleet file format, and the cluster names a fleet makes. */
+export const labFleet = {
+  schema: fleetSchema
+    .prefault(DEFAULT_FLEET)
+    .describe(
+      "The lab's clusters (with faults applied at start), as in src/lab/fleet.ts. Default: prod-east, prod-west, staging.",
+    ),
+  names: fleetNames,
+};
 
 /** The lab user whose keys the agent uses: allowed exactly the calls the probes make. */
 const AGENT_USER = 'sentinel';
@@ -96,4 +113,20 @@ export function agentConfigYaml(info: LabInfo, kubeconfig?: string): string {
   }));
   const body = { accounts: [labAccount(info)], clusters };
   return header.map((l) => `# ${l}`).join('\n') + '\n' + stringify(body);
+}
+
+/** Starts the lab of `config.lab` and returns it with the config that watches its fleet. */
+export async function startEmbeddedLab(config: AgentConfig, log: Logger): Promise<{ lab: Lab; config: AgentConfig }> {
+  const settings = config.lab;
+  if (!settings) throw new Error('startEmbeddedLab needs a config with a lab: block');
+  const { startLab } = await import('./lab/index.ts');
+  const lab = await startLab({
+    port: settings.port,
+    dataDir: settings.dataDir,
+    fleet: settings.fleet,
+    agentConfig: agentConfigYaml,
+  });
+  const merged = labFleetConfig(lab.info(), config, lab.caPem, lab.kubeconfigFile);
+  log.info({ endpoint: lab.endpoint, clusters: merged.clusters.length }, 'lab started');
+  return { lab, config: merged };
 }

@@ -1,0 +1,14 @@
+// What the API's routes are given (as plugin options, the way fastify/demo passes dependencies): the store, the
+// fleet and a clock; the what-if when the agent can read AWS.
+import type { PolicySimulation } from '../../probes/bucket/index.ts';
+import type { ClusterConfig } from '../core/cluster.ts';
+import type { Store } from '../store/store.ts';
+
+export interface ApiDeps {
+  store: Store;
+  /** The monitored clusters (a function: discovery and the lab may change the fleet). */
+  clusters: () => readonly ClusterConfig[];
+  now: () => Date;
+  /** What-if for a proposed bucket policy (needs the agent's AWS clients); absent: the route answers 409. */
+  simulateBucketPolicy?: (cluster: ClusterConfig, policyText: string) => Promise<PolicySimulation>;
+}
