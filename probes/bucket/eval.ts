@@ -17,13 +17,7 @@ import type { BlockLevel } from './public.ts';
 export { PolicyParseError } from '../shared/iam-conditions/conditions.ts';
 export type { BucketAccessFacts, Reader } from './eval-request.ts';
 export { aclPublicity, blockedByBlockPublicPolicy, policyPublicity } from './public.ts';
-export type {
-  AclGrant,
-  AclPublicity,
-  BlockLevel,
-  PolicyPublicity,
-  PublicAccessBlockSettings,
-} from './public.ts';
+export type { AclGrant, AclPublicity, BlockLevel, PolicyPublicity, PublicAccessBlockSettings } from './public.ts';
 
 export interface StatementRef {
   index: number;

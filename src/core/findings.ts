@@ -52,7 +52,5 @@ export function evidenceProblem(def: FindingDef, evidence: unknown): string | un
   if (evidence === undefined) return undefined;
   const parsed = def.evidence.safeParse(JSON.parse(JSON.stringify(evidence)));
   if (parsed.success) return undefined;
-  return parsed.error.issues
-    .map((i) => `${i.path.length ? i.path.join('.') : '(evidence)'}: ${i.message}`)
-    .join('; ');
+  return parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(evidence)'}: ${i.message}`).join('; ');
 }

@@ -4,15 +4,7 @@
 // bucket-eval-operators.ts and values matched in bucket-eval-patterns.ts; both are re-exported from here.
 // Pure code: no I/O, and nothing shared with the lab's evaluator (src/lab/), on purpose.
 import type { Compare, ConditionClause } from './operators.ts';
-import {
-  UNKNOWN_PUBLIC_ADDRESS,
-  arnMatch,
-  compile,
-  globMatch,
-  ipValueMatches,
-  lower,
-  parseCidr,
-} from './patterns.ts';
+import { UNKNOWN_PUBLIC_ADDRESS, arnMatch, compile, globMatch, ipValueMatches, lower, parseCidr } from './patterns.ts';
 import type { RequestContext } from './patterns.ts';
 
 export { PolicyParseError, parseCondition } from './operators.ts';
