@@ -116,6 +116,13 @@ describe('charts/irsa-sentinel: the default values (demo mode)', () => {
     expect(Object.keys(one(objects, 'ConfigMap').data as object)).toEqual([posix.basename(configFile)]);
   });
 
+  it('keeps the lab when a values file leaves it out, and drops it for lab: null (as the README says)', () => {
+    const config = (o: K8sObject[]) =>
+      parse((one(o, 'ConfigMap').data as Record<string, string>)['config.yaml']!) as Record<string, unknown>;
+    expect(config(render({ set: ['config.log.level=debug'] }))).toHaveProperty('lab');
+    expect(config(render({ set: ['config.lab=null'] }))).not.toHaveProperty('lab');
+  });
+
   it('rolls the pod when the config changes (checksum/config)', () => {
     const checksum = (o: K8sObject[]) =>
       spec<StatefulSetSpec>(one(o, 'StatefulSet')).template.metadata.annotations['checksum/config'];
