@@ -4,6 +4,8 @@
 # The config must set server.host: 0.0.0.0 (the default, 127.0.0.1, is unreachable from outside the container)
 # and an absolute storage.dataDir under /var/lib/irsa-sentinel, the one writable path; the Helm chart
 # (charts/irsa-sentinel) does both. Runs as uid 10001 and works with a read-only root filesystem.
+# Labels known only at build time can be added:
+#   docker build --label org.opencontainers.image.revision=$(git rev-parse HEAD) -t irsa-sentinel:0.1.0 .
 # test/build/dockerfile.test.ts checks the invariants of this file against the repository.
 
 # ---- build: compile TypeScript to dist/, then keep only the production dependencies ----
@@ -24,6 +26,12 @@ RUN npm run build \
 
 # ---- runtime ----
 FROM node:24-bookworm-slim
+# test/build/dockerfile.test.ts keeps version, description and licenses equal to package.json's.
+LABEL org.opencontainers.image.title="irsa-sentinel" \
+  org.opencontainers.image.description="Watches the OIDC/STS web-identity chain (IRSA, OpenShift STS) for a fleet of clusters and names the root cause when it breaks." \
+  org.opencontainers.image.version="0.1.0" \
+  org.opencontainers.image.licenses="Apache-2.0" \
+  org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
 ENV NODE_ENV=production
 WORKDIR /app
 RUN groupadd --system --gid 10001 irsa-sentinel \
@@ -41,6 +49,12 @@ COPY config/ config/
 USER 10001:10001
 VOLUME ["/var/lib/irsa-sentinel"]
 EXPOSE 8080
+# The image has no curl or wget: Node asks /healthz itself. Override the URL when the config listens elsewhere
+# (docker run -e IRSA_SENTINEL_HEALTHCHECK_URL=http://127.0.0.1:9090/healthz). Kubernetes ignores HEALTHCHECK; the
+# chart's liveness and readiness probes do this there.
+ENV IRSA_SENTINEL_HEALTHCHECK_URL=http://127.0.0.1:8080/healthz
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch(process.env.IRSA_SENTINEL_HEALTHCHECK_URL, { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node is PID 1: the agent handles SIGTERM itself (in-flight runs finish within shutdownGraceMs, the store is
 # flushed), so no init is needed.
 ENTRYPOINT ["node", "dist/src/cli.js"]

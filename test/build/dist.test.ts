@@ -1,9 +1,10 @@
-// `npm run build` makes a dist/ that runs on its own. The build goes to a temporary /app laid out as the image's
-// (dist/, package.json, node_modules: here a link to the repository's), and the CLI runs from there with another
-// working directory: the Dockerfile's ENTRYPOINT starts the lab, validates config/example.yaml and serves the
-// Helm chart's default config.
+// `npm run build` makes a dist/ that runs on its own with production dependencies only, as in the image. The build
+// goes to a temporary /app laid out as the image's: dist/, package.json and package-lock.json, and node_modules from
+// `npm ci --omit=dev --ignore-scripts` (the image's install; the registry or npm's cache is needed). The CLI runs from
+// there with another working directory: the Dockerfile's ENTRYPOINT starts the lab, validates config/example.yaml,
+// serves the Helm chart's default config and a config without the lab, and the Dockerfile's HEALTHCHECK command
+// asks the served /healthz.
 import { spawn } from 'node:child_process';
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -12,70 +13,26 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { execForm, readDockerfile, workdirAt } from './dockerfile.ts';
+import { execForm, healthcheck, readDockerfile, workdirAt } from './dockerfile.ts';
+import { exited, firstLine, json, run } from './processes.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const ENV = { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', CI: 'true' };
+// npm's own settings of the `npm test` that runs this must not steer the nested install.
+const NPM_ENV = Object.fromEntries(Object.entries(ENV).filter(([k]) => !/^npm_/i.test(k)));
+const runtime = readDockerfile(join(ROOT, 'Dockerfile')).at(-1)!;
 
 let tmp: string;
 let app: string;
 let cli: string;
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], opts: SpawnOptions): Promise<Exit> {
-  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-
-/** Resolves with the first line of `stream` for which `pick` returns a value; rejects if the process ends first. */
-function firstLine<T>(child: ChildProcess, stream: 'stdout' | 'stderr', pick: (line: string) => T | undefined) {
-  const lines: string[] = [];
-  const found = new Promise<T>((resolve, reject) => {
-    createInterface({ input: child[stream]! }).on('line', (line) => {
-      lines.push(line);
-      const v = pick(line);
-      if (v !== undefined) resolve(v);
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code} before the line; ${stream}:\n${lines.join('\n')}`)));
-  });
-  return { found, lines };
-}
-
-const json = (line: string): Record<string, unknown> | undefined => {
-  try {
-    const v: unknown = JSON.parse(line);
-    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-};
+let install: { ms: number; stderr: string };
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -83,17 +40,57 @@ function filesUnder(dir: string): string[] {
   );
 }
 
+/** Starts `serve` from dist with a config; resolves with its base URL once it listens, and a stop function. */
+async function serve(config: object, name: string) {
+  const file = join(tmp, `${name}.yaml`);
+  writeFileSync(file, stringify(config));
+  const child = spawn(process.execPath, [cli, 'serve', '--config', file], {
+    cwd: tmp,
+    env: ENV,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const done = exited(child);
+  const { found, lines } = firstLine(child, 'stderr', (l) => {
+    const rec = json(l);
+    return rec?.msg === 'irsa-sentinel serving' ? (rec.url as string) : undefined;
+  });
+  const url = new URL(await found);
+  return {
+    url,
+    base: `http://127.0.0.1:${url.port}`,
+    lines,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return done;
+    },
+  };
+}
+
+async function get(url: string) {
+  const res = await request(url);
+  await res.body.dump();
+  return res.statusCode;
+}
+
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'irsa-dist-'));
   app = join(tmp, 'app');
   mkdirSync(app);
-  copyFileSync(join(ROOT, 'package.json'), join(app, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'), 'dir');
-  const res = await run('npm', ['run', 'build', '--', '--outDir', join(app, 'dist')], { cwd: ROOT, env: ENV });
-  expect(res.code, `npm run build:\n${res.stdout}\n${res.stderr}`).toBe(0);
+  for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, f), join(app, f));
+  // The build and the install write different folders: run both at once.
+  const started = Date.now();
+  const [build, ci] = await Promise.all([
+    run('npm', ['run', 'build', '--', '--outDir', join(app, 'dist')], { cwd: ROOT, env: ENV }),
+    run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: app,
+      env: NPM_ENV,
+    }).then((res) => ({ ...res, ms: Date.now() - started })),
+  ]);
+  expect(build.code, `npm run build:\n${build.stdout}\n${build.stderr}`).toBe(0);
+  expect(ci.code, `npm ci --omit=dev:\n${ci.stdout}\n${ci.stderr}`).toBe(0);
+  install = { ms: ci.ms, stderr: ci.stderr };
 
   // The image's ENTRYPOINT, relative to its WORKDIR (/app), inside the temporary /app.
-  const runtime = readDockerfile(join(ROOT, 'Dockerfile')).at(-1)!;
   const [, entry] = execForm(runtime, 'ENTRYPOINT') ?? [];
   const workdir = workdirAt(runtime, Infinity);
   cli = join(app, posix.relative(workdir, posix.resolve(workdir, entry ?? '')));
@@ -166,8 +163,10 @@ describe('npm run build', () => {
   });
 
   it(
-    "serves the Helm chart's default config from dist: /healthz and /readyz answer 200, exit 0 on SIGTERM",
-    { timeout: 60_000 },
+    "serves the Helm chart's default config (the lab): /healthz and /readyz answer 200, exit 0 on SIGTERM",
+    {
+      timeout: 60_000,
+    },
     async () => {
       // values.yaml's config as the chart renders it, with a free port and the data dirs moved under tmp.
       const values = parse(readFileSync(join(ROOT, 'charts/irsa-sentinel/values.yaml'), 'utf8')) as {
@@ -175,34 +174,72 @@ describe('npm run build', () => {
         persistence: { mountPath: string };
       };
       const { config } = values;
-      const { mountPath } = values.persistence;
-      const moved = (dir: string) => join(tmp, 'serve', relative(mountPath, dir));
+      const moved = (dir: string) => join(tmp, 'serve', relative(values.persistence.mountPath, dir));
       config.server.port = 0;
       config.storage.dataDir = moved(config.storage.dataDir);
       if (config.lab) config.lab.dataDir = moved(config.lab.dataDir);
-      const file = join(tmp, 'config.yaml');
-      writeFileSync(file, stringify(config));
+      const agent = await serve(config, 'chart-default');
+      expect(agent.url.hostname).toBe('0.0.0.0');
+      for (const path of ['/healthz', '/readyz']) expect(await get(`${agent.base}${path}`), path).toBe(200);
+      expect(await agent.stop(), agent.lines.join('\n')).toEqual({ code: 0, signal: null });
+    },
+  );
+});
 
-      const child = spawn(process.execPath, [cli, 'serve', '--config', file], {
-        cwd: tmp,
-        env: ENV,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      const done = exited(child);
-      const { found, lines } = firstLine(child, 'stderr', (l) => {
-        const rec = json(l);
-        return rec?.msg === 'irsa-sentinel serving' ? (rec.url as string) : undefined;
-      });
-      const url = new URL(await found);
-      expect(url.hostname).toBe('0.0.0.0');
-      const base = `http://127.0.0.1:${url.port}`;
-      for (const path of ['/healthz', '/readyz']) {
-        const res = await request(`${base}${path}`);
-        expect(res.statusCode, path).toBe(200);
-        await res.body.dump();
-      }
-      child.kill('SIGTERM');
-      expect(await done, lines.join('\n')).toEqual({ code: 0, signal: null });
+describe('the production install (npm ci --omit=dev, as in the image)', () => {
+  it('holds every production dependency of the lockfile and no development one', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }>;
+    };
+    const entries = Object.entries(lock.packages).filter(([path]) => path.startsWith('node_modules/'));
+    const dev = entries.filter(([, p]) => p.dev).map(([path]) => path);
+    const prod = entries.filter(([, p]) => !p.dev && !p.optional && !p.devOptional).map(([path]) => path);
+    expect(dev).toEqual(
+      expect.arrayContaining(['node_modules/vitest', 'node_modules/typescript', 'node_modules/node']),
+    );
+    expect(
+      dev.filter((path) => existsSync(join(app, path))),
+      'development packages installed',
+    ).toEqual([]);
+    expect(
+      prod.filter((path) => !existsSync(join(app, path))),
+      'production packages missing',
+    ).toEqual([]);
+    // The `node` devDependency (its preinstall downloads a Node 24) is not there: dist runs on this process's Node.
+    expect(existsSync(join(app, 'node_modules/.bin/node'))).toBe(false);
+    console.info(`npm ci --omit=dev took ${install.ms} ms`);
+  });
+
+  it(
+    'serves a fleet without the lab (an unreachable issuer): /healthz 200, and the image HEALTHCHECK passes',
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const agent = await serve(
+        {
+          server: { host: '127.0.0.1', port: 0 },
+          storage: { dataDir: join(tmp, 'no-lab') },
+          log: { level: 'info' },
+          // .invalid never resolves (RFC 6761): the issuer probe fails; the agent must serve regardless.
+          clusters: [
+            { name: 'unreachable', issuer: 'https://oidc.issuer.invalid', region: 'us-east-1', probes: ['issuer'] },
+          ],
+        },
+        'no-lab',
+      );
+      expect(await get(`${agent.base}/healthz`)).toBe(200);
+      // The HEALTHCHECK's exec form, run as Docker runs it, with the URL the image sets pointed at this agent.
+      const check = healthcheck(runtime)!;
+      const [cmd, ...args] = check.cmd;
+      expect(cmd).toBe('node');
+      const probe = (url: string) =>
+        run(process.execPath, args, { cwd: tmp, env: { PATH: process.env.PATH, IRSA_SENTINEL_HEALTHCHECK_URL: url } });
+      const healthy = await probe(`${agent.base}/healthz`);
+      expect(healthy.code, healthy.stderr).toBe(0);
+      expect((await probe(`${agent.base}/no-such-route`)).code, 'a 404 is unhealthy').toBe(1);
+      expect(await agent.stop(), agent.lines.join('\n')).toEqual({ code: 0, signal: null });
+      expect((await probe(`${agent.base}/healthz`)).code, 'nothing listening is unhealthy').toBe(1);
     },
   );
 });

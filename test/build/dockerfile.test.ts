@@ -5,18 +5,30 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copies, copyTarget, dockerignored, execForm, readDockerfile, workdirAt } from './dockerfile.ts';
+import {
+  copies,
+  copyTarget,
+  dockerignored,
+  execForm,
+  healthcheck,
+  keyValues,
+  readDockerfile,
+  workdirAt,
+} from './dockerfile.ts';
 import type { Stage } from './dockerfile.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const stages = readDockerfile(join(ROOT, 'Dockerfile'));
 const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
   version: string;
+  description: string;
+  license: string;
   scripts: Record<string, string>;
+  allowScripts?: Record<string, boolean>;
   devDependencies: Record<string, string>;
   engines: { node: string };
-  allowScripts?: Record<string, boolean>;
 };
 const tsBuild = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
   extends?: string;
@@ -98,18 +110,21 @@ describe('Dockerfile', () => {
     const buildCmd = cmds[buildRun]!;
     expect(buildCmd.indexOf('npm prune')).toBeGreaterThan(buildCmd.indexOf('npm run build'));
     // `npm ci --ignore-scripts` is safe only while no production dependency needs its install script (the `node`
-    // devDependency's downloads the Node 24 that npm scripts use outside the image; the image has its own).
+    // devDependency's downloads the Node 24 that npm scripts use outside the image; the image has its own). Scripts
+    // package.json's allowScripts denies (protobufjs: a version-scheme check) never run anyway.
     const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { hasInstallScript?: boolean; dev?: boolean }>;
     };
-    // Scripts that package.json's allowScripts denies anyway (protobufjs's is only a version-scheme check) are not lost.
-    const denied = Object.entries(pkg.allowScripts ?? {})
-      .filter(([, allowed]) => !allowed)
-      .map(([name]) => `node_modules/${name}`);
+    const denied = new Set(
+      Object.entries(pkg.allowScripts ?? {})
+        .filter(([, allowed]) => allowed === false)
+        .map(([name]) => name),
+    );
     if (/--ignore-scripts/.test(cmds[ci]!)) {
       const prodScripts = Object.entries(lock.packages)
-        .filter(([name, p]) => name !== '' && p.hasInstallScript && !p.dev && !denied.includes(name))
-        .map(([name]) => name);
+        .filter(([path, p]) => path !== '' && p.hasInstallScript && !p.dev)
+        .map(([path]) => path)
+        .filter((path) => !denied.has(path.replace(/^.*node_modules\//, '')));
       expect(prodScripts, 'production dependencies with install scripts skipped by --ignore-scripts').toEqual([]);
     }
     // Nothing before `build` may insist on node_modules/.bin/node (as `pretest` does for the tests).
@@ -183,6 +198,43 @@ describe('Dockerfile', () => {
     const env = runtime.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args);
     expect(env.some((e) => /(^|\s)NODE_ENV[= ]production\b/.test(e))).toBe(true);
     expect(last(runtime, 'EXPOSE')?.args).toBe('8080');
+  });
+});
+
+describe('Dockerfile: health check and labels', () => {
+  it('checks /healthz on the exposed port with node itself (the slim base has no curl or wget)', () => {
+    const check = healthcheck(runtime);
+    expect(check, 'a HEALTHCHECK in the runtime stage').toBeDefined();
+    const { options, cmd } = check!;
+    expect(cmd.slice(0, 2)).toEqual(['node', '-e']);
+    expect(cmd).toHaveLength(3);
+    expect(cmd.join(' ')).not.toMatch(/\b(curl|wget)\b/);
+    // The script reads the URL from the environment the image sets: /healthz on the EXPOSEd port, on loopback.
+    const variable = /process\.env\.(\w+)/.exec(cmd[2]!)?.[1];
+    const url = new URL(keyValues(runtime, 'ENV')[variable ?? ''] ?? 'http://invalid');
+    expect(url.hostname).toBe('127.0.0.1');
+    expect(url.pathname).toBe('/healthz');
+    expect(url.port).toBe(last(runtime, 'EXPOSE')?.args);
+    // The fetch gives up before Docker's timeout, so a hung agent is reported unhealthy, not killed mid-check.
+    const fetchMs = Number(/AbortSignal\.timeout\((\d+)\)/.exec(cmd[2]!)?.[1]);
+    const seconds = (d: string | undefined) => Number(/^(\d+)s$/.exec(d ?? '')?.[1]);
+    expect(fetchMs).toBeGreaterThan(0);
+    expect(fetchMs).toBeLessThan(seconds(options.timeout) * 1000);
+    for (const key of ['interval', 'timeout', 'start-period']) expect(seconds(options[key]), key).toBeGreaterThan(0);
+    expect(Number(options.retries)).toBeGreaterThanOrEqual(1);
+    // test/build/dist.test.ts runs this command against a served agent.
+  });
+
+  it('carries the OCI labels, in step with package.json', () => {
+    const oci = keyValues(runtime, 'LABEL');
+    expect(oci).toMatchObject({
+      'org.opencontainers.image.title': pkg.name,
+      'org.opencontainers.image.description': pkg.description,
+      'org.opencontainers.image.version': pkg.version,
+      'org.opencontainers.image.licenses': pkg.license,
+    });
+    expect(oci['org.opencontainers.image.base.name']).toMatch(new RegExp(`[/:]${runtime.image.replace(/^.*\//, '')}$`));
+    for (const key of Object.keys(oci)) expect(key).toMatch(/^org\.opencontainers\.image\.[a-z.]+$/);
   });
 });
 

@@ -138,3 +138,22 @@ export function dockerignored(patterns: string[], path: string): boolean {
   }
   return ignored;
 }
+
+/** The stage's last HEALTHCHECK: its --options and its exec-form CMD; undefined when there is none. */
+export function healthcheck(stage: Stage): { options: Record<string, string>; cmd: string[] } | undefined {
+  const last = stage.instructions.filter((i) => i.keyword === 'HEALTHCHECK').at(-1);
+  if (!last) return undefined;
+  const m = /^((?:--[\w-]+=\S+\s+)*)CMD\s+(\[.*\])$/s.exec(last.args);
+  if (!m) throw new Error(`Dockerfile line ${last.line}: HEALTHCHECK is not [--option=value ...] CMD ["exec", "form"]`);
+  const options = Object.fromEntries([...m[1]!.matchAll(/--([\w-]+)=(\S+)/g)].map((o) => [o[1]!, o[2]!]));
+  return { options, cmd: JSON.parse(m[2]!) as string[] };
+}
+
+/** The key=value pairs of a stage's LABEL or ENV instructions (quoted values unquoted; later ones win). */
+export function keyValues(stage: Stage, keyword: 'LABEL' | 'ENV'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const i of stage.instructions.filter((ins) => ins.keyword === keyword))
+    for (const m of i.args.matchAll(/([\w.-]+)=("(?:[^"\\]|\\.)*"|\S+)/g))
+      out[m[1]!] = m[2]!.startsWith('"') ? (JSON.parse(m[2]!) as string) : m[2]!;
+  return out;
+}

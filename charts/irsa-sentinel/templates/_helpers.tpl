@@ -50,3 +50,52 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $server := .Values.config.server | default (dict) }}
 {{- $server.port | default 8080 }}
 {{- end }}
+
+{{/*
+The container's environment: the agent's own AWS identity (awsIdentity), variables from Secret keys (secretEnv),
+then extraEnv. Secret values are referenced (secretKeyRef), never rendered.
+*/}}
+{{- define "irsa-sentinel.env" -}}
+{{- $id := .Values.awsIdentity }}
+{{- if eq $id.type "openshiftSts" }}
+- name: AWS_ROLE_ARN
+  value: {{ $id.roleArn | quote }}
+- name: AWS_WEB_IDENTITY_TOKEN_FILE
+  value: {{ printf "%s/token" $id.openshiftSts.mountPath | quote }}
+{{- else if eq $id.type "staticKeys" }}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ $id.staticKeys.secretName | quote }}
+      key: {{ $id.staticKeys.accessKeyIdKey | quote }}
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $id.staticKeys.secretName | quote }}
+      key: {{ $id.staticKeys.secretAccessKeyKey | quote }}
+{{- end }}
+{{- range $name, $ref := .Values.secretEnv }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.secretName | quote }}
+      key: {{ $ref.key | quote }}
+      {{- if hasKey $ref "optional" }}
+      optional: {{ $ref.optional }}
+      {{- end }}
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* The service-account annotations: the IRSA role (awsIdentity.type irsa) and serviceAccount.annotations. */}}
+{{- define "irsa-sentinel.serviceAccountAnnotations" -}}
+{{- $annotations := deepCopy .Values.serviceAccount.annotations }}
+{{- if eq .Values.awsIdentity.type "irsa" }}
+{{- $_ := set $annotations "eks.amazonaws.com/role-arn" .Values.awsIdentity.roleArn }}
+{{- end }}
+{{- with $annotations }}
+{{- toYaml . }}
+{{- end }}
+{{- end }}
