@@ -117,7 +117,7 @@ const ALL_BLOCKED =
 export const FAULTS: Record<string, FaultDef> = {
   'bucket-policy-deny-non-vpce': {
     description:
-      'Adds a Deny unless aws:SourceVpce statement to the OIDC bucket policy (the common mistake). `form`: get-object (default: Deny s3:GetObject) or aws-documented (AWS\'s one-statement Deny s3:* example, which also locks out the account\'s own principals).',
+      "Adds a Deny unless aws:SourceVpce statement to the OIDC bucket policy (the common mistake). `form`: get-object (default: Deny s3:GetObject) or aws-documented (AWS's one-statement Deny s3:* example, which also locks out the account's own principals).",
     needsCluster: true,
     async apply(ctx, cluster, params, actor) {
       const c = must(cluster);

@@ -20,7 +20,9 @@ const getUser: IamOperation = {
     const caller = call.req.caller;
     // The root user's own GetUser: its account id and root ARN, no user name or path (it is not an IAM user).
     if (call.form.UserName === undefined && caller.kind === 'user' && caller.user.root) {
-      return { result: { User: { UserId: caller.user.userId, Arn: caller.user.arn, CreateDate: isoMillis(LAB_STARTED) } } };
+      return {
+        result: { User: { UserId: caller.user.userId, Arn: caller.user.arn, CreateDate: isoMillis(LAB_STARTED) } },
+      };
     }
     const name = userNameOf(call);
     const user = call.state.users.get(name);

@@ -3,7 +3,16 @@ import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { blockingLevel, bucketArn, decideAccess, objectArn } from './s3-access.ts';
 import type { Bucket, BucketBehaviour } from './state.ts';
-import { INTERNAL_ERROR, S3Failure, accessDenied, authorize, deniedFailure, header, ok, quotedEtag } from './s3-wire.ts';
+import {
+  INTERNAL_ERROR,
+  S3Failure,
+  accessDenied,
+  authorize,
+  deniedFailure,
+  header,
+  ok,
+  quotedEtag,
+} from './s3-wire.ts';
 import type { Operation, S3Call } from './s3-wire.ts';
 import { s3Error } from './wire.ts';
 import type { LabResponse } from './wire.ts';

@@ -6,14 +6,14 @@ import type { PolicyDocument } from './state.ts';
 
 /** AWS-FACTS 1.2 and the STS model's sessionPolicyDocumentType: 1..2048 characters of this set. */
 const MAX_CHARS = 2048;
-const ALLOWED = /^[\u0009\u000A\u000D\u0020-\u00FF]+$/;
+const allowedChar = (c: number): boolean => c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c <= 0xff);
 
 /** The model's constraints the text breaks, worded as STS's validation layer words them (see sts.ts). */
 export function sessionPolicyViolations(text: string): string[] {
   const out: string[] = [];
   if (text.length < 1) out.push('have length greater than or equal to 1');
   if (text.length > MAX_CHARS) out.push(`have length less than or equal to ${MAX_CHARS}`);
-  if (text.length > 0 && !ALLOWED.test(text)) {
+  if (text.length > 0 && ![...text].every((ch) => allowedChar(ch.codePointAt(0) ?? 0))) {
     out.push('satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+');
   }
   return out;
@@ -44,7 +44,10 @@ export function parseSessionPolicy(text: string): SessionPolicy {
   const size = packedPolicySize(text);
   if (size > 100) {
     // Not in AWS-FACTS: worded like STS's observed session-tags message ("Packed size of session tags consumes N%…").
-    return { code: 'PackedPolicyTooLarge', message: `Packed size of session policies consumes ${size}% of allotted space.` };
+    return {
+      code: 'PackedPolicyTooLarge',
+      message: `Packed size of session policies consumes ${size}% of allotted space.`,
+    };
   }
   return { doc, packedPolicySize: size };
 }

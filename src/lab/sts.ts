@@ -174,13 +174,7 @@ async function assumeRoleWithWebIdentity(
     );
   }
 
-  const session = issueSession(
-    state,
-    role,
-    params.roleSessionName,
-    params.durationSeconds ?? 3600,
-    sessionPolicy?.doc,
-  );
+  const session = issueSession(state, role, params.roleSessionName, params.durationSeconds ?? 3600, sessionPolicy?.doc);
   recordAssume(state, req, params, token, { session });
   // AWS-FACTS 1.6 element order (API reference sample); Provider is the IAM OIDC provider ARN (DISAGREE: ARN preferred).
   return stsResult(req, 'AssumeRoleWithWebIdentity', {

@@ -252,7 +252,7 @@ describe('aws s3api, s3control, iam and cloudtrail against the lab', () => {
     );
   });
 
-  it('s3control get/put-public-access-block for the account, through the lab\'s own proxy', async () => {
+  it("s3control get/put-public-access-block for the account, through the lab's own proxy", async () => {
     const { target: s3controlTarget, env } = s3controlCli(info);
     const s3control = (args: string[]) =>
       awsCli(s3controlTarget, ['s3control', ...args, '--account-id', info.accountId], alice, env);

@@ -100,7 +100,9 @@ describe('a session with a session policy', () => {
       name: 'AccessDenied',
       status: 403,
       message: expect.stringMatching(
-        new RegExp(`^User: ${arn} is not authorized to perform: iam:ListRoles on resource: .+ with an explicit deny in a session policy$`),
+        new RegExp(
+          `^User: ${arn} is not authorized to perform: iam:ListRoles on resource: .+ with an explicit deny in a session policy$`,
+        ),
       ),
     });
   });
@@ -147,6 +149,13 @@ describe('AssumeRoleWithWebIdentity validates Policy and DurationSeconds as STS 
       status: 400,
       message: expect.stringContaining(
         "at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048",
+      ),
+    });
+    // Only tab, newline, carriage return and U+0020..U+00FF are allowed (the STS model's pattern).
+    expect(await assumeFails(allowOnly('s3:GetObject').replace('GetObject', 'GetObjectā'))).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining(
+        "at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
       ),
     });
     // Under 2048 characters but barely compressible: Latin-1 letters (allowed by the model) in a random order.
