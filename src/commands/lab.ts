@@ -1,6 +1,6 @@
 // `irsa-sentinel lab`: run the lab alone until SIGTERM/SIGINT; one JSON line on stdout when it is ready.
 import { agentConfigYaml } from '../lab-adapter.ts';
-import { startLab } from '../lab/index.ts';
+import { LabPortInUseError, startLab } from '../lab/index.ts';
 import { FleetError, loadFleetFile } from '../lab/fleet.ts';
 import { onShutdownSignals } from './signals.ts';
 
@@ -24,6 +24,12 @@ export async function runLabCommand(opts: LabCommandOptions): Promise<void> {
       process.stderr.write(`irsa-sentinel lab: ${err.message}\n`);
       process.exit(2);
     }
+    if (err instanceof LabPortInUseError) {
+      process.stderr.write(
+        `irsa-sentinel lab: ${err.message}; choose another with --port N (--port 0 picks a free one)\n`,
+      );
+      process.exit(2);
+    }
     throw err;
   }
   const started = lab;
@@ -45,6 +51,11 @@ export async function runLabCommand(opts: LabCommandOptions): Promise<void> {
       region: info.region,
       accountId: info.accountId,
       clusters: info.clusters.map((c) => c.name),
+      // The control API's bearer token (also in controlTokenFile) and the AWS CLI's S3 Control way in.
+      controlToken: started.controlToken,
+      controlTokenFile: started.controlTokenFile,
+      s3controlProxy: info.s3controlProxy,
+      s3controlEndpoint: info.s3controlEndpoint,
     }) + '\n',
   );
 }

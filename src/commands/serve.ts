@@ -8,7 +8,14 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
   // The agent (AWS SDK, lab, probes) loads only once the configuration is known to be good.
   const { createAgent } = await import('../agent.ts');
   const log = createLogger(config.log.level);
-  const agent = await createAgent(config, log);
+  const agent = await createAgent(config, log).catch((err: unknown) => {
+    // A taken lab port: one line and exit 2, before the lab touched any file (LAB_PORT_IN_USE).
+    if ((err as { code?: unknown }).code !== 'LAB_PORT_IN_USE') throw err;
+    process.stderr.write(
+      `irsa-sentinel serve: lab ${(err as Error).message}; set lab.port in the config (0 picks a free one)\n`,
+    );
+    process.exit(2);
+  });
   const api = await agent.api();
   await api.listen({ host: config.server.host, port: config.server.port });
   const address = api.server.address();

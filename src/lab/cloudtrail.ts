@@ -25,6 +25,16 @@ export interface RecordInput {
 /** userIdentity of a signed request (AWS-FACTS 3.3 records; IAMUser / AssumedRole shapes). */
 function identityOf(state: LabState, req: LabRequest): Record<string, unknown> {
   const c = req.caller;
+  if (c.kind === 'user' && c.user.root) {
+    // The root user's records: type Root, its principal id the account id, no userName (CloudTrail userIdentity).
+    return {
+      type: 'Root',
+      principalId: c.user.userId,
+      arn: c.user.arn,
+      accountId: state.accountId,
+      accessKeyId: c.accessKeyId,
+    };
+  }
   if (c.kind === 'user') {
     return {
       type: 'IAMUser',
@@ -86,12 +96,15 @@ export function recordEvent(state: LabState, e: RecordInput): TrailEvent {
       clientProvidedHostHeader: String(e.req.headers.host ?? ''),
     },
   };
+  // LookupEvents' Username: the user name, a session's name, or "root" for the root user.
   const username =
     typeof userIdentity.userName === 'string'
       ? userIdentity.userName
       : e.req.caller.kind === 'session'
         ? e.req.caller.session.assumedRoleArn.split('/').pop()
-        : undefined;
+        : userIdentity.type === 'Root'
+          ? 'root'
+          : undefined;
   const event: TrailEvent = {
     eventId,
     eventName: e.eventName,

@@ -204,6 +204,8 @@ export async function provisionCluster(
       maxSessionDuration: 3600,
       createdAt: state.roles.get(roleName)?.createdAt ?? new Date(),
       tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      // ccoctl puts the CredentialsRequest's statementEntries as an inline policy; the lab does not model them yet.
+      policies: new Map(),
     });
     cluster.roleArns.push(roleArn);
     cluster.secrets.set(`${cr.secretNamespace}/${cr.secretName}`, { credentials: ccoctlCredentialsIni(roleArn) });

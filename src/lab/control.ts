@@ -1,4 +1,6 @@
 // The lab's control API under /_lab/v1/: what the lab is (info, kubeconfig) and fault injection. Not an AWS API.
+// Every route needs the lab's control token (control-token.ts): `info` hands out every user's secret key.
+import { checkBearer } from './control-token.ts';
 import { FaultError } from './faults.ts';
 import type { ActiveFault, ClusterTopology } from './state.ts';
 import type { LabHandler, LabResponse } from './wire.ts';
@@ -9,6 +11,13 @@ export interface LabInfo {
   accountId: string;
   region: string;
   users: { name: string; arn: string; accessKeyId: string; secretAccessKey: string }[];
+  /**
+   * The AWS CLI's way to S3 Control: set HTTPS_PROXY to this (http://127.0.0.1:PORT; connect-proxy.ts). Always set
+   * by a running lab, as is s3controlEndpoint (optional only for hand-made infos).
+   */
+  s3controlProxy?: string;
+  /** The --endpoint-url for `aws s3control` through that proxy: https://localhost:PORT. */
+  s3controlEndpoint?: string;
   clusters: {
     name: string;
     issuer: string;
@@ -49,8 +58,13 @@ const json = (status: number, body: unknown, requestId: string): LabResponse => 
 const problem = (status: number, code: string, message: string, requestId: string): LabResponse =>
   json(status, { error: { code, message } }, requestId);
 
-export function createControlHandler(lab: LabControl): LabHandler {
+export function createControlHandler(lab: LabControl, controlToken: string): LabHandler {
   return async (req) => {
+    const auth = checkBearer(req.headers.authorization, controlToken);
+    if (!auth.ok) {
+      const res = problem(401, auth.code, auth.message, req.requestId);
+      return { ...res, headers: { ...res.headers, 'www-authenticate': 'Bearer realm="irsa-sentinel lab"' } };
+    }
     const path = req.url.pathname.replace(/\/+$/, '');
     const route = `${req.method} ${path}`;
     switch (route) {

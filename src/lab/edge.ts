@@ -131,12 +131,17 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 
 async function send(req: FastifyRequest, reply: FastifyReply, res: LabResponse): Promise<void> {
   if (res.delayMs) {
+    // Watch this response, not the socket: a keep-alive socket serves many requests, and a listener per request
+    // on it would pile up (MaxListenersExceededWarning). The response closes early only if the client goes away.
     const gone = new AbortController();
-    req.raw.socket.once('close', () => gone.abort());
+    const onClose = (): void => gone.abort();
+    reply.raw.once('close', onClose);
     try {
       await sleep(res.delayMs, undefined, { signal: gone.signal });
     } catch {
       return; // the client went away while we were being slow
+    } finally {
+      reply.raw.off('close', onClose);
     }
   }
   if (res.reset) {

@@ -75,26 +75,56 @@ const putObject = (ctx: FaultContext, actor: string, c: LabCluster, key: string,
     `PutObject ${key}`,
   );
 
+const VPCE_FORMS = ['get-object', 'aws-documented'] as const;
+type VpceForm = (typeof VPCE_FORMS)[number];
+
+function formParam(params: Record<string, unknown>): VpceForm {
+  const form = params.form ?? 'get-object';
+  if (!VPCE_FORMS.includes(form as VpceForm)) {
+    throw new FaultError('InvalidParameter', `form must be one of: ${VPCE_FORMS.join(', ')}`);
+  }
+  return form as VpceForm;
+}
+
+/** The Deny statement of bucket-policy-deny-non-vpce in the chosen form. */
+function denyOutsideVpce(form: VpceForm, bucket: string, vpce: string): Record<string, unknown> {
+  const condition = { StringNotEquals: { 'aws:SourceVpce': vpce } };
+  if (form === 'aws-documented') {
+    // AWS-FACTS 4.4: the S3 User Guide's "Restricting access to a specific VPC endpoint" policy, one statement. It
+    // denies every principal not calling through the endpoint, the bucket owner's own included (the lockout).
+    return {
+      Sid: 'Access-to-specific-VPCE-only',
+      Principal: '*',
+      Action: 's3:*',
+      Effect: 'Deny',
+      Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+      Condition: condition,
+    };
+  }
+  return {
+    Sid: 'DenyOutsideVpce',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:GetObject',
+    Resource: `arn:aws:s3:::${bucket}/*`,
+    Condition: condition,
+  };
+}
+
 const ALL_BLOCKED =
   '<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>';
 
 export const FAULTS: Record<string, FaultDef> = {
   'bucket-policy-deny-non-vpce': {
-    description: 'Adds a Deny unless aws:SourceVpce statement to the OIDC bucket policy (the common mistake).',
+    description:
+      "Adds a Deny unless aws:SourceVpce statement to the OIDC bucket policy (the common mistake). `form`: get-object (default: Deny s3:GetObject) or aws-documented (AWS's one-statement Deny s3:* example, which also locks out the account's own principals).",
     needsCluster: true,
     async apply(ctx, cluster, params, actor) {
       const c = must(cluster);
       const vpce = typeof params.vpce === 'string' ? params.vpce : 'vpce-0a1b2c3d4e5f60718';
       // The cluster's healthy policy plus the Deny: public read, or its distribution's OAI grant (cloudfront).
       const policy = JSON.parse(healthyBucketPolicy(ctx.state, c)) as { Statement: unknown[] };
-      policy.Statement.push({
-        Sid: 'DenyOutsideVpce',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:GetObject',
-        Resource: `arn:aws:s3:::${c.bucket}/*`,
-        Condition: { StringNotEquals: { 'aws:SourceVpce': vpce } },
-      });
+      policy.Statement.push(denyOutsideVpce(formParam(params), c.bucket, vpce));
       await expectOk(
         ctx.invoke('s3', actor, { method: 'PUT', path: `/${c.bucket}?policy`, body: JSON.stringify(policy) }),
         'PutBucketPolicy',

@@ -30,16 +30,6 @@ function roleXml(role: Role, withTags: boolean): Record<string, unknown> {
   };
 }
 
-/** Inline role policies (PutRolePolicy), kept beside the state until Role gets a field of its own. */
-const inlinePolicies = new WeakMap<Role, Map<string, string>>();
-const policiesOf = (role: Role): Map<string, string> => {
-  const existing = inlinePolicies.get(role);
-  if (existing) return existing;
-  const created = new Map<string, string>();
-  inlinePolicies.set(role, created);
-  return created;
-};
-
 function roleNameParam(call: IamCall): string {
   return checkName(required(call.form, 'RoleName'), 'RoleName', 64);
 }
@@ -97,6 +87,7 @@ const createRole: IamOperation = {
       maxSessionDuration: integerParam(call.form, 'MaxSessionDuration', 3600, 43200) ?? 3600,
       createdAt: new Date(),
       tags: mergeTags([], tagsParam(call.form)),
+      policies: new Map(),
     };
     call.state.roles.set(name, role);
     return {
@@ -155,7 +146,7 @@ const deleteRole: IamOperation = {
   resource: roleResource,
   run: (call) => {
     const role = findRole(call);
-    if (policiesOf(role).size > 0)
+    if (role.policies.size > 0)
       throw new IamError(409, 'DeleteConflict', 'Cannot delete entity, must delete policies first.');
     call.state.roles.delete(role.name);
     return {};
@@ -177,7 +168,7 @@ const policyNameParam = (call: IamCall): string => checkName(required(call.form,
 function findRolePolicy(call: IamCall): { role: Role; name: string; document: string } {
   const role = findRole(call);
   const name = policyNameParam(call);
-  const document = policiesOf(role).get(name);
+  const document = role.policies.get(name);
   if (document === undefined)
     throw new IamError(404, 'NoSuchEntity', `The role policy with name ${name} cannot be found.`);
   return { role, name, document };
@@ -189,7 +180,7 @@ const putRolePolicy: IamOperation = {
   run: (call) => {
     const role = findRole(call);
     const name = policyNameParam(call);
-    policiesOf(role).set(name, policyParam(call.form, 'PolicyDocument', 'identity'));
+    role.policies.set(name, policyParam(call.form, 'PolicyDocument', 'identity'));
     return {};
   },
 };
@@ -208,7 +199,7 @@ const deleteRolePolicy: IamOperation = {
   resource: roleResource,
   run: (call) => {
     const { role, name } = findRolePolicy(call);
-    policiesOf(role).delete(name);
+    role.policies.delete(name);
     return {};
   },
 };
@@ -217,7 +208,7 @@ const listRolePolicies: IamOperation = {
   write: false,
   resource: roleResource,
   run: (call) => ({
-    result: { PolicyNames: members([...policiesOf(findRole(call)).keys()].sort()), IsTruncated: false },
+    result: { PolicyNames: members([...findRole(call).policies.keys()].sort()), IsTruncated: false },
   }),
 };
 

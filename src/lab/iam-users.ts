@@ -1,4 +1,4 @@
-// IAM user operations: GetUser for the lab's users.
+// IAM user operations: GetUser for the lab's users (and the root user's own).
 import { IamError, checkName, isoMillis } from './iam-wire.ts';
 import type { IamCall, IamOperation } from './iam-wire.ts';
 
@@ -17,9 +17,16 @@ const getUser: IamOperation = {
   write: false,
   resource: (call) => `arn:aws:iam::${call.state.accountId}:user/${userNameOf(call)}`,
   run: (call) => {
+    const caller = call.req.caller;
+    // The root user's own GetUser: its account id and root ARN, no user name or path (it is not an IAM user).
+    if (call.form.UserName === undefined && caller.kind === 'user' && caller.user.root) {
+      return {
+        result: { User: { UserId: caller.user.userId, Arn: caller.user.arn, CreateDate: isoMillis(LAB_STARTED) } },
+      };
+    }
     const name = userNameOf(call);
     const user = call.state.users.get(name);
-    if (!user) throw new IamError(404, 'NoSuchEntity', `The user with name ${name} cannot be found.`);
+    if (!user || user.root) throw new IamError(404, 'NoSuchEntity', `The user with name ${name} cannot be found.`);
     return {
       result: {
         User: {

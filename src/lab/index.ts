@@ -1,9 +1,13 @@
 // Start the lab: TLS, account, users, simulated clusters, and the HTTPS edge serving every service on one port.
+// Nothing is written to the data dir until the port is ours: a second lab on a taken port leaves the first's files.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { createCloudFrontHandler } from './cloudfront.ts';
 import { createCloudTrailHandler } from './cloudtrail.ts';
+import { startConnectProxy } from './connect-proxy.ts';
+import type { ConnectProxy } from './connect-proxy.ts';
+import { CONTROL_TOKEN_FILE, newControlToken, writeControlToken } from './control-token.ts';
 import { provisionCluster } from './clusters.ts';
 import { createControlHandler } from './control.ts';
 import type { LabControl, LabInfo } from './control.ts';
@@ -15,6 +19,7 @@ import { DEFAULT_FLEET, fleetNames, parseFleet } from './fleet.ts';
 import type { Fleet, FleetInput } from './fleet.ts';
 import { createIamHandler } from './iam.ts';
 import { KeyPool } from './keys.ts';
+import { listenLab } from './listen.ts';
 import { createKubeHandler } from './kube.ts';
 import { restoreBucketSettings } from './restore.ts';
 import { createS3Handler } from './s3.ts';
@@ -22,16 +27,18 @@ import { createS3ControlHandler } from './s3control.ts';
 import { LabState } from './state.ts';
 import type { ActiveFault, ClusterTopology, SigningKey } from './state.ts';
 import { createStsHandler } from './sts.ts';
-import { createLabTls } from './tls.ts';
+import { generateLabTls, s3ControlHost, writeLabCa } from './tls.ts';
 import { createUsers } from './users.ts';
 import { newRequestId } from './wire.ts';
 import type { LabContext, LabHandler } from './wire.ts';
+
+export { LabPortInUseError } from './listen.ts';
 
 export interface LabOptions {
   /** Port to listen on; 0 picks a free one. */
   port?: number;
   host?: '127.0.0.1';
-  /** Where the CA is written (ca.pem). Default ./data/lab */
+  /** Where the CA (ca.pem), the control token (control-token) and the kubeconfig are written. Default ./data/lab */
   dataDir?: string;
   fleet?: FleetInput | Fleet;
   /** LookupEvents calls allowed per second per account and region (AWS: 2). */
@@ -52,6 +59,12 @@ export interface Lab extends LabControl {
   readonly dataDir: string;
   /** `<dataDir>/kubeconfig`: the kubeconfig() contexts, one per cluster, written at start. */
   readonly kubeconfigFile: string;
+  /** The bearer token the control API (/_lab/v1/) requires; random at every start. */
+  readonly controlToken: string;
+  /** `<dataDir>/control-token`: the token, owner-only (0600). */
+  readonly controlTokenFile: string;
+  /** http://127.0.0.1:PORT: HTTPS_PROXY for the AWS CLI's S3 Control calls (connect-proxy.ts). */
+  readonly s3controlProxy: string;
   readonly state: LabState;
   close(): Promise<void>;
 }
@@ -59,9 +72,16 @@ export interface Lab extends LabControl {
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const dataDir = resolve(opts.dataDir ?? join('data', 'lab'));
   const fleet = parseFleet(opts.fleet ?? DEFAULT_FLEET, 'fleet');
-  const [tls, pool] = await Promise.all([createLabTls(dataDir), KeyPool.create(fleet.keyPool, fleet.keyBits)]);
   const state = new LabState();
+  const [tls, pool] = await Promise.all([
+    generateLabTls(state.accountId),
+    KeyPool.create(fleet.keyPool, fleet.keyBits),
+  ]);
   createUsers(state);
+  const caFile = join(dataDir, 'ca.pem');
+  const controlToken = newControlToken();
+  const controlTokenFile = join(dataDir, CONTROL_TOKEN_FILE);
+  let proxy: ConnectProxy | undefined;
   const ctx: LabContext = { state, endpoint: '', caPem: tls.caPem };
   const faults: ActiveFault[] = [];
   const originalKeys = new Map<string, SigningKey>();
@@ -109,15 +129,20 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     get endpoint() {
       return ctx.endpoint;
     },
-    caFile: tls.caFile,
+    caFile,
     caPem: tls.caPem,
     dataDir,
     kubeconfigFile,
+    controlToken,
+    controlTokenFile,
+    get s3controlProxy() {
+      return proxy?.url ?? '';
+    },
     state,
     info(): LabInfo {
       return {
         endpoint: ctx.endpoint,
-        caFile: tls.caFile,
+        caFile,
         accountId: state.accountId,
         region: state.region,
         users: [...state.users.values()].map((u) => ({
@@ -126,6 +151,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
           accessKeyId: u.accessKeyId,
           secretAccessKey: u.secretAccessKey,
         })),
+        s3controlProxy: lab.s3controlProxy,
+        s3controlEndpoint: ctx.endpoint.replace('127.0.0.1', 'localhost'),
         clusters: [...state.clusters.values()].map((c) => {
           const distribution = c.distributionId ? state.distributions.get(c.distributionId) : undefined;
           return {
@@ -194,19 +221,23 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     },
     async heal() {
       // Back to the healthy published state, whatever changed it (control API or ordinary APIs): first as a user
-      // would, so CloudTrail records the restoration, then the lab's own provisioning for everything else.
-      await restoreBucketSettings(faultCtx);
-      state.accountPublicAccessBlock = undefined;
-      for (const c of state.clusters.values()) {
-        await provisionCluster(state, ctx.endpoint, c.name, originalKeys.get(c.name) ?? c.signingKey);
+      // would, so CloudTrail records the restoration, then the lab's own provisioning for everything else (which
+      // runs even when a restoring call failed; that failure is then reported).
+      try {
+        await restoreBucketSettings(faultCtx);
+      } finally {
+        state.accountPublicAccessBlock = undefined;
+        for (const c of state.clusters.values()) {
+          await provisionCluster(state, ctx.endpoint, c.name, originalKeys.get(c.name) ?? c.signingKey);
+        }
+        faults.length = 0;
       }
-      faults.length = 0;
     },
     async close() {
-      await app.close();
+      await Promise.all([app.close(), proxy?.close()]);
     },
   };
-  const control: LabHandler = createControlHandler(lab);
+  const control: LabHandler = createControlHandler(lab, controlToken);
 
   const app = createEdge({
     state,
@@ -214,12 +245,20 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     https: { key: tls.keyPem, cert: tls.certPem },
     defaultRegion: state.region,
   });
-  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
-  ctx.endpoint = `https://127.0.0.1:${port}`;
+  const host = opts.host ?? '127.0.0.1';
+  try {
+    ctx.endpoint = `https://127.0.0.1:${await listenLab(app, host, opts.port ?? 0)}`;
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
 
   try {
+    // The port is ours: now the files, then the S3 Control proxy and the fleet.
+    writeLabCa(dataDir, tls.caPem);
+    writeControlToken(dataDir, controlToken);
+    const labPort = Number(new URL(ctx.endpoint).port);
+    proxy = await startConnectProxy({ labPort, hosts: ['127.0.0.1', 'localhost', s3ControlHost(state.accountId)] });
     const topologies = new Map<string, ClusterTopology>(fleet.clusters.map((c) => [c.name, c.topology ?? 'public-s3']));
     for (const name of fleetNames(fleet)) {
       const c = await provisionCluster(state, ctx.endpoint, name, pool.take(), topologies.get(name) ?? 'public-s3');
@@ -231,7 +270,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     // The kubeconfig as a file too, so the served agent config can name it (kube contexts = cluster names).
     writeFileSync(kubeconfigFile, lab.kubeconfig(), { mode: 0o600 });
   } catch (err) {
-    await app.close();
+    await lab.close();
     throw err;
   }
   return lab;

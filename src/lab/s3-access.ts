@@ -1,6 +1,7 @@
 // Who may do what on a lab bucket: the lab's reading of S3 authorization for anonymous and signed callers
 // (bucket policy, identity policy, Block Public Access). Handlers in s3.ts turn a denial into AccessDenied.
-import { authorizeIdentity } from './authz.ts';
+import { evaluateIdentity, identityDenial, principalArnOf, principalKeys } from './authz.ts';
+import type { Denial } from './authz.ts';
 import { evaluatePolicy, parsePolicy } from './policy.ts';
 import type { EvalContext, EvalResult } from './policy.ts';
 import { bucketPolicyPublicity } from './public.ts';
@@ -12,6 +13,8 @@ export interface AccessDecision {
   reason: string;
   statementSid?: string;
   blockedBy?: { level: 'bucket' | 'account'; setting: keyof PublicAccessBlock };
+  /** A signed same-account caller's refusal: the kind of policy its access-denied message names (AWS-FACTS 4.4). */
+  denial?: Denial;
 }
 
 export type ContextKeys = Record<string, string | string[] | undefined>;
@@ -157,10 +160,28 @@ export function decideObjectRead(state: LabState, bucket: Bucket, key: string, r
   return decideAnonymous(state, bucket, 's3:GetObject', objectArn(bucket.name, key), req);
 }
 
+/** The three bucket-policy actions the owner account's root may always call (AWS-FACTS 4.4, S3 API reference). */
+const ROOT_EXEMPT_ACTIONS = new Set(['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy']);
+
+/** Does the allowing statement name this very principal (a session's ARN), rather than its role or account? */
+const namesPrincipal = (result: EvalResult, arn: string): boolean => {
+  const p = result.statement?.Principal;
+  return typeof p === 'object' && [p.AWS ?? []].flat().includes(arn);
+};
+
+const denied = (denial: Denial, reason: string, result?: EvalResult): AccessDecision => ({
+  allowed: false,
+  reason,
+  denial,
+  ...(result ? { statementSid: sidOf(result) } : {}),
+});
+
 /**
- * A signed caller of the bucket owner's account: allowed if its identity policy or the bucket policy allows and no
- * policy explicitly denies (IAM policy evaluation logic, same-account case). Block Public Access does not restrict
- * principals of the owner's account (AWS-FACTS 4.2).
+ * A signed caller of the bucket owner's account (every signed lab caller): IAM policy evaluation logic, same-account
+ * case. An explicit Deny in any policy wins; then the bucket policy's Allow or the identity policy's Allow admits, a
+ * session's permissions being limited by its session policy (AWS-FACTS 1.8). Block Public Access does not restrict
+ * principals of the owner's account (AWS-FACTS 4.2). The bucket owner's root may always call the bucket-policy
+ * actions, whatever the bucket policy says (AWS-FACTS 4.4).
  */
 function decideSigned(
   state: LabState,
@@ -172,42 +193,35 @@ function decideSigned(
 ): AccessDecision {
   const caller = req.caller;
   if (caller.kind === 'anonymous') return { allowed: false, reason: 'not signed' };
-  const identity = authorizeIdentity(state, caller, action, resource);
-  const { doc } = bucket ? storedPolicy(bucket) : {};
+  const keys = { ...networkKeys(req), ...principalKeys(state, caller), ...extraKeys };
+  const arn = principalArnOf(caller);
+  const identity = evaluateIdentity(state, caller, action, resource, keys);
+  const rootExempt = caller.kind === 'user' && caller.user.root === true && ROOT_EXEMPT_ACTIONS.has(action);
+  const { doc } = bucket && !rootExempt ? storedPolicy(bucket) : {};
   const byBucket: EvalResult = doc
-    ? evaluatePolicy(doc, {
-        principal: {
-          type: 'AWS',
-          arn: caller.kind === 'user' ? caller.user.arn : caller.session.assumedRoleArn,
-          accountId: state.accountId,
-        },
-        action,
-        resource,
-        keys: {
-          ...networkKeys(req),
-          'aws:PrincipalAccount': state.accountId,
-          'aws:PrincipalArn': caller.kind === 'user' ? caller.user.arn : caller.session.roleArn,
-          'aws:PrincipalType': caller.kind === 'user' ? 'User' : 'AssumedRole',
-          'aws:userid': caller.kind === 'user' ? caller.user.userId : caller.session.assumedRoleId,
-          'aws:username': caller.kind === 'user' ? caller.user.name : undefined,
-          ...extraKeys,
-        },
-      })
+    ? evaluatePolicy(doc, { principal: { type: 'AWS', arn, accountId: state.accountId }, action, resource, keys })
     : { decision: 'NotApplicable' };
+  // AWS names one kind of policy when several deny (IAM UG "access denied error messages"): the lab names the
+  // bucket policy's explicit Deny first.
   if (byBucket.decision === 'Deny') {
-    return {
-      allowed: false,
-      reason: `explicit Deny in bucket policy ${statementName(byBucket)}`,
-      statementSid: sidOf(byBucket),
-    };
+    return denied(
+      { policy: 'resource', explicit: true },
+      `explicit Deny in bucket policy ${statementName(byBucket)}`,
+      byBucket,
+    );
   }
-  if (identity.allowed) return { allowed: true, reason: 'identity policy allows' };
-  // authz.ts reports an identity-policy Deny only through its message.
-  if (identity.explicitDeny) return { allowed: false, reason: identity.message };
+  const idDenial = identityDenial(identity);
+  if (idDenial?.explicit) return denied(idDenial, `explicit Deny in the ${idDenial.policy} policy`);
   if (byBucket.decision === 'Allow') {
+    // A grant to the role (or account) passes through the session policy; one naming the session itself does not
+    // (IAM UG "session policies").
+    if (identity.session !== undefined && identity.session !== 'Allow' && !namesPrincipal(byBucket, arn)) {
+      return denied({ policy: 'session', explicit: false }, 'no session policy statement allows', byBucket);
+    }
     return { allowed: true, reason: `bucket policy ${statementName(byBucket)} allows`, statementSid: sidOf(byBucket) };
   }
-  return { allowed: false, reason: identity.message };
+  if (idDenial) return denied(idDenial, `no ${idDenial.policy} policy statement allows`);
+  return { allowed: true, reason: 'identity policy allows' };
 }
 
 /** The decision for the request's own caller. Without a bucket (ListBuckets, CreateBucket) only identity counts. */

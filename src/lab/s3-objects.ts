@@ -3,7 +3,16 @@ import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { blockingLevel, bucketArn, decideAccess, objectArn } from './s3-access.ts';
 import type { Bucket, BucketBehaviour } from './state.ts';
-import { INTERNAL_ERROR, S3Failure, accessDenied, authorize, header, ok, quotedEtag } from './s3-wire.ts';
+import {
+  INTERNAL_ERROR,
+  S3Failure,
+  accessDenied,
+  authorize,
+  deniedFailure,
+  header,
+  ok,
+  quotedEtag,
+} from './s3-wire.ts';
 import type { Operation, S3Call } from './s3-wire.ts';
 import { s3Error } from './wire.ts';
 import type { LabResponse } from './wire.ts';
@@ -75,7 +84,7 @@ function getObject(call: S3Call, bucket: Bucket): LabResponse {
   if (!object) {
     // Without s3:ListBucket a missing key is indistinguishable from a forbidden one: 403 (AWS-FACTS 4.2).
     const canList = decideAccess(call.state, bucket, 's3:ListBucket', bucketArn(bucket.name), call.req);
-    if (!canList.allowed) throw accessDenied();
+    if (!canList.allowed) throw deniedFailure(call.req, canList, 's3:ListBucket', bucketArn(bucket.name));
     throw new S3Failure(404, 'NoSuchKey', 'The specified key does not exist.', { Key: call.key });
   }
   const etag = quotedEtag(object.etag);

@@ -1,9 +1,10 @@
 // What every S3 operation shares: the call it receives, the error it throws, and the reply and XML-body helpers.
 import { createHash } from 'node:crypto';
+import { deniedMessage } from './authz.ts';
 import { decideAccess } from './s3-access.ts';
-import type { ContextKeys } from './s3-access.ts';
+import type { AccessDecision, ContextKeys } from './s3-access.ts';
 import type { Bucket, LabState } from './state.ts';
-import { toXml, xmlParser } from './wire.ts';
+import { callerArn, toXml, xmlParser } from './wire.ts';
 import type { LabRequest, LabResponse } from './wire.ts';
 
 export const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -82,6 +83,18 @@ export interface BucketOperation extends OperationBase {
 
 export type Operation = ServiceOperation | BucketOperation;
 
+/**
+ * The AccessDenied of a refused request. A signed caller of the bucket owner's account (every signed lab caller) gets
+ * the enhanced message naming the kind of policy that refused; anonymous callers and those outside the account get
+ * the bare `Access Denied` (AWS-FACTS 4.4). CloudTrail records the same message (s3.ts).
+ */
+export function deniedFailure(req: LabRequest, decision: AccessDecision, action: string, resource: string): S3Failure {
+  const arn = callerArn(req.caller);
+  if (arn === undefined || decision.denial === undefined) return accessDenied();
+  const shown = resource === '*' ? undefined : `"${resource}"`;
+  return new S3Failure(403, 'AccessDenied', deniedMessage(arn, action, shown, decision.denial));
+}
+
 export function authorize(
   call: S3Call,
   bucket: Bucket | undefined,
@@ -89,7 +102,8 @@ export function authorize(
   resource: string,
   keys?: ContextKeys,
 ): void {
-  if (!decideAccess(call.state, bucket, action, resource, call.req, keys).allowed) throw accessDenied();
+  const decision = decideAccess(call.state, bucket, action, resource, call.req, keys);
+  if (!decision.allowed) throw deniedFailure(call.req, decision, action, resource);
 }
 
 export const header = (req: LabRequest, name: string): string | undefined => {

@@ -35,6 +35,8 @@ export interface LabUser {
   secretAccessKey: string;
   /** Identity policy attached to the user (the lab's stand-in for attached managed policies). */
   policy: PolicyDocument;
+  /** The account's root user: no identity policy applies to it; it may do everything its account may. */
+  root?: boolean;
 }
 
 /** Temporary credentials issued by the lab's STS (kept only so the lab can verify their signatures). */
@@ -46,6 +48,8 @@ export interface LabSession {
   roleArn: string;
   assumedRoleArn: string;
   assumedRoleId: string;
+  /** The inline session policy passed to AssumeRole* (AWS-FACTS 1.8): it limits what the role's policies allow. */
+  policy?: PolicyDocument;
 }
 
 export interface PublicAccessBlock {
@@ -105,6 +109,8 @@ export interface Role {
   maxSessionDuration: number;
   createdAt: Date;
   tags: { Key: string; Value: string }[];
+  /** Inline identity policies (PutRolePolicy) by name, as given: what the role's sessions may do. */
+  policies: Map<string, string>;
 }
 
 /** One CloudTrail management event as LookupEvents returns it, with the full record kept as an object. */

@@ -2,7 +2,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { recordEvent } from './cloudtrail.ts';
 import { evaluatePolicy, parsePolicy } from './policy.ts';
-import type { LabSession, LabState, Role } from './state.ts';
+import type { LabSession, LabState, PolicyDocument, Role } from './state.ts';
+import { parseSessionPolicy, sessionPolicyViolations } from './sts-session-policy.ts';
 import { createTokenVerifier } from './sts-token.ts';
 import type { TokenVerifier, ValidatedToken } from './sts-token.ts';
 import { parseForm, queryError, xmlResponse } from './wire.ts';
@@ -75,6 +76,8 @@ interface AssumeParams {
   roleSessionName: string;
   webIdentityToken: string;
   durationSeconds?: number;
+  /** The inline session policy as given (AWS-FACTS 1.8). */
+  policy?: string;
 }
 
 /**
@@ -115,6 +118,8 @@ function validateAssumeParams(form: Record<string, string>): AssumeParams | { co
     else if (durationSeconds < 900) violation(raw, 'durationSeconds', 'have value greater than or equal to 900');
     else if (durationSeconds > 43200) violation(raw, 'durationSeconds', 'have value less than or equal to 43200');
   }
+  const policy = form.Policy;
+  if (policy !== undefined) for (const c of sessionPolicyViolations(policy)) violation(policy, 'policy', c);
   if (errors.length > 0) {
     const n = errors.length;
     return {
@@ -126,7 +131,13 @@ function validateAssumeParams(form: Record<string, string>): AssumeParams | { co
   if (!/^arn:[\w-]+:iam::\d{12}:role\/.+$/.test(roleArn)) {
     return { code: 'ValidationError', message: 'Request ARN is invalid' };
   }
-  return { roleArn, roleSessionName, webIdentityToken, ...(durationSeconds !== undefined ? { durationSeconds } : {}) };
+  return {
+    roleArn,
+    roleSessionName,
+    webIdentityToken,
+    ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    ...(policy !== undefined ? { policy } : {}),
+  };
 }
 
 async function assumeRoleWithWebIdentity(
@@ -137,7 +148,9 @@ async function assumeRoleWithWebIdentity(
 ): Promise<LabResponse> {
   const params = validateAssumeParams(form);
   if ('code' in params) return stsError(req, 400, params.code, params.message);
-
+  // The session policy's grammar and packed size are checked before the token (the lab's order; AWS's is NOT FOUND).
+  const sessionPolicy = params.policy !== undefined ? parseSessionPolicy(params.policy) : undefined;
+  if (sessionPolicy && 'code' in sessionPolicy) return stsError(req, 400, sessionPolicy.code, sessionPolicy.message);
   const check = await verifyToken(state, params.webIdentityToken);
   // AWS-FACTS 3.1: "Couldn't retrieve verification key" is never in CloudTrail. Whether the other
   // InvalidIdentityToken / ExpiredTokenException failures are logged is unverified, so the lab logs none of them.
@@ -161,7 +174,7 @@ async function assumeRoleWithWebIdentity(
     );
   }
 
-  const session = issueSession(state, role, params.roleSessionName, params.durationSeconds ?? 3600);
+  const session = issueSession(state, role, params.roleSessionName, params.durationSeconds ?? 3600, sessionPolicy?.doc);
   recordAssume(state, req, params, token, { session });
   // AWS-FACTS 1.6 element order (API reference sample); Provider is the IAM OIDC provider ARN (DISAGREE: ARN preferred).
   return stsResult(req, 'AssumeRoleWithWebIdentity', {
@@ -174,6 +187,8 @@ async function assumeRoleWithWebIdentity(
       Expiration: isoSeconds(session.expiration),
       AccessKeyId: session.accessKeyId,
     },
+    // Only when session policies were passed (AWS-FACTS 1.6 member; a percentage of the packed limit).
+    ...(sessionPolicy ? { PackedPolicySize: sessionPolicy.packedPolicySize } : {}),
     Provider: token.provider.arn,
   });
 }
@@ -222,7 +237,13 @@ function forgetOldSessions(state: LabState): void {
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /** Temporary credentials: ASIA access key (AWS-FACTS 1.6), 40-char secret, opaque session token. */
-function issueSession(state: LabState, role: Role, sessionName: string, durationSeconds: number): LabSession {
+function issueSession(
+  state: LabState,
+  role: Role,
+  sessionName: string,
+  durationSeconds: number,
+  policy: PolicyDocument | undefined,
+): LabSession {
   const session: LabSession = {
     accessKeyId: 'ASIA' + Array.from({ length: 16 }, () => KEY_ALPHABET[randomInt(KEY_ALPHABET.length)]).join(''),
     secretAccessKey: randomBytes(30).toString('base64'),
@@ -232,6 +253,7 @@ function issueSession(state: LabState, role: Role, sessionName: string, duration
     // Assumed-role ARNs carry the role name without its path.
     assumedRoleArn: `arn:aws:sts::${state.accountId}:assumed-role/${role.name}/${sessionName}`,
     assumedRoleId: `${role.roleId}:${sessionName}`,
+    ...(policy ? { policy } : {}),
   };
   state.sessions.set(session.accessKeyId, session);
   return session;

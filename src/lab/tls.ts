@@ -1,9 +1,11 @@
-// The lab's TLS: a CA made at start (kept in the data dir so clients can trust it) and a leaf for 127.0.0.1/localhost.
+// The lab's TLS: a CA made at start (kept in the data dir so clients can trust it) and a leaf for 127.0.0.1,
+// localhost and <account>.localhost (the host the AWS CLI's S3 Control endpoint rules make of localhost).
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { LAB_ACCOUNT_ID } from './state.ts';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -19,6 +21,10 @@ export interface LabTls {
   caPem: string;
   certPem: string;
   keyPem: string;
+}
+
+/** A LabTls whose CA was written to a file. */
+export interface WrittenLabTls extends LabTls {
   /** Where the CA was written: point AWS_CA_BUNDLE / NODE_EXTRA_CA_CERTS at it. */
   caFile: string;
 }
@@ -33,8 +39,11 @@ const serial = (): string =>
     .toString('hex')
     .replace(/^[89a-f]/, '1');
 
-/** Generate a CA and a server certificate valid `days` days, and write the CA to `<dataDir>/ca.pem`. */
-export async function createLabTls(dataDir: string, days = 30): Promise<LabTls> {
+/**
+ * Generate a CA and a server certificate valid `days` days, in memory. The leaf names `<accountId>.localhost` too:
+ * OpenSSL refuses a `*.localhost` wildcard, so it is named explicitly.
+ */
+export async function generateLabTls(accountId: string, days = 30): Promise<LabTls> {
   const now = Date.now();
   const caKeys = await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify']);
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
@@ -67,13 +76,27 @@ export async function createLabTls(dataDir: string, days = 30): Promise<LabTls> 
       new x509.SubjectAlternativeNameExtension([
         { type: 'ip', value: '127.0.0.1' },
         { type: 'dns', value: 'localhost' },
+        { type: 'dns', value: s3ControlHost(accountId) },
       ]),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
+  return { caPem: ca.toString('pem'), certPem: leaf.toString('pem'), keyPem: await pkcs8Pem(leafKeys.privateKey) };
+}
+
+/** Generate the TLS material (for the lab account) and write the CA to `<dataDir>/ca.pem` at once. */
+export async function createLabTls(dataDir: string, days = 30): Promise<WrittenLabTls> {
+  const tls = await generateLabTls(LAB_ACCOUNT_ID, days);
+  return { ...tls, caFile: writeLabCa(dataDir, tls.caPem) };
+}
+
+/** The host the AWS CLI calls for S3 Control with `--endpoint-url https://localhost:PORT` (`<account>.localhost`). */
+export const s3ControlHost = (accountId: string): string => `${accountId}.localhost`;
+
+/** Write the CA to `<dataDir>/ca.pem` (for AWS_CA_BUNDLE / NODE_EXTRA_CA_CERTS) and return the file's path. */
+export function writeLabCa(dataDir: string, caPem: string): string {
   mkdirSync(dataDir, { recursive: true });
   const caFile = join(dataDir, 'ca.pem');
-  const caPem = ca.toString('pem');
   writeFileSync(caFile, caPem + '\n');
-  return { caPem, certPem: leaf.toString('pem'), keyPem: await pkcs8Pem(leafKeys.privateKey), caFile };
+  return caFile;
 }

@@ -1,4 +1,5 @@
-// The lab account's IAM users: alice the administrator, sentinel the read-only identity an agent uses, and nobody.
+// The lab account's identities: IAM users alice the administrator, sentinel the read-only identity an agent uses and
+// nobody, and the account's root user.
 import { createHash, randomBytes } from 'node:crypto';
 import type { LabState, LabUser, PolicyDocument } from './state.ts';
 
@@ -48,6 +49,22 @@ function makeUser(state: LabState, name: string, policy: PolicyDocument): LabUse
   };
 }
 
+/** The lab's name for the root user (in `info` users and as a fault actor); not an IAM user name. */
+export const ROOT_USER = 'root';
+
+/**
+ * The account's root user (AWS-FACTS 4.4 names it for the bucket-policy exception): ARN `arn:aws:iam::<account>:root`,
+ * its principal id the account id, as CloudTrail and GetCallerIdentity show it. No identity policy applies to root.
+ */
+function makeRoot(state: LabState): LabUser {
+  return {
+    ...makeUser(state, ROOT_USER, ADMIN),
+    arn: `arn:aws:iam::${state.accountId}:root`,
+    userId: state.accountId,
+    root: true,
+  };
+}
+
 export function createUsers(state: LabState): void {
   for (const [name, policy] of [
     ['alice', ADMIN],
@@ -56,4 +73,5 @@ export function createUsers(state: LabState): void {
   ] as const) {
     state.users.set(name, makeUser(state, name, policy));
   }
+  state.users.set(ROOT_USER, makeRoot(state));
 }

@@ -67,6 +67,7 @@ describe('secrets never leave', () => {
       ...lab.info().users.map((u) => u.secretAccessKey),
       ...[...lab.state.sessions.values()].flatMap((s) => [s.secretAccessKey, s.sessionToken, s.accessKeyId]),
       ...lab.info().clusters.map((c) => c.kubeToken),
+      lab.controlToken,
     ];
     await agent.stop();
     const dataDir = join(dir, 'data');

@@ -144,7 +144,10 @@ describe('npm run build', () => {
     // (installed right after the line) are in place.
     const ca = readFileSync(ready.caFile as string, 'utf8');
     const dispatcher = new Agent({ connect: { ca } });
-    const info = await request(`${ready.endpoint as string}/_lab/v1/info`, { dispatcher });
+    const info = await request(`${ready.endpoint as string}/_lab/v1/info`, {
+      dispatcher,
+      headers: { authorization: `Bearer ${ready.controlToken as string}` },
+    });
     expect(info.statusCode).toBe(200);
     await info.body.dump();
     await dispatcher.close();

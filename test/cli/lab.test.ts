@@ -1,11 +1,13 @@
 // `irsa-sentinel lab` as a user runs it: one JSON line when ready, the control API over HTTPS, clean SIGTERM.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../../src/lab/index.ts';
+import { startTestLab } from '../helpers/lab.ts';
 
 const CLI = join(import.meta.dirname, '../../src/cli.ts');
 
@@ -14,6 +16,10 @@ interface Ready {
   endpoint: string;
   caFile: string;
   clusters: string[];
+  controlToken: string;
+  controlTokenFile: string;
+  s3controlProxy: string;
+  s3controlEndpoint: string;
 }
 
 function runLab(args: string[]) {
@@ -57,32 +63,70 @@ describe('irsa-sentinel lab', () => {
   beforeAll(async () => {
     lab = runLab(['--port', '0', '--data-dir', dataDir, '--fleet', fleet]);
     ready = await lab.ready;
-    const { readFileSync } = await import('node:fs');
     ca = new Agent({ connect: { ca: readFileSync(ready.caFile, 'utf8') } });
   });
   afterAll(() => {
     lab?.child.kill('SIGKILL');
   });
 
+  /** The control API with the token the lab-ready line gave (documents and S3 GETs need none). */
   const call = async (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
     const res = await request(`${ready.endpoint}${path}`, {
       method,
       dispatcher: ca,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+      headers: {
+        ...(path.startsWith('/_lab/') ? { authorization: `Bearer ${ready.controlToken}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.body.text();
     return { status: res.statusCode, text, json: () => JSON.parse(text) as Record<string, unknown> };
   };
 
-  it('prints exactly one lab-ready JSON line naming the endpoint, CA file and clusters', () => {
-    expect(ready).toMatchObject({ event: 'lab-ready', caFile: join(dataDir, 'ca.pem'), clusters: ['alpha', 'beta'] });
+  it('prints exactly one lab-ready JSON line naming the endpoint, CA file, clusters, control token and proxy', () => {
+    expect(ready).toMatchObject({
+      event: 'lab-ready',
+      caFile: join(dataDir, 'ca.pem'),
+      clusters: ['alpha', 'beta'],
+      controlTokenFile: join(dataDir, 'control-token'),
+    });
     expect(ready.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(ready.controlToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(readFileSync(ready.controlTokenFile, 'utf8')).toBe(ready.controlToken);
+    expect(ready.s3controlProxy).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(ready.s3controlEndpoint).toBe(ready.endpoint.replace('127.0.0.1', 'localhost'));
     expect(lab.lines).toHaveLength(1);
+  });
+
+  it('refuses the control API without its token: 401 naming the problem, never echoing what was sent', async () => {
+    const bare = await request(`${ready.endpoint}/_lab/v1/info`, { dispatcher: ca });
+    expect(bare.statusCode).toBe(401);
+    expect(await bare.body.json()).toMatchObject({ error: { code: 'MissingToken' } });
+    const wrong = await request(`${ready.endpoint}/_lab/v1/faults`, {
+      method: 'DELETE',
+      dispatcher: ca,
+      headers: { authorization: 'Bearer not-the-token-0123456789' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    const text = await wrong.body.text();
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'InvalidToken' } });
+    expect(text).not.toContain('not-the-token');
   });
 
   it('serves info with the documented field names', async () => {
     const info = (await call('GET', '/_lab/v1/info')).json();
-    expect(Object.keys(info).sort()).toEqual(['accountId', 'caFile', 'clusters', 'endpoint', 'region', 'users']);
+    expect(Object.keys(info).sort()).toEqual([
+      'accountId',
+      'caFile',
+      'clusters',
+      'endpoint',
+      'region',
+      's3controlEndpoint',
+      's3controlProxy',
+      'users',
+    ]);
+    expect(info).toMatchObject({ s3controlProxy: ready.s3controlProxy, s3controlEndpoint: ready.s3controlEndpoint });
     const alpha = (info.clusters as Record<string, unknown>[])[0]!;
     expect(Object.keys(alpha).sort()).toEqual([
       'bucket',
@@ -95,7 +139,12 @@ describe('irsa-sentinel lab', () => {
       'topology',
     ]);
     expect(alpha).toMatchObject({ name: 'alpha', bucket: 'alpha-oidc', issuer: `${ready.endpoint}/alpha-oidc` });
-    expect((info.users as { name: string }[]).map((u) => u.name)).toEqual(['alice', 'sentinel', 'nobody']);
+    expect((info.users as { name: string; arn: string }[]).map((u) => [u.name, u.arn])).toEqual([
+      ['alice', 'arn:aws:iam::111122223333:user/alice'],
+      ['sentinel', 'arn:aws:iam::111122223333:user/sentinel'],
+      ['nobody', 'arn:aws:iam::111122223333:user/nobody'],
+      ['root', 'arn:aws:iam::111122223333:root'],
+    ]);
   });
 
   it('applied the fleet file faults at start, lists them, and heals with DELETE', async () => {
@@ -195,5 +244,63 @@ describe('irsa-sentinel lab with a bad fleet file', () => {
     lab.ready.catch(() => undefined);
     expect(await lab.exited).toBe(2);
     expect(lab.stderr()).toContain('must be a port number');
+  });
+});
+
+describe('irsa-sentinel lab and serve on a port already taken', () => {
+  let running: Lab;
+  const files = () =>
+    ['ca.pem', 'control-token', 'kubeconfig'].map((f) => {
+      const path = join(running.dataDir, f);
+      return [f, readFileSync(path, 'utf8'), statSync(path).mtimeMs];
+    });
+
+  beforeAll(async () => {
+    running = await startTestLab({ fleet: { clusters: [{ name: 'one' }], keyPool: 1 } });
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+
+  it('lab: exits 2 with one line naming the port and --port, before touching the running lab files', async () => {
+    const port = new URL(running.endpoint).port;
+    const before = files();
+    const second = runLab(['--port', port, '--data-dir', running.dataDir]);
+    second.ready.catch(() => undefined);
+    expect(await second.exited).toBe(2);
+    expect(second.stderr()).toBe(
+      `irsa-sentinel lab: port ${port} on 127.0.0.1 is already in use (another lab?); choose another with --port N (--port 0 picks a free one)\n`,
+    );
+    expect(second.lines).toEqual([]);
+    expect(files()).toEqual(before);
+  });
+
+  it('serve: exits 2 with one line naming the port and lab.port, before touching the running lab files', async () => {
+    const port = new URL(running.endpoint).port;
+    const before = files();
+    const dir = mkdtempSync(join(tmpdir(), 'irsa-cli-serve-port-'));
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      [
+        'server:',
+        '  port: 0',
+        'storage:',
+        `  dataDir: ${join(dir, 'data')}`,
+        'lab:',
+        `  port: ${port}`,
+        `  dataDir: ${running.dataDir}`,
+        '',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `irsa-sentinel serve: lab port ${port} on 127.0.0.1 is already in use (another lab?); set lab.port in the config (0 picks a free one)\n`,
+    );
+    expect(files()).toEqual(before);
   });
 });

@@ -7,7 +7,7 @@ import { createAgent } from '../../src/agent.ts';
 import type { Agent } from '../../src/agent.ts';
 import type { Diagnosis } from '../../src/diagnosis/diagnose.ts';
 import { diagnose } from '../../src/diagnosis/diagnose.ts';
-import { awsCli, requireAwsCli, startS3ControlProxy } from '../helpers/awscli.ts';
+import { awsCli, requireAwsCli, s3controlCli } from '../helpers/awscli.ts';
 import { userKeys } from '../helpers/lab.ts';
 import { loadText, tempDir } from '../config/temp-config.ts';
 import { ccoctlReadStatement, denyOutsideVpceStatement, policyOf } from '../helpers/policies.ts';
@@ -105,23 +105,19 @@ describe('the bucket chain end to end, changes made by alice with the AWS CLI', 
     { timeout: 60_000 },
     async () => {
       const lab = agent.lab!;
-      const proxy = await startS3ControlProxy(lab, lab.info().accountId);
-      try {
-        await cli(
-          [
-            's3control',
-            'put-public-access-block',
-            '--account-id',
-            lab.info().accountId,
-            '--public-access-block-configuration',
-            'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true',
-          ],
-          proxy.target,
-          proxy.env,
-        );
-      } finally {
-        await proxy.close();
-      }
+      const s3control = s3controlCli(lab.info());
+      await cli(
+        [
+          's3control',
+          'put-public-access-block',
+          '--account-id',
+          lab.info().accountId,
+          '--public-access-block-configuration',
+          'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true',
+        ],
+        s3control.target,
+        s3control.env,
+      );
       const { diagnosis, codes } = await cycle(CLUSTER);
       expect(codes.bucket).toEqual(['BUCKET_PUBLIC_ACCESS_BLOCKED']);
       expect(diagnosis.summary).toContain('RestrictPublicBuckets at the account level (changed by ');

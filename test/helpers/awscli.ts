@@ -1,15 +1,9 @@
 // Run the real AWS CLI v2 (Debian's /usr/bin/aws) against the lab, from a clean environment.
-import 'reflect-metadata';
 import { execFile } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TLSSocket, connect as tlsConnect } from 'node:tls';
-import * as x509 from '@peculiar/x509';
+import type { LabInfo } from '../../src/lab/control.ts';
 
 /** PATH resolves `aws` to a pip v1 on the build machine; the v2 CLI is Debian's (STACK.md 9). */
 export const AWS_CLI = '/usr/bin/aws';
@@ -104,80 +98,15 @@ export function cliJson<T = Record<string, unknown>>(result: CliResult): T {
   return JSON.parse(result.stdout) as T;
 }
 
-export interface S3ControlProxy {
-  /** Give these to awsCli for `s3control` calls. */
-  target: CliTarget;
-  env: Record<string, string>;
-  close(): Promise<void>;
-}
-
 /**
- * The CLI's S3 Control endpoint rules always put `<account>.` in front of the --endpoint-url host
- * (botocore 2.9.19 endpoint-rule-set: `{url#scheme}://{AccountId}.{url#authority}{url#path}`), a name that
- * neither resolves here nor matches the lab's certificate. This HTTPS proxy answers CONNECT for
- * `<account>.localhost:<lab port>` only, presents a throwaway certificate for that name, and relays the
- * decrypted bytes unchanged to the lab over TLS verified with the lab CA: the lab sees the CLI's own request
- * (Host header and SigV4 signature included) and the CLI sees the lab's own response.
+ * `aws s3control` against the lab: its --endpoint-url is info.s3controlEndpoint (https://localhost:PORT, which the
+ * CLI turns into <account>.localhost:PORT) and the one extra variable HTTPS_PROXY=info.s3controlProxy, the lab's own
+ * CONNECT proxy (src/lab/connect-proxy.ts).
  */
-export async function startS3ControlProxy(
-  lab: { endpoint: string; caPem: string },
-  accountId: string,
-): Promise<S3ControlProxy> {
-  const labPort = Number(new URL(lab.endpoint).port);
-  const host = `${accountId}.localhost`;
-  const { certPem, keyPem } = await selfSignedCert(host);
-  const server = createServer((_req, res) => res.writeHead(405).end());
-  const sockets = new Set<Socket>();
-  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => client.destroy());
-    if (req.url !== `${host}:${labPort}`) {
-      client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
-    }
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length > 0) client.unshift(head);
-    const inner = new TLSSocket(client, { isServer: true, key: keyPem, cert: certPem });
-    const upstream = tlsConnect({ host: '127.0.0.1', port: labPort, ca: lab.caPem });
-    const stop = (): void => {
-      inner.destroy();
-      upstream.destroy();
-    };
-    inner.on('error', stop);
-    upstream.on('error', stop);
-    inner.pipe(upstream).pipe(inner);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const proxyPort = (server.address() as AddressInfo).port;
+export function s3controlCli(info: LabInfo): { target: CliTarget; env: Record<string, string> } {
+  if (!info.s3controlEndpoint || !info.s3controlProxy) throw new Error('the lab info names no S3 Control proxy');
   return {
-    target: { endpoint: `https://localhost:${labPort}`, caFile: cliFile('s3control-ca.pem', `${certPem}\n`) },
-    env: { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    target: { endpoint: info.s3controlEndpoint, caFile: info.caFile },
+    env: { HTTPS_PROXY: info.s3controlProxy },
   };
-}
-
-async function selfSignedCert(dnsName: string): Promise<{ certPem: string; keyPem: string }> {
-  x509.cryptoProvider.set(webcrypto);
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: `CN=${dnsName}`,
-    notBefore: new Date(now - 3_600_000),
-    notAfter: new Date(now + 86_400_000),
-    keys,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: dnsName }]),
-    ],
-  });
-  const der = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { certPem: cert.toString('pem'), keyPem: x509.PemConverter.encode(der, 'PRIVATE KEY') };
 }

@@ -7,7 +7,7 @@ import type { LabInfo } from '../../src/lab/control.ts';
 import { signServiceAccountToken } from '../../src/lab/clusters.ts';
 import type { Lab } from '../../src/lab/index.ts';
 import { startTestLab, userKeys } from '../helpers/lab.ts';
-import { awsCli, cliFile, cliJson, requireAwsCli, startS3ControlProxy } from '../helpers/awscli.ts';
+import { awsCli, cliFile, cliJson, requireAwsCli, s3controlCli } from '../helpers/awscli.ts';
 import type { CliCredentials, CliTarget } from '../helpers/awscli.ts';
 
 const VPCE = 'vpce-0a1b2c3d4e5f60718';
@@ -252,37 +252,37 @@ describe('aws s3api, s3control, iam and cloudtrail against the lab', () => {
     );
   });
 
-  it('s3control get/put-public-access-block for the account', async () => {
-    const proxy = await startS3ControlProxy(lab, info.accountId);
-    try {
-      const s3control = (args: string[]) =>
-        awsCli(proxy.target, ['s3control', ...args, '--account-id', info.accountId], alice, proxy.env);
+  it("s3control get/put-public-access-block for the account, through the lab's own proxy", async () => {
+    const { target: s3controlTarget, env } = s3controlCli(info);
+    const s3control = (args: string[]) =>
+      awsCli(s3controlTarget, ['s3control', ...args, '--account-id', info.accountId], alice, env);
 
-      const before = await s3control(['get-public-access-block']);
-      expect(before.code).not.toBe(0);
-      expect(before.stderr).toContain(
-        'An error occurred (NoSuchPublicAccessBlockConfiguration) when calling the GetPublicAccessBlock operation: The public access block configuration was not found',
-      );
+    const before = await s3control(['get-public-access-block']);
+    expect(before.code).not.toBe(0);
+    expect(before.stderr).toContain(
+      'An error occurred (NoSuchPublicAccessBlockConfiguration) when calling the GetPublicAccessBlock operation: The public access block configuration was not found',
+    );
 
-      const put = await s3control([
-        'put-public-access-block',
-        '--public-access-block-configuration',
-        'BlockPublicAcls=true,IgnorePublicAcls=false,BlockPublicPolicy=true,RestrictPublicBuckets=false',
-      ]);
-      expect(put.stderr).toBe('');
-      expect(put.code).toBe(0);
+    const put = await s3control([
+      'put-public-access-block',
+      '--public-access-block-configuration',
+      'BlockPublicAcls=true,IgnorePublicAcls=false,BlockPublicPolicy=true,RestrictPublicBuckets=false',
+    ]);
+    expect(put.stderr).toBe('');
+    expect(put.code).toBe(0);
 
-      expect(cliJson(await s3control(['get-public-access-block']))).toEqual({
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          IgnorePublicAcls: false,
-          BlockPublicPolicy: true,
-          RestrictPublicBuckets: false,
-        },
-      });
-    } finally {
-      await proxy.close();
-    }
+    expect(cliJson(await s3control(['get-public-access-block']))).toEqual({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: false,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: false,
+      },
+    });
+    // The CLI's own request reached the lab as alice: CloudTrail names her (AWS-FACTS 3.3).
+    const event = lab.state.trail.findLast((e) => e.eventName === 'PutAccountPublicAccessBlock');
+    expect(event?.record).toMatchObject({ userIdentity: { type: 'IAMUser', userName: 'alice' } });
+    expect(event?.record).not.toHaveProperty('errorCode');
   });
 });
 

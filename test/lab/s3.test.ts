@@ -374,11 +374,13 @@ describe('S3: a read-only identity (the sentinel)', () => {
 
     const put = await send('PUT', `/${BUCKET}?policy`, { as: 'sentinel', body: policyWithVpceDeny() });
     expect(put.status).toBe(403);
-    expect(field(put, 'Error')).toMatchObject({ Code: 'AccessDenied', Message: 'Access Denied' });
+    // AWS-FACTS 4.4: a same-account caller's denial names the policy kind; CloudTrail records the same message.
+    const message = `User: arn:aws:iam::111122223333:user/sentinel is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::${BUCKET}" because no identity-based policy allows the s3:PutBucketPolicy action`;
+    expect(field(put, 'Error')).toMatchObject({ Code: 'AccessDenied', Message: message });
     expect(String((await send('GET', `/${BUCKET}?policy`, { as: 'alice' })).body)).toBe(CCOCTL_POLICY);
     const failed = events('PutBucketPolicy').at(-1)!;
     expect(failed.username).toBe('sentinel');
-    expect(failed.record.errorCode).toBe('AccessDenied');
+    expect(failed.record).toMatchObject({ errorCode: 'AccessDenied', errorMessage: message });
   });
 
   it('an explicit Deny in the bucket policy beats an identity Allow', async () => {

@@ -132,6 +132,7 @@ beforeEach(() => {
     maxSessionDuration: 3600,
     createdAt: new Date(),
     tags: [],
+    policies: new Map(),
   };
   ctx.state.roles.set(role.name, role);
 });
