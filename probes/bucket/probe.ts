@@ -2,7 +2,8 @@
 // predicts with its own evaluator whether STS (an anonymous internet caller, or the CloudFront distribution in front
 // of a private bucket) may read the two issuer documents, names what denies or blocks, diffs the policy against the
 // last run, and confirms the prediction with anonymous GETs of the documents.
-import type { ClusterConfig } from '../../src/core/cluster.ts';
+import { declared } from '../../src/core/probe.ts';
+import { bucketProbe as declaration } from './index.ts';
 import { finding } from './findings.ts';
 import type { BucketProbeSettings } from './settings.ts';
 import type { Finding } from '../../src/core/model.ts';
@@ -55,10 +56,7 @@ const allowedByAny = (p: Prediction[], key: string): boolean => p.some((x) => x.
 
 export function createBucketProbe(settings: BucketProbeSettings): Probe {
   return {
-    name: 'bucket',
-    description:
-      "Evaluates the OIDC bucket's policy and Block Public Access for STS's anonymous reads (or the CloudFront distribution's), and confirms with a GET.",
-    appliesTo: (cluster: ClusterConfig) => cluster.bucket !== undefined && cluster.account !== undefined,
+    ...declared(declaration),
     async run(cluster, ctx) {
       const { aws } = ctx;
       const bucket = cluster.bucket;

@@ -1,6 +1,8 @@
 // The cloudtrail probe: from the account-region scans shared by every cluster of the account (ctx.aws.trail), the
 // cluster's recent AssumeRoleWithWebIdentity failures and successes, and who changed its OIDC bucket's policy or
 // Block Public Access (or the account's). Throttling and missing permission are `unknown`, never `fail`.
+import { declared } from '../../src/core/probe.ts';
+import { cloudtrailProbe as declaration } from './index.ts';
 import type { Event } from '@aws-sdk/client-cloudtrail';
 import type { AwsClients } from '../../src/clients/aws.ts';
 import { TrailError } from '../../src/clients/trail.ts';
@@ -10,6 +12,7 @@ import type { CloudTrailProbeSettings } from './settings.ts';
 import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
 import type { Probe } from '../../src/core/probe.ts';
+import { providerUrlOf } from '../shared/issuer-urls.ts';
 import { changeFinding, failureFindings, roleActivity, scanFinding } from './report.ts';
 import { parseLookupEvent } from './records.ts';
 import type { AssumeEvent, BucketChangeEvent, TrailEvent } from './records.ts';
@@ -60,9 +63,6 @@ export const regionsOf = (cluster: ClusterConfig, settings: CloudTrailProbeSetti
   ...new Set([cluster.region, ...(cluster.bucket ? [cluster.bucket.region] : []), ...settings.extraRegions]),
 ];
 
-/** The issuer as IAM names its provider: the URL without the scheme (AWS-FACTS 2.1). */
-const issuerHostOf = (issuer: string): string => issuer.replace(/^https:\/\//, '');
-
 /** What a change sets: the policy or Block Public Access of a bucket, or the account's Block Public Access. */
 const settingOf = (e: BucketChangeEvent): string =>
   e.scope === 'account' ? 'account' : `${e.bucket ?? ''}/${e.eventName.includes('Policy') ? 'policy' : 'bpa'}`;
@@ -111,17 +111,14 @@ async function scanRegions(
 export function createCloudTrailProbe(settings: CloudTrailProbeSettings): Probe {
   const q = queries(settings);
   return {
-    name: 'cloudtrail',
-    description:
-      "Scans CloudTrail (one shared scan per account and region) for the cluster's failed assume-role calls and for changes to its OIDC bucket.",
-    appliesTo: (cluster) => cluster.account !== undefined,
+    ...declared(declaration),
     async run(cluster, ctx) {
       const { aws } = ctx;
       if (!aws)
         return { findings: [finding('CLOUDTRAIL_UNAVAILABLE', 'The cluster names no configured AWS account.')] };
       const regions = regionsOf(cluster, settings);
       const scanned = await scanRegions(aws, regions, q, ctx.signal);
-      const host = issuerHostOf(cluster.issuer);
+      const host = providerUrlOf(cluster.issuer);
       const mine = scanned.assume.filter((e) => e.issuerHost === host);
       const changes = scanned.changes.filter(
         (e) => e.errorCode === undefined && (e.scope === 'account' || e.bucket === cluster.bucket?.name),

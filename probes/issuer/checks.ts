@@ -20,12 +20,7 @@ const DISCOVERY_ARRAYS = [
 ] as const;
 const DAY_MS = 86_400_000;
 
-/**
- * Where the discovery document is: the issuer exactly as configured, then the well-known path. STS concatenates
- * the two; an issuer ending in "/" does not get a second one (OpenID Connect Discovery 1.0, section 4).
- */
-export const discoveryUrlOf = (issuer: string): string =>
-  `${issuer.endsWith('/') ? issuer.slice(0, -1) : issuer}/.well-known/openid-configuration`;
+export { discoveryUrlOf } from '../shared/issuer-urls.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,20 +1,18 @@
 // The issuer probe: GET the discovery document and then its jwks_uri the way STS does (anonymous, HTTPS, TLS
 // verified, bounded in time and size), and report what STS would stumble on. The checks are in issuer-checks.ts.
+import { declared } from '../../src/core/probe.ts';
+import { issuerProbe as declaration } from './index.ts';
 import { FetchError } from '../../src/clients/http.ts';
 import type { FetchOptions, FetchResponse, HttpFetcher } from '../../src/clients/http.ts';
+import { issuerSettings } from './settings.ts';
 import type { IssuerProbeSettings } from './settings.ts';
 import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
 import type { Probe } from '../../src/core/probe.ts';
 import * as check from './checks.ts';
 
-export const ISSUER_PROBE_DEFAULTS: IssuerProbeSettings = {
-  warnLatencyMs: 2000,
-  failLatencyMs: 5000,
-  connectTimeoutMs: 5000,
-  maxBytes: 1024 * 1024,
-  tlsExpiryWarnDays: 14,
-};
+/** The settings a config without `probes.issuer` gets. */
+export const ISSUER_PROBE_DEFAULTS: IssuerProbeSettings = issuerSettings.parse(undefined);
 
 /** Each document is waited for up to this many times STS's budget, so a slow issuer is measured, not just cut off. */
 const WAIT_FACTOR = 2;
@@ -27,8 +25,7 @@ const get = (http: HttpFetcher, url: string, opts: FetchOptions): Promise<FetchR
 
 export function createIssuerProbe(settings: IssuerProbeSettings): Probe {
   return {
-    name: 'issuer',
-    description: 'Fetches the discovery document and JWKS anonymously over HTTPS as STS does, and checks both.',
+    ...declared(declaration),
     async run(cluster, ctx) {
       const findings: Finding[] = [];
       const observations: Record<string, unknown> = {};

@@ -15,13 +15,7 @@ export const kidOfPem = (pem: string): string =>
 
 export const sha256Hex = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
 
-/** Where the discovery document is (OpenID Connect Discovery 1.0, section 4), as STS builds it. */
-export const discoveryUrlOf = (issuer: string): string =>
-  `${issuer.endsWith('/') ? issuer.slice(0, -1) : issuer}/.well-known/openid-configuration`;
-
-/** IAM names an OIDC provider after its issuer URL without the scheme (AWS-FACTS 2.1). */
-export const providerArnOf = (accountId: string, issuer: string): string =>
-  `arn:aws:iam::${accountId}:oidc-provider/${issuer.replace(/^https:\/\//, '')}`;
+export { discoveryUrlOf, providerArnOf } from '../shared/issuer-urls.ts';
 
 /** `namespace/name` as a service account reference; undefined when it is not one. */
 export function parseServiceAccount(ref: string | undefined): ServiceAccountRef | undefined {

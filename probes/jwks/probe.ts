@@ -1,5 +1,7 @@
 // The jwks probe (kid freshness): the keys the cluster signs with (and its staged next key) must be in the published
 // JWKS, a fresh token must verify against it as STS would, and the IAM OIDC provider must exist with the audiences.
+import { declared } from '../../src/core/probe.ts';
+import { jwksProbe as declaration } from './index.ts';
 import { GetOpenIDConnectProviderCommand } from '@aws-sdk/client-iam';
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { AwsClients } from '../../src/clients/aws.ts';
@@ -80,8 +82,7 @@ async function checkProvider(cluster: ClusterConfig, aws: AwsClients, obs: Obser
 
 export function createJwksProbe(): Probe {
   return {
-    name: 'jwks',
-    description: "Checks the cluster's signing keys are published, a fresh token verifies, and the IAM OIDC provider.",
+    ...declared(declaration),
     async run(cluster, ctx) {
       const findings: Finding[] = [];
       const obs: Observations = {};

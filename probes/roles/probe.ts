@@ -1,6 +1,8 @@
 // The roles probe: for every role, a fresh token of its service account goes to STS AssumeRoleWithWebIdentity as a
 // pod's would; the credentials are dropped at once, an error is mapped to its cause, and the trust policy is read
 // (IAM GetRole) so that a refusal comes with its reason. The token is never logged, stored or put in a finding.
+import { declared } from '../../src/core/probe.ts';
+import { rolesProbe as declaration } from './index.ts';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Credentials } from '@aws-sdk/client-sts';
@@ -107,9 +109,7 @@ async function testRole(cluster: ClusterConfig, role: RoleToTest, ctx: ProbeCont
 
 export function createRolesProbe(): Probe {
   return {
-    name: 'roles',
-    description:
-      'Assumes every role with a fresh token of its service account, as the pods do, and reads its trust policy.',
+    ...declared(declaration),
     async run(cluster, ctx) {
       const { aws } = ctx;
       if (!aws)

@@ -2,6 +2,9 @@
 // assume the role with sts:AssumeRoleWithWebIdentity for a service account's subject and audience? Only conditions on
 // `<provider>:sub` and `<provider>:aud` are judged; conditions on other keys (source IP, time, tags) are outside it.
 
+import { clauseHolds, globMatch, parseCondition, PolicyParseError, wildcard } from '../shared/iam-conditions/conditions.ts';
+import type { RequestContext } from '../shared/iam-conditions/conditions.ts';
+import { providerArnOf, providerUrlOf } from '../shared/issuer-urls.ts';
 import { serviceAccountSubject } from '../../src/ccoctl/credentials-requests.ts';
 import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
@@ -31,10 +34,10 @@ export const providerOf = (
   issuer: string,
   partition: string,
   account: string,
-): Omit<TrustRequest, 'subject' | 'audience'> => {
-  const providerUrl = issuer.replace(/^https:\/\//, '');
-  return { providerUrl, providerArn: `arn:${partition}:iam::${account}:oidc-provider/${providerUrl}` };
-};
+): Omit<TrustRequest, 'subject' | 'audience'> => ({
+  providerUrl: providerUrlOf(issuer),
+  providerArn: providerArnOf(account, issuer, partition),
+});
 
 export interface TrustStatement {
   Sid?: string;
@@ -47,16 +50,6 @@ export interface TrustStatement {
 
 const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === 'string');
-
-/** IAM's `*` (any run) and `?` (one character) wildcards. */
-const glob = (pattern: string, value: string, flags = ''): boolean =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    flags + 's',
-  ).test(value);
 
 /** The statements of a policy (GetRole returns it URL-encoded). Text that is not a policy has none. */
 export function trustStatements(policy: string): TrustStatement[] {
@@ -77,38 +70,32 @@ function principals(s: TrustStatement): { any: boolean; federated: string[] } {
 }
 
 function allowsAction(s: TrustStatement): boolean {
-  if (s.Action !== undefined) return strings(s.Action).some((a) => glob(a, ASSUME_ACTION, 'i'));
-  return s.NotAction !== undefined && !strings(s.NotAction).some((a) => glob(a, ASSUME_ACTION, 'i'));
+  // Action names match case-insensitively, with IAM's `*` and `?` wildcards.
+  const names = (v: unknown) => strings(v).map((a) => wildcard(a.toLowerCase()));
+  if (s.Action !== undefined) return names(s.Action).some((p) => globMatch(p, ASSUME_ACTION));
+  return s.NotAction !== undefined && !names(s.NotAction).some((p) => globMatch(p, ASSUME_ACTION));
 }
 
-const OPERATOR = /^(?:ForAnyValue:|ForAllValues:)?String(Not)?(Equals|Like)(IgnoreCase)?(?:IfExists)?$/i;
-
 /**
- * Whether one condition on a single-valued claim holds (the set qualifiers reduce to the plain operator for one
- * value). `undefined`: the operator or key is not one this check judges.
+ * Whether one condition on a claim holds, by the IAM condition matcher the bucket probe uses too. `undefined`: the key
+ * is not a claim this check judges, or the condition is not one IAM would accept.
  */
-function conditionHolds(
-  operator: string,
-  key: string,
-  values: unknown,
-  claims: Map<string, string>,
-): boolean | undefined {
-  const claim = claims.get(key.toLowerCase());
-  if (claim === undefined) return undefined;
-  if (/^Null$/i.test(operator)) return strings(values).every((v) => v === 'false');
-  const m = OPERATOR.exec(operator);
-  if (!m) return undefined;
-  const [, not, kind, ignoreCase] = m;
-  const like = kind?.toLowerCase() === 'like';
-  const norm = (x: string): string => (ignoreCase ? x.toLowerCase() : x);
-  const match = strings(values).some((v) => (like ? glob(norm(v), norm(claim)) : norm(v) === norm(claim)));
-  return not ? !match : match;
+function conditionHolds(operator: string, key: string, values: unknown, claims: RequestContext): boolean | undefined {
+  if (!claims.has(key.toLowerCase())) return undefined;
+  let clauses;
+  try {
+    clauses = parseCondition({ [operator]: { [key]: values } }, 'Condition');
+  } catch (err) {
+    if (err instanceof PolicyParseError) return undefined;
+    throw err;
+  }
+  return clauses.every((c) => clauseHolds(c, claims, false));
 }
 
 /** The sub/aud conditions of a statement, and whether they all hold; `judgedAll` false when it has other conditions. */
 function conditions(
   s: TrustStatement,
-  claims: Map<string, string>,
+  claims: RequestContext,
 ): { hold: boolean; judgedAll: boolean; seen: Record<string, Record<string, unknown>> } {
   let hold = true;
   let judgedAll = true;
@@ -128,9 +115,9 @@ function conditions(
 }
 
 export function evaluateTrust(statements: TrustStatement[], req: TrustRequest): TrustVerdict {
-  const claims = new Map([
-    [`${req.providerUrl}:sub`.toLowerCase(), req.subject],
-    [`${req.providerUrl}:aud`.toLowerCase(), req.audience],
+  const claims: RequestContext = new Map([
+    [`${req.providerUrl}:sub`.toLowerCase(), [req.subject]],
+    [`${req.providerUrl}:aud`.toLowerCase(), [req.audience]],
   ]);
   const forUs = statements
     .filter((s) => {

@@ -68,7 +68,7 @@ export interface ProbeModule<
   /** IAM actions the probe calls that need a permission (calls needing none, like AssumeRoleWithWebIdentity, aside). */
   awsActions: readonly string[];
   /** Whether the probe has anything to check for this cluster. Default yes. */
-  appliesTo?(cluster: ClusterConfig): boolean;
+  appliesTo?: (cluster: ClusterConfig) => boolean;
   /** The probe's code, loaded on demand. */
   load(): Promise<(settings: S extends z.ZodType ? z.output<S> : undefined) => Probe>;
 }
@@ -77,3 +77,10 @@ export interface ProbeModule<
 export const defineProbe = <N extends ProbeName, S extends z.ZodType | undefined, F extends FindingTable>(
   module: ProbeModule<N, S, F>,
 ): ProbeModule<N, S, F> => module;
+
+/** What a loaded probe takes from its declaration: name, description and applicability, written once. */
+export const declared = (module: ProbeModule): Pick<Probe, 'name' | 'description' | 'appliesTo'> => ({
+  name: module.name,
+  description: module.description,
+  ...(module.appliesTo && { appliesTo: module.appliesTo }),
+});

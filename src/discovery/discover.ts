@@ -8,6 +8,9 @@ import { clusterDefaults } from '../config/defaults.ts';
 import { bucketFromIssuer } from '../config/issuer-url.ts';
 import type { AccountConfig, ClusterConfig, DiscoverySettings } from '../config/types.ts';
 
+/** The IAM actions discovery calls (the provider's tags come with GetOpenIDConnectProvider). */
+export const DISCOVERY_AWS_ACTIONS = ['iam:ListOpenIDConnectProviders', 'iam:GetOpenIDConnectProvider'] as const;
+
 const CCOCTL_TAG = /^openshift\.io\/cloud-credential-operator\/(.+)$/;
 // AWS-FACTS 6: https://oidc.eks.<region>.amazonaws.com/id/<32-hex-ID>
 const EKS_URL = /^oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com\/id\/([0-9A-Fa-f]+)$/;

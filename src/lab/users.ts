@@ -15,13 +15,9 @@ export const SENTINEL_ACTIONS = [
   's3:GetBucketPublicAccessBlock',
   's3:GetAccountPublicAccessBlock',
   's3:GetBucketAcl',
-  's3:GetBucketOwnershipControls',
-  's3:GetBucketLocation',
   'iam:GetOpenIDConnectProvider',
   'iam:ListOpenIDConnectProviders',
-  'iam:ListOpenIDConnectProviderTags',
   'iam:GetRole',
-  'iam:ListRoles',
   'cloudtrail:LookupEvents',
 ];
 

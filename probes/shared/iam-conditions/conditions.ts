@@ -1,7 +1,8 @@
-// The bucket probe's own evaluation of IAM policy Condition clauses: missing keys, IfExists, set qualifiers and each
-// operator family's comparison, written from the IAM User Guide (reference_policies_elements_condition,
-// _condition_operators, _multi-value-conditions, _variables) and AWS-FACTS 4.2b. Clauses are parsed in
-// bucket-eval-operators.ts and values matched in bucket-eval-patterns.ts; both are re-exported from here.
+// The probes' own evaluation of IAM policy Condition clauses (the bucket probe's policy evaluator and the roles
+// probe's trust-policy check both use it): missing keys, IfExists, set qualifiers and each operator family's
+// comparison, written from the IAM User Guide (reference_policies_elements_condition, _condition_operators,
+// _multi-value-conditions, _variables) and AWS-FACTS 4.2b. Clauses are parsed in operators.ts and values matched in
+// patterns.ts; both are re-exported from here.
 // Pure code: no I/O, and nothing shared with the lab's evaluator (src/lab/), on purpose.
 import type { Compare, ConditionClause } from './operators.ts';
 import { UNKNOWN_PUBLIC_ADDRESS, arnMatch, compile, globMatch, ipValueMatches, lower, parseCidr } from './patterns.ts';

@@ -1,5 +1,5 @@
-// The grammar of IAM policy Condition blocks as the bucket probe reads them: every condition operator, its qualifiers
-// and IfExists, and the values each accepts (IAM UG reference_policies_elements_condition, _condition_operators,
+// The grammar of IAM policy Condition blocks as the probes read them (bucket and trust policies): every condition
+// operator, its qualifiers and IfExists, and the values each accepts (IAM UG reference_policies_elements_condition, _condition_operators,
 // _multi-value-conditions; AWS-FACTS 4.2b). Pure code: no I/O, and nothing shared with the lab's evaluator (src/lab/).
 import { parseCidr } from './patterns.ts';
 
