@@ -101,7 +101,9 @@ describe('import structure', () => {
   it('reaches a probe folder from outside only through its index.ts', () => {
     const inside = edges.filter((e) => {
       const target = probeFolderOf(e.to);
-      return target !== undefined && target !== 'shared' && probeFolderOf(e.from) !== target && !e.to.endsWith('/index.ts');
+      return (
+        target !== undefined && target !== 'shared' && probeFolderOf(e.from) !== target && !e.to.endsWith('/index.ts')
+      );
     });
     expect(inside.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
@@ -120,9 +122,7 @@ describe('import structure', () => {
 
   it('lets src/config know nothing of the lab, and loads the lab code only through src/lab-adapter.ts', () => {
     expect(edges.filter((e) => e.from.startsWith('src/config/') && e.to.startsWith('src/lab/'))).toEqual([]);
-    const labUsers = edges.filter(
-      (e) => e.to.startsWith('src/lab/') && !e.from.startsWith('src/lab/') && !e.typeOnly,
-    );
+    const labUsers = edges.filter((e) => e.to.startsWith('src/lab/') && !e.from.startsWith('src/lab/') && !e.typeOnly);
     const allowed = ['src/lab-adapter.ts', 'src/commands/lab.ts'];
     expect(labUsers.filter((e) => !allowed.includes(e.from)).map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });

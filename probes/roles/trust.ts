@@ -2,7 +2,13 @@
 // assume the role with sts:AssumeRoleWithWebIdentity for a service account's subject and audience? Only conditions on
 // `<provider>:sub` and `<provider>:aud` are judged; conditions on other keys (source IP, time, tags) are outside it.
 
-import { clauseHolds, globMatch, parseCondition, PolicyParseError, wildcard } from '../shared/iam-conditions/conditions.ts';
+import {
+  clauseHolds,
+  globMatch,
+  parseCondition,
+  PolicyParseError,
+  wildcard,
+} from '../shared/iam-conditions/conditions.ts';
 import type { RequestContext } from '../shared/iam-conditions/conditions.ts';
 import { providerArnOf, providerUrlOf } from '../shared/issuer-urls.ts';
 import { serviceAccountSubject } from '../../src/ccoctl/credentials-requests.ts';

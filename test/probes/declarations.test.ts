@@ -22,7 +22,13 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const NO_PERMISSION = ['sts:AssumeRoleWithWebIdentity', 'sts:GetCallerIdentity'];
 
 /** IAM action of an SDK command: the service prefix of its client and the operation, where the two names differ. */
-const SERVICE: Record<string, string> = { s3: 's3', 's3-control': 's3', iam: 'iam', sts: 'sts', cloudtrail: 'cloudtrail' };
+const SERVICE: Record<string, string> = {
+  s3: 's3',
+  's3-control': 's3',
+  iam: 'iam',
+  sts: 'sts',
+  cloudtrail: 'cloudtrail',
+};
 const RENAMED: Record<string, string> = {
   's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
   's3-control:GetPublicAccessBlock': 's3:GetAccountPublicAccessBlock',
@@ -40,7 +46,10 @@ function awsCallsIn(file: string): string[] {
   const src = readFileSync(file, 'utf8');
   const origin = new Map<string, string>();
   for (const m of src.matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-([a-z0-9-]+)'/g))
-    for (const spec of m[1]!.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const spec of m[1]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const [name, alias] = spec.split(/\s+as\s+/);
       if (name?.endsWith('Command')) origin.set(alias ?? name, `${m[2]}:${name.replace(/Command$/, '')}`);
     }
@@ -82,9 +91,15 @@ describe('probe declarations', () => {
   });
 
   it('the config schema takes each probe schedule default and settings from its module', () => {
-    const parsed = configFileSchema.parse({ clusters: [{ name: 'c', issuer: 'https://c-oidc.s3.us-east-1.amazonaws.com' }] });
+    const parsed = configFileSchema.parse({
+      clusters: [{ name: 'c', issuer: 'https://c-oidc.s3.us-east-1.amazonaws.com' }],
+    });
     for (const m of probeModules()) {
-      expect(parsed.schedules[m.name]).toEqual({ cron: m.schedule.cron, timeoutMs: m.schedule.timeoutMs, enabled: true });
+      expect(parsed.schedules[m.name]).toEqual({
+        cron: m.schedule.cron,
+        timeoutMs: m.schedule.timeoutMs,
+        enabled: true,
+      });
       const settings = (parsed.probes as Record<string, unknown>)[m.name];
       if (m.settings) expect(settings).toEqual(m.settings.parse(undefined));
       else expect(settings).toBeUndefined();
