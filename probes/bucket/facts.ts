@@ -6,7 +6,7 @@ import { GetPublicAccessBlockCommand as GetBucketPublicAccessBlockCommand } from
 import type { Grant } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import type { AwsClients } from '../../src/clients/aws.ts';
-import type { BucketAccessFacts, PublicAccessBlockSettings } from './eval.ts';
+import type { BucketAccessFacts, PublicAccessBlockSettings } from '../shared/s3-read/eval.ts';
 
 export interface BucketRead {
   facts: BucketAccessFacts;

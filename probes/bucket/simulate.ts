@@ -4,8 +4,8 @@
 import type { AwsClients } from '../../src/clients/aws.ts';
 import type { ClusterConfig } from '../../src/core/cluster.ts';
 import { policyDiff } from './diff.ts';
-import { blockedByBlockPublicPolicy, evaluateRead, PolicyParseError } from './eval.ts';
-import type { BlockLevel } from './eval.ts';
+import { blockedByBlockPublicPolicy, evaluateRead, PolicyParseError } from '../shared/s3-read/eval.ts';
+import type { BlockLevel } from '../shared/s3-read/eval.ts';
 import { readBucket } from './facts.ts';
 import { issuerDocuments, readersOf, verdictFindings } from './verdicts.ts';
 import type { Prediction } from './verdicts.ts';

@@ -1,6 +1,6 @@
 // The what-if's answer and its errors (the code behind it is simulate.ts, loaded on demand).
 import type { Finding } from '../../src/core/model.ts';
-import type { BlockLevel } from './public.ts';
+import type { BlockLevel } from '../shared/s3-read/public.ts';
 
 export const SIMULATION_ERROR_CODES = [
   /** The proposed policy is not JSON or not a policy the evaluator can read. */

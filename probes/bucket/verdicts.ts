@@ -7,18 +7,14 @@ import type { ClusterConfig } from '../../src/core/cluster.ts';
 import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
 import type { ProbeContext } from '../../src/core/probe.ts';
-import { evaluateRead } from './eval.ts';
-import type { ReadVerdict, Reader } from './eval.ts';
+import { evaluateRead } from '../shared/s3-read/eval.ts';
+import type { ReadVerdict, Reader } from '../shared/s3-read/eval.ts';
 import type { BucketRead } from './facts.ts';
+import { issuerBase, issuerDocuments } from '../shared/s3-read/documents.ts';
+import type { IssuerDocument } from '../shared/s3-read/documents.ts';
 
-export interface IssuerDocument {
-  url: string;
-  /** The object key the document is served from. */
-  key: string;
-  /** The anonymous GET's status, when it answered. */
-  status?: number;
-  error?: string;
-}
+export { issuerDocuments };
+export type { IssuerDocument };
 
 export interface Prediction {
   key: string;
@@ -27,29 +23,6 @@ export interface Prediction {
 }
 
 const FETCH_LIMITS = { connectTimeoutMs: 5_000, totalTimeoutMs: 10_000, maxBytes: 1024 * 1024 };
-
-/** The object-key prefix of the issuer: the path after the bucket (path style) or the whole path (virtual-hosted). */
-function keyPrefixOf(cluster: ClusterConfig): string {
-  if (cluster.cloudfront || !cluster.bucket) return '';
-  const path = decodeURIComponent(new URL(cluster.issuer).pathname).replace(/^\/+/, '');
-  const bucket = cluster.bucket.name;
-  const rest = path === bucket || path.startsWith(`${bucket}/`) ? path.slice(bucket.length) : `/${path}`;
-  const trimmed = rest.replace(/^\/+/, '').replace(/\/+$/, '');
-  return trimmed === '' ? '' : `${trimmed}/`;
-}
-
-const issuerBase = (issuer: string): string => (issuer.endsWith('/') ? issuer.slice(0, -1) : issuer);
-
-/** The discovery document and the JWKS, under the object keys ccoctl publishes them at (no fetch). */
-export function issuerDocuments(cluster: ClusterConfig, jwksUrl?: string): IssuerDocument[] {
-  const base = issuerBase(cluster.issuer);
-  const prefix = keyPrefixOf(cluster);
-  const jwks = jwksUrl ?? `${base}/keys.json`;
-  return [
-    { url: `${base}/.well-known/openid-configuration`, key: `${prefix}.well-known/openid-configuration` },
-    { url: jwks, key: `${prefix}${decodeURIComponent(jwks.slice(base.length + 1))}` },
-  ];
-}
 
 /** The jwks_uri of a discovery document when it lies under the issuer (else the JWKS is where ccoctl puts it). */
 function jwksUrlIn(body: Buffer | undefined, base: string): string | undefined {

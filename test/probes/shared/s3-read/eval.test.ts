@@ -8,8 +8,8 @@ import {
   blockedByBlockPublicPolicy,
   evaluateRead,
   policyPublicity,
-} from '../../../probes/bucket/eval.ts';
-import type { BucketAccessFacts, Reader } from '../../../probes/bucket/eval.ts';
+} from '../../../../probes/shared/s3-read/eval.ts';
+import type { BucketAccessFacts, Reader } from '../../../../probes/shared/s3-read/eval.ts';
 import { CASES, CORP, DISCOVERY, INTERNET, JWKS, VPCE, expandReads, readerName } from './cases.ts';
 
 const BUCKET = 'mycluster-oidc';
@@ -18,7 +18,7 @@ const W = { bucket: BUCKET, account: ACCOUNT };
 const OBJECTS = `arn:aws:s3:::${BUCKET}/*`;
 const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 const FIXTURE = JSON.parse(
-  readFileSync(new URL('../../fixtures/ccoctl-bucket-policy-public-read.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../fixtures/ccoctl-bucket-policy-public-read.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
 
 const facts = (policy: unknown, extra: Partial<BucketAccessFacts> = {}): BucketAccessFacts => ({

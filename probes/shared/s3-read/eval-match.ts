@@ -1,8 +1,8 @@
 // Does a bucket policy statement apply to a read (bucket-eval.ts)? Principal, Action, Resource and Condition matched as
 // the IAM User Guide's policy element pages describe them. Pure code, no I/O.
-import { clauseHolds } from '../shared/iam-conditions/conditions.ts';
-import type { ConditionClause } from '../shared/iam-conditions/operators.ts';
-import { arnMatch, globMatch, wildcard } from '../shared/iam-conditions/patterns.ts';
+import { clauseHolds } from '../iam-conditions/conditions.ts';
+import type { ConditionClause } from '../iam-conditions/operators.ts';
+import { arnMatch, globMatch, wildcard } from '../iam-conditions/patterns.ts';
 import type { Caller, ReadRequest } from './eval-request.ts';
 import type { PolicyStatement, PrincipalSpec } from './policy.ts';
 

@@ -17,10 +17,10 @@ import {
 } from '@aws-sdk/client-s3-control';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { blockedByBlockPublicPolicy, evaluateRead, policyPublicity } from '../../../probes/bucket/eval.ts';
-import type { BucketAccessFacts, PublicAccessBlockSettings } from '../../../probes/bucket/eval.ts';
-import type { Lab } from '../../../src/lab/index.ts';
-import { sdkConfig, startTestLab } from '../../helpers/lab.ts';
+import { blockedByBlockPublicPolicy, evaluateRead, policyPublicity } from '../../../../probes/shared/s3-read/eval.ts';
+import type { BucketAccessFacts, PublicAccessBlockSettings } from '../../../../probes/shared/s3-read/eval.ts';
+import type { Lab } from '../../../../src/lab/index.ts';
+import { sdkConfig, startTestLab } from '../../../helpers/lab.ts';
 import { CASES, expandReads, readerName } from './cases.ts';
 import type { AnonymousReader, ReadCase, Where } from './cases.ts';
 

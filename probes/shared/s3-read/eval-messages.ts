@@ -1,8 +1,8 @@
 // The sentences of the bucket probe's read verdicts (bucket-eval.ts): which statement denies or allows, what the closest
 // Allow lacks, and what a public bucket ACL does and does not grant. Pure code, no I/O.
-import { describeClause, describeRequestValue } from '../shared/iam-conditions/conditions.ts';
+import { describeClause, describeRequestValue } from '../iam-conditions/conditions.ts';
 import type { Miss } from './eval-match.ts';
-import type { ConditionClause } from '../shared/iam-conditions/operators.ts';
+import type { ConditionClause } from '../iam-conditions/operators.ts';
 import type { BucketAccessFacts, ReadRequest } from './eval-request.ts';
 import { statementName } from './policy.ts';
 import type { PolicyStatement } from './policy.ts';

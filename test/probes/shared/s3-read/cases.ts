@@ -2,7 +2,7 @@
 // (the `source` names it). bucket-eval.test.ts holds the bucket probe's evaluator to these outcomes;
 // bucket-eval-lab.test.ts applies every case to a real lab bucket and holds the lab's anonymous GET to the evaluator.
 import { readFileSync } from 'node:fs';
-import type { PublicAccessBlockSettings, ReadVerdict, Reader } from '../../../probes/bucket/eval.ts';
+import type { PublicAccessBlockSettings, ReadVerdict, Reader } from '../../../../probes/shared/s3-read/eval.ts';
 
 export const DISCOVERY = '.well-known/openid-configuration';
 export const JWKS = 'keys.json';
@@ -68,7 +68,7 @@ export interface ReadCase {
   reads: Read[];
 }
 
-const FIXTURE = readFileSync(new URL('../../fixtures/ccoctl-bucket-policy-public-read.json', import.meta.url), 'utf8');
+const FIXTURE = readFileSync(new URL('../../../fixtures/ccoctl-bucket-policy-public-read.json', import.meta.url), 'utf8');
 
 /** ccoctl's public-read policy (AWS-FACTS 5), for this bucket. */
 export const ccoctlPublicRead = (w: Where): Record<string, unknown> =>

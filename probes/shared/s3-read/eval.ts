@@ -3,7 +3,7 @@
 // elements) and the S3 User Guide (Blocking public access, ACL overview), AWS-FACTS 4.1, 4.2, 4.2b. Pure code, no I/O.
 // It shares no decision code with the lab (src/lab/policy.ts, public.ts, s3-access.ts): tests hold the two readings
 // of AWS's rules against each other.
-import { PolicyParseError, describeClause } from '../shared/iam-conditions/conditions.ts';
+import { PolicyParseError, describeClause } from '../iam-conditions/conditions.ts';
 import { mismatch } from './eval-match.ts';
 import type { Miss } from './eval-match.ts';
 import { aclNote, allowMessage, denyMessage, unmetText } from './eval-messages.ts';
@@ -14,7 +14,7 @@ import type { ParsedPolicy, PolicyStatement } from './policy.ts';
 import { levelsWith, publicStatementNames, publicityOf } from './public.ts';
 import type { BlockLevel } from './public.ts';
 
-export { PolicyParseError } from '../shared/iam-conditions/conditions.ts';
+export { PolicyParseError } from '../iam-conditions/conditions.ts';
 export type { BucketAccessFacts, Reader } from './eval-request.ts';
 export { aclPublicity, blockedByBlockPublicPolicy, policyPublicity } from './public.ts';
 export type { AclGrant, AclPublicity, BlockLevel, PolicyPublicity, PublicAccessBlockSettings } from './public.ts';

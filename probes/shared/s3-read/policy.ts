@@ -1,8 +1,8 @@
 // The grammar of an S3 bucket policy as the bucket probe reads it (IAM UG reference_policies_grammar and the element
 // pages: Version, Statement, Sid, Effect, Principal/NotPrincipal, Action/NotAction, Resource/NotResource, Condition).
 // Malformed or hostile input becomes a PolicyParseError that names the element; nothing here throws anything else.
-import { PolicyParseError, parseCondition } from '../shared/iam-conditions/conditions.ts';
-import type { ConditionClause } from '../shared/iam-conditions/conditions.ts';
+import { PolicyParseError, parseCondition } from '../iam-conditions/conditions.ts';
+import type { ConditionClause } from '../iam-conditions/conditions.ts';
 
 export interface PrincipalSpec {
   /** `"*"` or `{"AWS": "*"}`: every principal, anonymous included (IAM UG Principal, "All principals"). */
