@@ -1,4 +1,4 @@
-// The bucket probe's own anonymous-read evaluator: may this reader s3:GetObject this object of an OIDC bucket, and what
+// The probes' own anonymous-read evaluator (bucket and cloudtrail probes): may this reader s3:GetObject this object of an OIDC bucket, and what
 // denies or blocks it? Written from the IAM User Guide (policy evaluation logic, Principal/Action/Resource/Condition
 // elements) and the S3 User Guide (Blocking public access, ACL overview), AWS-FACTS 4.1, 4.2, 4.2b. Pure code, no I/O.
 // It shares no decision code with the lab (src/lab/policy.ts, public.ts, s3-access.ts): tests hold the two readings
