@@ -33,6 +33,19 @@ const reader = z.discriminatedUnion('kind', [
 const readVerdict = statementRef.partial().extend({
   documents: z.array(z.string()),
   reason: z.enum(['allowed-by-policy', 'explicit-deny', 'public-access-blocked', 'no-grant', 'policy-invalid']),
+  /**
+   * Where the policy behind the verdict came from when the agent could not read it: the newest PutBucketPolicy or
+   * DeleteBucketPolicy record in CloudTrail, or `inferred` from refused anonymous GETs and the agent's own lockout.
+   */
+  source: z
+    .strictObject({
+      kind: z.enum(['cloudtrail', 'inferred']),
+      eventId: z.string().optional(),
+      eventName: z.enum(['PutBucketPolicy', 'DeleteBucketPolicy']).optional(),
+      time: z.string().optional(),
+      actor: z.string().optional(),
+    })
+    .optional(),
 });
 
 export const BUCKET_FINDINGS = {
@@ -77,7 +90,7 @@ export const BUCKET_FINDINGS = {
     severity: 'unknown',
     title: "The bucket's policy or settings could not be read",
     remediation:
-      "Grant the agent the read-only actions named in the finding (config/iam-policy.json lists every action it needs): s3:GetBucketPolicy, s3:GetBucketPolicyStatus, s3:GetBucketPublicAccessBlock, s3:GetAccountPublicAccessBlock, s3:GetBucketAcl. A bucket in another account needs a bucket policy that lets the agent's role read them.",
+      "The agent could not make the read named in the finding. If the agent's identity lacks it, grant the read-only actions config/iam-policy.json lists (s3:GetBucketPolicy, s3:GetBucketPolicyStatus, s3:GetBucketPublicAccessBlock, s3:GetAccountPublicAccessBlock, s3:GetBucketAcl). A bare 'Access Denied' can also be the bucket policy refusing the agent (an agent in another account gets no more detail); S3 names a bucket policy Deny in its message to callers of the owner account, and the probe then reports BUCKET_POLICY_LOCKS_OUT_AGENT instead.",
     evidence: z.union([
       z.strictObject({ action: z.string(), awsError: z.string(), awsMessage: z.string() }),
       readVerdict,
@@ -115,6 +128,13 @@ export const BUCKET_FINDINGS = {
     remediation:
       "The bucket named by the issuer URL (or the cluster's bucket setting) is gone, so the issuer documents are too. Recreate it and upload the discovery document and keys.json (ccoctl create-identity-provider), or fix the bucket setting.",
     evidence: noEvidence,
+  },
+  BUCKET_POLICY_LOCKS_OUT_AGENT: {
+    severity: 'warn',
+    title: "The bucket policy denies the agent's own reads of the bucket",
+    remediation:
+      "A Deny in the bucket policy refuses the agent's reads of the bucket's settings (S3 names the bucket policy in its message). The agent's IAM permissions are fine: granting more changes nothing. The usual cause is AWS's VPC-endpoint restriction (Deny s3:* unless aws:SourceVpce), which also denies STS's anonymous reads of the issuer documents: scope the Deny to what it means to protect, leaving s3:GetObject of the two issuer documents public, or serve the issuer through CloudFront (ccoctl --create-private-s3-bucket). To let the agent read the settings, exempt its role from the Deny with a condition on aws:PrincipalArn (e.g. ArnNotEquals aws:PrincipalArn <agent role ARN>). If the policy locks your administrators out too, the bucket owner account's root user can always call GetBucketPolicy, PutBucketPolicy and DeleteBucketPolicy. Meanwhile the probe judges the policy as CloudTrail recorded it.",
+    evidence: z.strictObject({ actions: z.array(z.string()), awsMessage: z.string() }),
   },
 } satisfies FindingTable;
 

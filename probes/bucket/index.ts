@@ -19,6 +19,8 @@ export const bucketProbe = defineProbe({
     's3:GetBucketPublicAccessBlock',
     's3:GetAccountPublicAccessBlock',
     's3:GetBucketAcl',
+    // The newest PutBucketPolicy of the bucket when its policy locks the agent out (the cloudtrail probe's shared scan).
+    'cloudtrail:LookupEvents',
   ],
   appliesTo: (cluster) => cluster.bucket !== undefined && cluster.account !== undefined,
   load: async () => (await import('./probe.ts')).createBucketProbe,

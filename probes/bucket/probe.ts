@@ -12,17 +12,21 @@ import { canonical, policyDiff } from './diff.ts';
 import { evaluateRead } from '../shared/s3-read/eval.ts';
 import type { ReadVerdict, Reader } from '../shared/s3-read/eval.ts';
 import { readBucket } from './facts.ts';
+import { lockedOutActions, lockedOutVerdicts, lockoutFinding } from './lockout.ts';
 import type { BucketRead } from './facts.ts';
 import { confirmReads, documentsOf, readersOf, verdictFindings } from './verdicts.ts';
 import type { Prediction } from './verdicts.ts';
 
-function unknownFindings(read: BucketRead, bucket: string): Finding[] {
-  const out = read.unreadable.map((u) =>
-    finding('BUCKET_ACCESS_UNKNOWN', `The agent could not call ${u.action} on ${bucket}: ${u.awsError}.`, {
-      subject: bucket,
-      evidence: { action: u.action, awsError: u.awsError, awsMessage: u.message },
-    }),
-  );
+/** A read the agent could not make is `unknown`, unless the bucket's own policy refused it (lockout.ts). */
+function unknownFindings(read: BucketRead, bucket: string, lockedOut: string[]): Finding[] {
+  const out = read.unreadable
+    .filter((u) => !lockedOut.includes(u.action))
+    .map((u) =>
+      finding('BUCKET_ACCESS_UNKNOWN', `The agent could not call ${u.action} on ${bucket}: ${u.awsError}.`, {
+        subject: bucket,
+        evidence: { action: u.action, awsError: u.awsError, awsMessage: u.message },
+      }),
+    );
   if (read.policyError !== undefined)
     out.push(
       finding('BUCKET_ACCESS_UNKNOWN', `The bucket policy of ${bucket} is not JSON: ${read.policyError}.`, {
@@ -79,13 +83,20 @@ export function createBucketProbe(settings: BucketProbeSettings): Probe {
           ],
           observations,
         };
-      const findings = unknownFindings(read, bucket.name);
+      const lockedOut = lockedOutActions(read);
+      const findings = unknownFindings(read, bucket.name, lockedOut);
+      if (lockedOut.length > 0) findings.push(lockoutFinding(bucket.name, lockedOut, read));
       const changed = changedFinding(ctx, read, bucket.name);
       if (changed) findings.push(changed);
       const documents = await documentsOf(cluster, ctx, settings.confirm);
       const readers = readersOf(cluster, read.facts.policy);
-      // Without the policy and the settings a verdict would be a guess: the reads above are `unknown` instead.
-      if (read.unreadable.length > 0 || read.policyError !== undefined) return { findings, observations };
+      // Without the policy and the settings a verdict would be a guess: the reads above are `unknown` instead. Locked
+      // out by the policy itself, the agent judges the policy as CloudTrail recorded it.
+      if (read.unreadable.length > 0 || read.policyError !== undefined) {
+        if (lockedOut.length > 0 && read.policyError === undefined)
+          findings.push(...(await lockedOutVerdicts(cluster, aws, read, documents, ctx.signal)));
+        return { findings, observations };
+      }
       let predictions: Prediction[];
       try {
         predictions = predict(

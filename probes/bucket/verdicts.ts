@@ -4,12 +4,17 @@
 import { FetchError } from '../../src/clients/http.ts';
 import type { FetchOptions } from '../../src/clients/http.ts';
 import type { ClusterConfig } from '../../src/core/cluster.ts';
+import type { EvidenceOf } from '../../src/core/findings.ts';
 import { finding } from './findings.ts';
+import type { BUCKET_FINDINGS } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
 import type { ProbeContext } from '../../src/core/probe.ts';
 import { evaluateRead } from '../shared/s3-read/eval.ts';
 import type { ReadVerdict, Reader } from '../shared/s3-read/eval.ts';
 import type { BucketRead } from './facts.ts';
+import { conditionValues, readersOf } from '../shared/s3-read/readers.ts';
+
+export { readersOf };
 import { issuerBase, issuerDocuments } from '../shared/s3-read/documents.ts';
 import type { IssuerDocument } from '../shared/s3-read/documents.ts';
 
@@ -65,59 +70,6 @@ export async function documentsOf(
   return [discovery, jwks];
 }
 
-const OAI = /^arn:aws:iam::cloudfront:user\/CloudFront Origin Access Identity [A-Z0-9]+$/;
-
-/** Every value of `key` among the policy's conditions, whatever the operator: the VPCs or distributions it names. */
-function conditionValues(policy: unknown, key: string): string[] {
-  const found = new Set<string>();
-  const visit = (v: unknown, under: string | undefined): void => {
-    if (typeof v === 'string' && under?.toLowerCase() === key.toLowerCase()) found.add(v);
-    else if (Array.isArray(v)) v.forEach((x) => visit(x, under));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, under ?? k);
-  };
-  const st = (policy as { Statement?: unknown } | null | undefined)?.Statement;
-  for (const s of Array.isArray(st) ? st : [st]) {
-    const cond = (s as { Condition?: unknown } | null | undefined)?.Condition;
-    if (cond !== null && typeof cond === 'object') for (const byKey of Object.values(cond)) visit(byKey, undefined);
-  }
-  return [...found];
-}
-
-/** AWS principals of the policy that are origin access identities. */
-function oaisIn(policy: unknown): string[] {
-  const out = new Set<string>();
-  const st = (policy as { Statement?: unknown } | null | undefined)?.Statement;
-  for (const s of Array.isArray(st) ? st : [st]) {
-    const aws = ((s as { Principal?: unknown } | null | undefined)?.Principal as { AWS?: unknown } | undefined)?.AWS;
-    for (const v of Array.isArray(aws) ? aws : [aws]) if (typeof v === 'string' && OAI.test(v)) out.add(v);
-  }
-  return [...out];
-}
-
-/**
- * Who must read the documents: STS from the internet for an S3 issuer; for a CloudFront issuer the distribution's
- * identity, as configured or else every OAI and OAC grant the policy holds.
- */
-export function readersOf(cluster: ClusterConfig, policy: unknown): Reader[] {
-  const cf = cluster.cloudfront;
-  if (!cf) return [{ kind: 'anonymous' }];
-  if (cf.originAccessIdentity !== undefined || cf.distributionArn !== undefined)
-    return [
-      ...(cf.originAccessIdentity !== undefined
-        ? [{ kind: 'cloudfront-oai' as const, oaiArn: cf.originAccessIdentity }]
-        : []),
-      ...(cf.distributionArn !== undefined
-        ? [{ kind: 'cloudfront-oac' as const, distributionArn: cf.distributionArn }]
-        : []),
-    ];
-  return [
-    ...oaisIn(policy).map((oaiArn): Reader => ({ kind: 'cloudfront-oai', oaiArn })),
-    ...conditionValues(policy, 'AWS:SourceArn')
-      .filter((arn) => arn.startsWith('arn:aws:cloudfront::'))
-      .map((distributionArn): Reader => ({ kind: 'cloudfront-oac', distributionArn })),
-  ];
-}
-
 const statementEvidence = (v: ReadVerdict) =>
   v.statement && {
     statement: v.statement.sid ?? `#${v.statement.index}`,
@@ -125,30 +77,44 @@ const statementEvidence = (v: ReadVerdict) =>
     ...(v.statement.condition !== undefined && { condition: v.statement.condition }),
   };
 
+/** Where a policy the agent could not read came from (lockout.ts). */
+export type VerdictSource = NonNullable<EvidenceOf<typeof BUCKET_FINDINGS, 'BUCKET_ANONYMOUS_READ_DENIED'>['source']>;
+
+const sourceClause = (source: VerdictSource | undefined): string =>
+  source?.kind === 'cloudtrail'
+    ? ` (the policy as ${source.actor ?? 'someone'} set it at ${source.time ?? '?'}, CloudTrail event ${source.eventId ?? '?'}; the agent may not read it)`
+    : '';
+
 /** The finding a denied read of an S3 issuer gives, by the verdict's reason. */
-function directFinding(v: ReadVerdict, keys: string[], read: BucketRead): Finding {
+function directFinding(v: ReadVerdict, keys: string[], read: BucketRead, source?: VerdictSource): Finding {
   const bucket = read.facts.bucket;
-  const evidence = { documents: keys, reason: v.reason, ...statementEvidence(v) };
+  const evidence = { documents: keys, reason: v.reason, ...statementEvidence(v), ...(source && { source }) };
+  const message = `${v.message.replace(/\.$/, '')}${sourceClause(source)}.`;
   if (v.reason === 'public-access-blocked' && v.blockedBy)
-    return finding('BUCKET_PUBLIC_ACCESS_BLOCKED', v.message, {
+    return finding('BUCKET_PUBLIC_ACCESS_BLOCKED', message, {
       subject: bucket,
       evidence: { ...evidence, ...v.blockedBy },
     });
   if (v.reason === 'no-grant' && read.facts.policy === undefined)
     return finding(
       'BUCKET_POLICY_MISSING',
-      `${bucket} has no bucket policy, so nothing lets STS read ${keys.join(' and ')}.`,
+      `${bucket} has no bucket policy, so nothing lets STS read ${keys.join(' and ')}${sourceClause(source)}.`,
       {
         subject: bucket,
         evidence,
       },
     );
-  if (v.reason === 'policy-invalid') return finding('BUCKET_ACCESS_UNKNOWN', v.message, { subject: bucket, evidence });
-  return finding('BUCKET_ANONYMOUS_READ_DENIED', v.message, { subject: bucket, evidence });
+  if (v.reason === 'policy-invalid') return finding('BUCKET_ACCESS_UNKNOWN', message, { subject: bucket, evidence });
+  return finding('BUCKET_ANONYMOUS_READ_DENIED', message, { subject: bucket, evidence });
 }
 
 /** One finding per distinct cause, naming every document it denies. */
-export function verdictFindings(cluster: ClusterConfig, predictions: Prediction[], read: BucketRead): Finding[] {
+export function verdictFindings(
+  cluster: ClusterConfig,
+  predictions: Prediction[],
+  read: BucketRead,
+  source?: VerdictSource,
+): Finding[] {
   const keys = [...new Set(predictions.map((p) => p.key))];
   const bucket = read.facts.bucket;
   if (cluster.cloudfront) {
@@ -159,12 +125,12 @@ export function verdictFindings(cluster: ClusterConfig, predictions: Prediction[
     return [
       finding(
         'BUCKET_ORIGIN_ACCESS_DENIED',
-        `${bucket} does not let the CloudFront distribution read ${denied.join(' and ')}: ${why}`,
+        `${bucket} does not let the CloudFront distribution read ${denied.join(' and ')}: ${why.replace(/\.$/, '')}${sourceClause(source)}.`,
         {
           subject: bucket,
           evidence: {
             documents: denied,
-            readers: predictions.map((p) => p.reader),
+            readers: [...new Map(predictions.map((p) => [JSON.stringify(p.reader), p.reader])).values()],
             ...(first && statementEvidence(first.verdict)),
           },
         },
@@ -179,7 +145,7 @@ export function verdictFindings(cluster: ClusterConfig, predictions: Prediction[
     causes.set(id, cause);
     cause.keys.push(p.key);
   }
-  return [...causes.values()].map((c) => directFinding(c.verdict, c.keys, read));
+  return [...causes.values()].map((c) => directFinding(c.verdict, c.keys, read, source));
 }
 
 /** The agent itself may read through a VPC endpoint or VPC that the policy admits, where STS cannot. */

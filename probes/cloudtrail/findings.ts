@@ -2,16 +2,7 @@
 import { z } from 'zod';
 import { findingMaker } from '../../src/core/findings.ts';
 import type { FindingTable } from '../../src/core/findings.ts';
-
-/** The changes to OIDC buckets and Block Public Access that CloudTrail logs as management events (AWS-FACTS 3.3). */
-export const CHANGE_EVENT_NAMES = [
-  'PutBucketPolicy',
-  'DeleteBucketPolicy',
-  'PutBucketPublicAccessBlock',
-  'DeleteBucketPublicAccessBlock',
-  'PutAccountPublicAccessBlock',
-  'DeleteAccountPublicAccessBlock',
-] as const;
+import { CHANGE_EVENT_NAMES } from '../shared/trail/changes.ts';
 
 const publicAccessBlock = z.strictObject({
   BlockPublicAcls: z.boolean().optional(),
@@ -58,6 +49,10 @@ export const CLOUDTRAIL_FINDINGS = {
       /** The put policy as CloudTrail recorded it (requestParameters.bucketPolicy). */
       policy: z.unknown().optional(),
       publicAccessBlock: publicAccessBlock.optional(),
+      /** A put policy that denies STS (or the distribution) the issuer documents, as the evaluator judges it. */
+      denies: z
+        .strictObject({ documents: z.array(z.string()), reason: z.string(), statement: z.string().optional() })
+        .optional(),
     }),
   },
   CLOUDTRAIL_THROTTLED: {

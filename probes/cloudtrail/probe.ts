@@ -13,19 +13,11 @@ import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
 import type { Probe } from '../../src/core/probe.ts';
 import { providerUrlOf } from '../shared/issuer-urls.ts';
+import { CHANGE_EVENT_NAMES, changeQuery } from '../shared/trail/changes.ts';
+import { judgePolicy } from './judge.ts';
 import { changeFinding, failureFindings, roleActivity, scanFinding } from './report.ts';
 import { parseLookupEvent } from './records.ts';
 import type { AssumeEvent, BucketChangeEvent, TrailEvent } from './records.ts';
-
-/** The changes to OIDC buckets and Block Public Access that CloudTrail logs as management events (AWS-FACTS 3.3). */
-export const CHANGE_EVENT_NAMES = [
-  'PutBucketPolicy',
-  'DeleteBucketPolicy',
-  'PutBucketPublicAccessBlock',
-  'DeleteBucketPublicAccessBlock',
-  'PutAccountPublicAccessBlock',
-  'DeleteAccountPublicAccessBlock',
-] as const;
 
 /** A record that does not parse is not kept (the scan keeps one mapping for every cluster). */
 const parsed = (event: Event): TrailEvent | undefined => {
@@ -46,15 +38,7 @@ function queries(settings: CloudTrailProbeSettings) {
       return p?.kind === 'assume' ? p : undefined;
     },
   };
-  const changes = CHANGE_EVENT_NAMES.map((name): TrailQuery<BucketChangeEvent> => ({
-    id: name,
-    lookup: { AttributeKey: 'EventName', AttributeValue: name },
-    windowMs: settings.changeWindowHours * 3_600_000,
-    map: (e) => {
-      const p = parsed(e);
-      return p?.kind === 'bucket-change' ? p : undefined;
-    },
-  }));
+  const changes = CHANGE_EVENT_NAMES.map((name) => changeQuery(name, settings.changeWindowHours * 3_600_000));
   return { assume, changes };
 }
 
@@ -126,7 +110,15 @@ export function createCloudTrailProbe(settings: CloudTrailProbeSettings): Probe 
       const findings = [
         ...scanned.findings,
         ...failureFindings(mine, settings.failAbove),
-        ...changes.map((e) => changeFinding(e, isLatest(e, changes))),
+        ...changes.map((e) =>
+          changeFinding(
+            e,
+            isLatest(e, changes),
+            e.eventName === 'PutBucketPolicy' && e.policy !== undefined
+              ? judgePolicy(cluster, aws.accountId, e.policy)
+              : undefined,
+          ),
+        ),
       ];
       if (scanned.truncated.length > 0)
         findings.push(

@@ -1,7 +1,7 @@
 // Reading one AssumeRoleWithWebIdentity record (AWS-FACTS 3.1) into an AssumeEvent. Pure: no I/O and no SDK calls.
 import { z } from 'zod';
-import { ResourcesShape, check, compact, resourceArn, str, text } from './records-common.ts';
-import type { Common, Json } from './records-common.ts';
+import { ResourcesShape, check, compact, resourceArn, str, text } from '../shared/trail/records-common.ts';
+import type { Common, Json } from '../shared/trail/records-common.ts';
 
 /** One AssumeRoleWithWebIdentity call as CloudTrail recorded it. */
 export interface AssumeEvent {

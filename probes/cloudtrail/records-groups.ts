@@ -1,6 +1,6 @@
 // Grouping parsed AssumeRoleWithWebIdentity events (cloudtrail-records.ts) for the findings. Pure.
 import type { AssumeEvent } from './records-assume.ts';
-import { compact } from './records-common.ts';
+import { compact } from '../shared/trail/records-common.ts';
 
 export interface AssumeGroup {
   providerArn?: string;

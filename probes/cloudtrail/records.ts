@@ -6,13 +6,13 @@
 import type { Event } from '@aws-sdk/client-cloudtrail';
 import { ASSUME, STS, assumeEvent } from './records-assume.ts';
 import type { AssumeEvent } from './records-assume.ts';
-import { CHANGES, bucketChangeEvent, canonicalName, isChange } from './records-bucket.ts';
-import type { BucketChangeEvent } from './records-bucket.ts';
-import { RecordParseError, commonFields, compact, isJson, jsonObject, str } from './records-common.ts';
+import { CHANGES, bucketChangeEvent, canonicalName, isChange } from '../shared/trail/records-bucket.ts';
+import type { BucketChangeEvent } from '../shared/trail/records-bucket.ts';
+import { RecordParseError, commonFields, compact, isJson, jsonObject, str } from '../shared/trail/records-common.ts';
 
 export type { AssumeEvent } from './records-assume.ts';
-export type { BucketChangeEvent, PublicAccessBlockSettings } from './records-bucket.ts';
-export { RecordParseError } from './records-common.ts';
+export type { BucketChangeEvent, PublicAccessBlockSettings } from '../shared/trail/records-bucket.ts';
+export { RecordParseError } from '../shared/trail/records-common.ts';
 export { groupAssumeEvents } from './records-groups.ts';
 export type { AssumeGroup } from './records-groups.ts';
 

@@ -4,6 +4,7 @@ import type { TrailError } from '../../src/clients/trail.ts';
 import { sharedFinding } from '../shared/findings.ts';
 import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
+import type { PolicyJudgement } from './judge.ts';
 import { groupAssumeEvents } from './records.ts';
 import type { AssumeEvent, BucketChangeEvent } from './records.ts';
 
@@ -81,17 +82,21 @@ function statementsOf(policy: unknown): string[] | undefined {
 
 /**
  * BUCKET_POLICY_CHANGED_BY for one successful change. A change still in force (`current`: no later change of the same
- * setting) that always cuts off anonymous reads (a deleted policy, RestrictPublicBuckets turned on: AWS-FACTS 4.2) is
- * a warning; other changes are recorded for the diagnosis.
+ * setting) that cuts off STS's reads of the issuer documents is a warning: a deleted policy, RestrictPublicBuckets
+ * turned on (AWS-FACTS 4.2), or a put policy that the evaluator finds denies them (`denies`, judge.ts). Other changes
+ * are recorded for the diagnosis.
  */
-export function changeFinding(e: BucketChangeEvent, current: boolean): Finding {
+export function changeFinding(e: BucketChangeEvent, current: boolean, denies?: PolicyJudgement): Finding {
   const who = e.actorArn ?? e.actorType ?? 'an unknown identity';
   const target = e.scope === 'bucket' ? ` ${e.bucket ?? ''}` : '';
   const from = e.sourceIp !== undefined ? ` from ${e.sourceIp}` : '';
   const statements = statementsOf(e.policy);
   const restricts = e.publicAccessBlock?.RestrictPublicBuckets === true;
-  const cuts = current && (e.eventName === 'DeleteBucketPolicy' || restricts);
-  return finding('BUCKET_POLICY_CHANGED_BY', `${who} ${WHAT[e.eventName]}${target} at ${e.time}${from}.`, {
+  const cuts = current && (e.eventName === 'DeleteBucketPolicy' || restricts || denies !== undefined);
+  const effect = denies
+    ? ` It denies STS the issuer documents: ${denies.message.replace(/\.$/, '')}${current ? '' : ' (since changed again)'}.`
+    : '';
+  return finding('BUCKET_POLICY_CHANGED_BY', `${who} ${WHAT[e.eventName]}${target} at ${e.time}${from}.${effect}`, {
     ...(cuts && { severity: 'warn' as const }),
     subject: e.scope === 'bucket' ? (e.bucket ?? 'unknown bucket') : 'account',
     evidence: {
@@ -106,6 +111,7 @@ export function changeFinding(e: BucketChangeEvent, current: boolean): Finding {
       ...(statements !== undefined && { statements }),
       ...(e.policy !== undefined && { policy: e.policy }),
       ...(e.publicAccessBlock !== undefined && { publicAccessBlock: e.publicAccessBlock }),
+      ...(denies && { denies: { documents: denies.documents, reason: denies.reason, statement: denies.statement } }),
     },
   });
 }

@@ -42,28 +42,42 @@ const probeSummary = {
   },
 } as const;
 
+const evidenceItem = {
+  type: 'object',
+  required: ['probe', 'code', 'severity', 'message'],
+  properties: {
+    probe: { type: 'string', enum: [...PROBE_NAMES] },
+    code: { type: 'string' },
+    severity: { type: 'string', enum: ['info', 'warn', 'unknown', 'fail'] },
+    message: { type: 'string' },
+    subject: { type: 'string' },
+  },
+} as const;
+
+const causeProperties = {
+  code: { type: 'string', description: 'a diagnosis rule code, or HEALTHY, DEGRADED, UNKNOWN, NOT_CHECKED' },
+  status,
+  summary: { type: 'string' },
+  remediation: { type: 'string' },
+  evidence: { type: 'array', items: evidenceItem },
+} as const;
+
 export const diagnosisSchema = {
   type: 'object',
-  description: 'one root cause from the latest results of every probe, with the evidence chain',
-  required: ['code', 'status', 'summary', 'evidence'],
+  description:
+    'the root cause from the latest results of every probe, with the evidence chain; every other decided cause; what could not be decided',
+  required: ['code', 'status', 'summary', 'evidence', 'causes', 'undecided'],
   properties: {
-    code: { type: 'string', description: 'a diagnosis rule code, or HEALTHY, DEGRADED, UNKNOWN, NOT_CHECKED' },
-    status,
-    summary: { type: 'string' },
-    remediation: { type: 'string' },
-    evidence: {
+    ...causeProperties,
+    causes: {
       type: 'array',
-      items: {
-        type: 'object',
-        required: ['probe', 'code', 'severity', 'message'],
-        properties: {
-          probe: { type: 'string', enum: [...PROBE_NAMES] },
-          code: { type: 'string' },
-          severity: { type: 'string', enum: ['info', 'warn', 'unknown', 'fail'] },
-          message: { type: 'string' },
-          subject: { type: 'string' },
-        },
-      },
+      description: 'every decided cause, the root cause first, each with its fix',
+      items: { type: 'object', required: ['code', 'status', 'summary', 'evidence'], properties: causeProperties },
+    },
+    undecided: {
+      type: 'array',
+      description: 'findings that could not be decided (unknown) and that no cause accounts for',
+      items: evidenceItem,
     },
   },
 } as const;

@@ -40,6 +40,8 @@ interface QueryState {
   scannedAt?: Date;
   /** Start of the window the kept items cover. */
   from?: Date;
+  /** The widest window any caller asked of this query: items are kept that long. */
+  windowMs: number;
   calls: number;
   truncated: boolean;
   inflight?: Promise<void>;
@@ -61,7 +63,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
 
   async function scan<T>(query: TrailQuery<T>, state: QueryState): Promise<void> {
     const end = now();
-    const floor = new Date(end.getTime() - query.windowMs);
+    const floor = new Date(end.getTime() - state.windowMs);
     const resume = state.cursor && new Date(state.cursor.getTime() - o.overlapMs);
     const start = resume && resume > floor ? resume : floor;
     const signal = AbortSignal.timeout(o.scanTimeoutMs);
@@ -108,12 +110,17 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     if (value !== undefined) state.items.set(id, { eventId: id, time, value });
   }
 
-  function windowOf<T>(state: QueryState, calls: number): TrailWindow<T> {
-    const items = [...state.items.values()].sort((a, b) => b.time.getTime() - a.time.getTime());
+  /** The kept items within the caller's own window (another caller may keep a wider one). */
+  function windowOf<T>(state: QueryState, windowMs: number, calls: number): TrailWindow<T> {
     const scannedAt = state.scannedAt ?? now();
+    const floor = scannedAt.getTime() - windowMs;
+    const items = [...state.items.values()]
+      .filter((i) => i.time.getTime() >= floor)
+      .sort((a, b) => b.time.getTime() - a.time.getTime());
+    const from = state.from && state.from.getTime() > floor ? state.from : new Date(floor);
     return {
       items: items as TrailItem<T>[],
-      from: state.from ?? scannedAt,
+      from,
       to: state.cursor ?? scannedAt,
       scannedAt,
       calls,
@@ -125,13 +132,20 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     async window<T>(query: TrailQuery<T>, signal: AbortSignal): Promise<TrailWindow<T>> {
       signal.throwIfAborted();
       let state = states.get(query.id);
-      if (state === undefined) states.set(query.id, (state = { items: new Map(), calls: 0, truncated: false }));
-      const fresh = state.scannedAt && now().getTime() - state.scannedAt.getTime() < o.freshMs;
-      if (fresh && state.inflight === undefined) return windowOf<T>(state, 0);
+      if (state === undefined)
+        states.set(query.id, (state = { items: new Map(), calls: 0, truncated: false, windowMs: query.windowMs }));
+      // A caller asking further back than the kept window gets it scanned from its own start.
+      const widened = query.windowMs > state.windowMs;
+      if (widened) {
+        state.windowMs = query.windowMs;
+        state.cursor = undefined;
+      }
+      const fresh = !widened && state.scannedAt && now().getTime() - state.scannedAt.getTime() < o.freshMs;
+      if (fresh && state.inflight === undefined) return windowOf<T>(state, query.windowMs, 0);
       const s = state;
       s.inflight ??= scan(query, s).finally(() => (s.inflight = undefined));
       await raceAbort(s.inflight, signal);
-      return windowOf<T>(s, s.calls);
+      return windowOf<T>(s, query.windowMs, s.calls);
     },
   };
 }

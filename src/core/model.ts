@@ -42,7 +42,8 @@ export interface ProbeResult extends ProbeOutcome {
   traceId?: string;
 }
 
-const RANK: Record<Status, number> = { ok: 0, warn: 1, unknown: 2, fail: 3 };
+/** A decided problem outranks an undecided link: `unknown` hides no warning or failure. */
+const RANK: Record<Status, number> = { ok: 0, unknown: 1, warn: 2, fail: 3 };
 
 /** The worst of some statuses (`ok` for none): a cluster's status is its worst probe's. */
 export function worst(statuses: Iterable<Status>): Status {

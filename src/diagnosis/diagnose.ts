@@ -1,71 +1,153 @@
-// One root cause per cluster from the latest results of all its probes: the first rule of the table that matches
-// a failing cluster, else a summary of what is degraded or unknown, else healthy.
-import { FINDINGS } from '../findings.ts';
+// The diagnosis of a cluster from the latest results of all its probes: every decided cause, the root cause first,
+// then each cause it does not account for, each with its fix; and what could not be decided. An undecided link never
+// hides a decided problem: the cluster's status is that of its worst decided finding, `unknown` only when nothing
+// failed or warned.
 import { clusterStatus } from '../core/model.ts';
 import type { ProbeResult, Status } from '../core/model.ts';
+import { FINDINGS } from '../findings.ts';
 import { observationsOf } from '../observations.ts';
 import { Findings, plain } from './evidence.ts';
 import type { Evidence } from './evidence.ts';
 import { RULES } from './rules.ts';
+import type { Cause, DiagnosisRule } from './rules.ts';
 
-export interface Diagnosis {
-  /** A rule code of rules.ts, or HEALTHY, DEGRADED, UNKNOWN, NOT_CHECKED. */
+/** One cause of a cluster's trouble, with its fix and the evidence chain it rests on. */
+export interface DiagnosisCause {
+  /** A rule code of rules.ts, or DEGRADED for findings no rule names. */
   code: string;
   status: Status;
   summary: string;
-  /** What to do first (the primary finding's remediation). */
+  /** What to do (the primary finding's remediation). */
   remediation?: string;
   /** The chain of findings the summary rests on, the primary one first. */
   evidence: Evidence[];
 }
+
+export interface Diagnosis extends DiagnosisCause {
+  /** The cluster's status. The root cause's code, summary, remediation and evidence lead (HEALTHY, UNKNOWN or
+   * NOT_CHECKED when there is no cause). */
+  code: string;
+  /** Every decided cause, the root cause first. */
+  causes: DiagnosisCause[];
+  /** Findings that could not be decided (`unknown`) and that no cause accounts for. */
+  undecided: Evidence[];
+}
+
+/** The fallback codes besides the rule codes. */
+export const FALLBACK_CODES = {
+  HEALTHY: 'Every checked link of the chain works.',
+  DEGRADED: 'Warnings (or failures) that no diagnosis rule names; the findings say what they are.',
+  UNKNOWN: 'Nothing failed, but some links could not be checked (no permission, throttled, unreachable dependency).',
+  NOT_CHECKED: 'No probe has reported on this cluster yet.',
+} as const;
+
+/** The diagnosis of a cluster no probe has reported on yet. */
+export const notChecked = (): Diagnosis => ({
+  code: 'NOT_CHECKED',
+  status: 'unknown',
+  summary: FALLBACK_CODES.NOT_CHECKED,
+  evidence: [],
+  causes: [],
+  undecided: [],
+});
 
 const rolesTestedIn = (results: readonly ProbeResult[]): number => {
   const roles = observationsOf(results, 'roles')?.roles;
   return Array.isArray(roles) ? roles.length : 0;
 };
 
-/** The diagnosis of a cluster no probe has reported on yet. */
-export const notChecked = (): Diagnosis => ({
-  code: 'NOT_CHECKED',
-  status: 'unknown',
-  summary: 'No probe has reported on this cluster yet.',
-  evidence: [],
-});
+const keyOf = (e: Evidence): string => `${e.probe}\u0000${e.code}\u0000${e.subject ?? ''}`;
+
+interface Match {
+  rule: DiagnosisRule;
+  cause: Cause;
+  /** The weight of its primary finding: a failing cause, or a warning. */
+  status: 'fail' | 'warn';
+}
+
+/** Which findings a matched cause accounts for: its primary, effects and symptoms (a role-level cause, its roles). */
+function covers(m: Match, e: Evidence, primaries: Evidence[]): boolean {
+  if (e.code !== m.rule.primary && !m.rule.covers.includes(e.code)) return false;
+  if (!m.rule.perRole || e.probe !== 'roles') return true;
+  return primaries.some((p) => p.subject === e.subject);
+}
+
+function matches(f: Findings, rolesTested: number): Match[] {
+  return RULES.flatMap((rule) => {
+    const cause = rule.match(f, rolesTested);
+    if (!cause) return [];
+    const weights = f.all(rule.primary).map((e) => e.severity);
+    const status = weights.includes('fail') ? 'fail' : weights.includes('warn') ? 'warn' : undefined;
+    return status ? [{ rule, cause, status }] : [];
+  });
+}
+
+/** Root first: a failing cause before a warning; when roles fail, the first failing cause that accounts for them. */
+function ordered(all: Match[], rolesFail: boolean): Match[] {
+  const failing = all.filter((m) => m.status === 'fail');
+  const root = (rolesFail && failing.find((m) => m.cause.explained > 0)) || failing[0];
+  const rest = all.filter((m) => m !== root);
+  return [
+    ...(root ? [root] : []),
+    ...rest.filter((m) => m.status === 'fail'),
+    ...rest.filter((m) => m.status === 'warn'),
+  ];
+}
+
+/** Findings no rule names, as one cause in the words of the first. */
+function leftoverCause(left: Evidence[]): DiagnosisCause | undefined {
+  const first = left.find((e) => e.severity === 'fail') ?? left[0];
+  if (!first) return undefined;
+  const status = left.some((e) => e.severity === 'fail') ? 'fail' : 'warn';
+  const more = left.length > 1 ? ` (and ${left.length - 1} more)` : '';
+  return {
+    code: 'DEGRADED',
+    status,
+    summary: `Degraded: ${first.message.replace(/[.\s]+$/, '')}${more}.`,
+    remediation: FINDINGS[first.code].remediation,
+    evidence: [first, ...left.filter((e) => e !== first)].map(plain),
+  };
+}
 
 export function diagnose(results: readonly ProbeResult[]): Diagnosis {
-  const status = clusterStatus(results);
   if (results.length === 0) return notChecked();
+  const status = clusterStatus(results);
   const f = new Findings(results);
-  if (status === 'fail' || status === 'warn') {
-    const n = rolesTestedIn(results);
-    // The cause of a failing cluster is a failing finding, not a warning that happens to rank higher; among the
-    // matching rules, the first that accounts for the failing roles wins over one that accounts for none.
-    const causes = RULES.flatMap((rule) => {
-      const cause = rule.match(f, n);
-      return cause && f.all(cause.primary).some((e) => e.severity === status) ? [{ rule, cause }] : [];
+  const decided = f.atLeast(['fail', 'warn']);
+  const rolesFail = decided.some((e) => e.probe === 'roles' && e.severity === 'fail');
+  const causes: DiagnosisCause[] = [];
+  const covered = new Set<string>();
+  for (const m of ordered(matches(f, rolesTestedIn(results)), rolesFail)) {
+    const primaries = f.all(m.rule.primary).filter((e) => e.severity === m.status);
+    if (primaries.every((e) => covered.has(keyOf(e)))) continue; // an earlier cause accounts for it
+    causes.push({
+      code: m.rule.code,
+      status: m.status,
+      summary: m.cause.summary,
+      remediation: FINDINGS[m.rule.primary].remediation,
+      evidence: m.cause.evidence,
     });
-    const rolesFail = f.atLeast(['fail']).some((e) => e.probe === 'roles');
-    const chosen = (rolesFail && causes.find((c) => c.cause.explained > 0)) || causes[0];
-    if (chosen)
-      return {
-        code: chosen.rule.code,
-        status,
-        summary: chosen.cause.summary,
-        remediation: FINDINGS[chosen.cause.primary].remediation,
-        evidence: chosen.cause.evidence,
-      };
+    for (const e of f.atLeast(['fail', 'warn', 'unknown'])) if (covers(m, e, primaries)) covered.add(keyOf(e));
   }
-  const weighty = f.atLeast(status === 'ok' ? [] : [status]);
-  const first = weighty[0];
-  if (status === 'ok' || !first)
-    return { code: 'HEALTHY', status, summary: 'Every checked link of the chain works.', evidence: [] };
-  const code = status === 'unknown' ? 'UNKNOWN' : 'DEGRADED';
-  const lead = status === 'unknown' ? 'Some links could not be checked' : 'Degraded';
+  const leftover = leftoverCause(decided.filter((e) => !covered.has(keyOf(e))));
+  if (leftover) causes.push(leftover);
+  const undecided = f
+    .atLeast(['unknown'])
+    .filter((e) => !covered.has(keyOf(e)))
+    .map(plain);
+  const root = causes[0];
+  if (root) return { ...root, status, causes, undecided };
+  if (undecided.length === 0)
+    return { code: 'HEALTHY', status, summary: FALLBACK_CODES.HEALTHY, evidence: [], causes, undecided };
+  const first = undecided[0]!;
+  const more = undecided.length > 1 ? ` (and ${undecided.length - 1} more)` : '';
   return {
-    code,
+    code: 'UNKNOWN',
     status,
-    summary: `${lead}: ${first.message.replace(/[.\s]+$/, '')}${weighty.length > 1 ? ` (and ${weighty.length - 1} more)` : ''}.`,
+    summary: `Some links could not be checked: ${first.message.replace(/[.\s]+$/, '')}${more}.`,
     remediation: FINDINGS[first.code].remediation,
-    evidence: weighty.map(plain),
+    evidence: undecided,
+    causes,
+    undecided,
   };
 }

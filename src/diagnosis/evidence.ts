@@ -55,8 +55,6 @@ export const plain = (e: Evidence & { facts?: unknown }): Evidence => {
   return rest;
 };
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
 /** The newest BUCKET_POLICY_CHANGED_BY of the given event names: ", added by <actor> at <time>". */
 export function changedBy(
   f: Findings,
@@ -65,13 +63,16 @@ export function changedBy(
 ): { clause: string; evidence?: Evidence } {
   const changes = f
     .all('BUCKET_POLICY_CHANGED_BY')
-    .filter((e) => eventNames.includes(text(e.facts?.eventName) ?? ''))
-    .sort((a, b) => (text(b.facts?.time) ?? '').localeCompare(text(a.facts?.time) ?? ''));
+    .filter((e) => eventNames.includes(e.facts?.eventName ?? ''))
+    .sort((a, b) => (b.facts?.time ?? '').localeCompare(a.facts?.time ?? ''));
   const newest = changes[0];
   if (!newest) return { clause: '' };
-  const actor = text(newest.facts?.sessionIssuer) ?? text(newest.facts?.actor) ?? 'an unknown identity';
-  return { clause: ` (${verb} by ${actor} at ${text(newest.facts?.time) ?? '?'})`, evidence: plain(newest) };
+  const actor = newest.facts?.sessionIssuer ?? newest.facts?.actor ?? 'an unknown identity';
+  return { clause: ` (${verb} by ${actor} at ${newest.facts?.time ?? '?'})`, evidence: plain(newest) };
 }
+
+/** A role ARN's name: arn:aws:iam::1:role/path/name -> name. */
+const roleName = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1) || arn;
 
 const ASSUME_ERRORS: Partial<Record<FindingCode, string>> = {
   ASSUME_KEY_RETRIEVAL_FAILED: "Couldn't retrieve verification key",
@@ -99,7 +100,7 @@ export function rolesFailing(
       : n === rolesTested && n > 1
         ? `every role (${n}) fails`
         : n === 1
-          ? '1 role fails'
+          ? `role ${roleName(failing[0]?.subject ?? '?')} fails`
           : `${n} roles fail`;
   return { who, evidence: failing.map(plain) };
 }

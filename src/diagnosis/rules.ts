@@ -1,15 +1,15 @@
-// The diagnosis rule table: ordered, first match wins. Each rule names one root cause from a cluster's latest
-// findings, in the operator's words, with the evidence chain behind it (what breaks, why, who changed it). A rule
-// lists the effects it explains, so a cause is never credited with a failure it does not produce. Order: what breaks
-// every role first (hosting, documents, keys, provider), then what breaks single roles.
+// The diagnosis rule table, in priority order. Each rule names one cause from a cluster's latest findings, in the
+// operator's words, with the evidence chain behind it (what breaks, why, who changed it). A rule declares its primary
+// finding (whose remediation fixes the cause), the effects it explains (failing findings of other probes it produces,
+// so a cause is never credited with a failure it does not produce) and the symptoms of the same fault it accounts for:
+// what a cause covers is neither a second cause nor an undecided link. Order: what breaks every role first (hosting,
+// documents, keys, provider), then what breaks single roles.
 // Rule codes are stable API, like finding codes: rename nothing, add new rules where their priority puts them.
 import type { FindingCode } from '../findings.ts';
 import { changedBy, effectOf, plain, rolesFailing } from './evidence.ts';
 import type { Evidence, Findings } from './evidence.ts';
 
 export interface Cause {
-  /** The finding whose remediation fixes the cause. */
-  primary: FindingCode;
   summary: string;
   evidence: Evidence[];
   /** How many failing findings of other probes the cause accounts for (its effects). */
@@ -19,16 +19,31 @@ export interface Cause {
 export interface DiagnosisRule {
   code: string;
   title: string;
+  /** The finding whose remediation fixes the cause. */
+  primary: FindingCode;
+  /** Findings the cause accounts for besides its primary: its effects and the symptoms of the same fault. */
+  covers: readonly FindingCode[];
+  /** A role-level cause accounts for the roles it names only. */
+  perRole?: boolean;
   match(f: Findings, rolesTested: number): Cause | undefined;
 }
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const sentence = (s: string): string => `${s.charAt(0).toUpperCase()}${s.slice(1).replace(/[.\s]+$/, '')}.`;
 
 /** A hosting fault keeps STS from the issuer documents: these show it (AWS-FACTS 1.4; CloudTrail logs none). */
 const UNREADABLE_ISSUER: FindingCode[] = ['ASSUME_KEY_RETRIEVAL_FAILED', 'ISSUER_HTTP_ERROR', 'JWKS_HTTP_ERROR'];
 /** What a fault of the issuer documents themselves does to the pods (its own HTTP errors are symptoms, not effects). */
 const BROKEN_DOCUMENTS: FindingCode[] = ['ASSUME_KEY_RETRIEVAL_FAILED'];
+/** The same hosting fault as the other probes see it: the jwks probe cannot read the JWKS, the bucket changed. */
+const HOSTING_SYMPTOMS: FindingCode[] = [
+  'JWKS_UNAVAILABLE',
+  'ISSUER_UNREACHABLE',
+  'BUCKET_POLICY_CHANGED',
+  'BUCKET_POLICY_CHANGED_BY',
+  'BUCKET_POLICY_LOCKS_OUT_AGENT',
+  'BUCKET_PREDICTION_MISMATCH',
+];
+const DOCUMENT_SYMPTOMS: FindingCode[] = ['JWKS_UNAVAILABLE', 'TOKEN_VERIFY_FAILED'];
 
 /** "<effect> because <cause>", or the cause alone when nothing shows the effect. */
 function because(
@@ -44,7 +59,7 @@ function because(
   const effect = effectOf(f, rolesTested, primary, explains, subjects);
   const summary = sentence(effect.clause ? `${effect.clause} because ${cause}` : cause);
   const chain = [...(main ? [plain(main)] : []), ...extra.filter((e): e is Evidence => e !== undefined)];
-  return { primary, summary, evidence: [...chain, ...effect.evidence], explained: effect.evidence.length };
+  return { summary, evidence: [...chain, ...effect.evidence], explained: effect.evidence.length };
 }
 
 /** A rule whose cause is one finding, in `lead`'s words followed by the finding's message. */
@@ -54,11 +69,15 @@ const simple = (
   primary: FindingCode,
   lead: string,
   explains: readonly FindingCode[] = [],
+  symptoms: readonly FindingCode[] = [],
   /** A role-level cause explains the failures of its own roles only. */
   perRole = false,
 ): DiagnosisRule => ({
   code,
   title,
+  primary,
+  covers: [...explains, ...symptoms],
+  perRole,
   match: (f, n) => {
     const e = f.first(primary);
     const subjects = perRole ? new Set(f.all(primary).map((x) => x.subject ?? '')) : undefined;
@@ -70,47 +89,66 @@ const simple = (
 const assumeError = (code: string, title: string, primary: FindingCode, what: string): DiagnosisRule => ({
   code,
   title,
+  primary,
+  covers: [],
   match: (f, n) => {
     const { who, evidence } = rolesFailing(f, primary, n);
     if (!who) return undefined;
-    return { primary, summary: sentence(`${who}: ${what}`), evidence, explained: 0 };
+    return { summary: sentence(`${who}: ${what}`), evidence, explained: 0 };
   },
 });
+
+/** Who put the policy and when: the cloudtrail probe's record, else the bucket probe's source for a locked-out read. */
+function policyChange(f: Findings, source: { actor?: string; time?: string } | undefined) {
+  const who = changedBy(f, ['PutBucketPolicy']);
+  if (who.evidence || source?.actor === undefined) return who;
+  return { clause: ` (changed by ${source.actor} at ${source.time ?? '?'})`, evidence: undefined };
+}
 
 const bucketRules: DiagnosisRule[] = [
   {
     code: 'BUCKET_POLICY_DENIES_STS',
     title: 'The OIDC bucket policy denies STS',
+    primary: 'BUCKET_ANONYMOUS_READ_DENIED',
+    covers: [...UNREADABLE_ISSUER, ...HOSTING_SYMPTOMS],
     match: (f, n) => {
       const e = f.first('BUCKET_ANONYMOUS_READ_DENIED');
       if (!e) return undefined;
-      const sid = text(e.facts?.statement);
-      const who = changedBy(f, ['PutBucketPolicy']);
-      const what = sid ? `statement ${sid}${who.clause} denies` : `the bucket policy${who.clause} does not allow`;
-      const cause = `${what} anonymous reads of the issuer documents in ${e.subject ?? 'the bucket'}`;
+      const sid = e.facts?.statement;
+      const source = e.facts?.source;
+      const who = policyChange(f, source);
+      const where = e.subject ?? 'the bucket';
+      const cause =
+        source?.kind === 'inferred'
+          ? `a Deny in the policy of ${where}, which refuses the agent's own reads too, most likely denies anonymous reads of the issuer documents${who.clause} (no CloudTrail record names the statement)`
+          : `${sid ? `statement ${sid}${who.clause} denies` : `the bucket policy${who.clause} does not allow`} anonymous reads of the issuer documents in ${where}`;
       return because(f, n, 'BUCKET_ANONYMOUS_READ_DENIED', cause, UNREADABLE_ISSUER, [who.evidence]);
     },
   },
   {
     code: 'PUBLIC_ACCESS_BLOCKED',
     title: 'Block Public Access cuts STS off',
+    primary: 'BUCKET_PUBLIC_ACCESS_BLOCKED',
+    covers: [...UNREADABLE_ISSUER, ...HOSTING_SYMPTOMS],
     match: (f, n) => {
       const e = f.first('BUCKET_PUBLIC_ACCESS_BLOCKED');
       if (!e) return undefined;
       const given = e.facts?.levels;
-      const levels = Array.isArray(given) && given.length > 0 ? given.map(String) : [text(e.facts?.level) ?? 'bucket'];
+      const levels = given && given.length > 0 ? given : [e.facts?.level ?? 'bucket'];
       const events = levels.map((l) =>
         l === 'account' ? 'PutAccountPublicAccessBlock' : 'PutBucketPublicAccessBlock',
       );
       const who = changedBy(f, events);
       const where = levels.length > 1 ? `the ${levels.join(' and ')} levels` : `the ${levels[0] ?? 'bucket'} level`;
-      const cause = `${text(e.facts?.setting) ?? 'Block Public Access'} at ${where}${who.clause} voids the public read of the issuer documents`;
+      const cause = `${e.facts?.setting ?? 'Block Public Access'} at ${where}${who.clause} voids the public read of the issuer documents`;
       return because(f, n, 'BUCKET_PUBLIC_ACCESS_BLOCKED', cause, UNREADABLE_ISSUER, [who.evidence]);
     },
   },
   {
     code: 'BUCKET_POLICY_DELETED',
     title: 'The OIDC bucket has no policy',
+    primary: 'BUCKET_POLICY_MISSING',
+    covers: [...UNREADABLE_ISSUER, ...HOSTING_SYMPTOMS],
     match: (f, n) => {
       const e = f.first('BUCKET_POLICY_MISSING');
       if (!e) return undefined;
@@ -122,6 +160,8 @@ const bucketRules: DiagnosisRule[] = [
   {
     code: 'ORIGIN_ACCESS_DENIED',
     title: 'The private bucket does not admit CloudFront',
+    primary: 'BUCKET_ORIGIN_ACCESS_DENIED',
+    covers: [...UNREADABLE_ISSUER, ...HOSTING_SYMPTOMS],
     match: (f, n) => {
       const e = f.first('BUCKET_ORIGIN_ACCESS_DENIED');
       if (!e) return undefined;
@@ -130,7 +170,14 @@ const bucketRules: DiagnosisRule[] = [
       return because(f, n, 'BUCKET_ORIGIN_ACCESS_DENIED', cause, UNREADABLE_ISSUER, [who.evidence]);
     },
   },
-  simple('BUCKET_MISSING', 'The OIDC bucket is gone', 'BUCKET_NOT_FOUND', 'the OIDC bucket is gone', UNREADABLE_ISSUER),
+  simple(
+    'BUCKET_MISSING',
+    'The OIDC bucket is gone',
+    'BUCKET_NOT_FOUND',
+    'the OIDC bucket is gone',
+    UNREADABLE_ISSUER,
+    HOSTING_SYMPTOMS,
+  ),
 ];
 
 const issuerRules: DiagnosisRule[] = [
@@ -140,6 +187,7 @@ const issuerRules: DiagnosisRule[] = [
     'ISSUER_UNREACHABLE',
     'STS cannot reach the issuer',
     BROKEN_DOCUMENTS,
+    HOSTING_SYMPTOMS,
   ),
   simple(
     'ISSUER_TLS',
@@ -147,6 +195,7 @@ const issuerRules: DiagnosisRule[] = [
     'ISSUER_TLS_INVALID',
     "the issuer's TLS certificate is not trusted",
     [...BROKEN_DOCUMENTS, 'ASSUME_THUMBPRINT_REJECTED'],
+    DOCUMENT_SYMPTOMS,
   ),
   simple(
     'ISSUER_HTTP_ERROR',
@@ -154,6 +203,7 @@ const issuerRules: DiagnosisRule[] = [
     'ISSUER_HTTP_ERROR',
     'the issuer answers an error',
     BROKEN_DOCUMENTS,
+    ['JWKS_HTTP_ERROR', ...HOSTING_SYMPTOMS],
   ),
   simple(
     'ISSUER_MISMATCH',
@@ -161,6 +211,7 @@ const issuerRules: DiagnosisRule[] = [
     'DISCOVERY_ISSUER_MISMATCH',
     'the discovery document names another issuer',
     [...BROKEN_DOCUMENTS, 'ASSUME_NO_PROVIDER'],
+    DOCUMENT_SYMPTOMS,
   ),
   simple(
     'DISCOVERY_INVALID',
@@ -168,6 +219,7 @@ const issuerRules: DiagnosisRule[] = [
     'DISCOVERY_INVALID',
     'the discovery document is broken',
     BROKEN_DOCUMENTS,
+    DOCUMENT_SYMPTOMS,
   ),
   simple(
     'JWKS_URI_INSECURE',
@@ -175,6 +227,7 @@ const issuerRules: DiagnosisRule[] = [
     'JWKS_URI_INSECURE',
     'STS refuses the jwks_uri',
     BROKEN_DOCUMENTS,
+    DOCUMENT_SYMPTOMS,
   ),
   simple(
     'JWKS_UNREADABLE',
@@ -182,14 +235,23 @@ const issuerRules: DiagnosisRule[] = [
     'JWKS_HTTP_ERROR',
     'the JWKS cannot be fetched',
     BROKEN_DOCUMENTS,
+    HOSTING_SYMPTOMS,
   ),
-  simple('JWKS_INVALID', 'The JWKS is broken', 'JWKS_INVALID', 'the published JWKS is broken', BROKEN_DOCUMENTS),
+  simple(
+    'JWKS_INVALID',
+    'The JWKS is broken',
+    'JWKS_INVALID',
+    'the published JWKS is broken',
+    BROKEN_DOCUMENTS,
+    DOCUMENT_SYMPTOMS,
+  ),
   simple(
     'ISSUER_TOO_SLOW',
     'The issuer is too slow for STS',
     'ISSUER_SLOW',
     'the issuer is too slow for STS',
     BROKEN_DOCUMENTS,
+    ['JWKS_UNAVAILABLE'],
   ),
 ];
 
@@ -197,6 +259,8 @@ const identityRules: DiagnosisRule[] = [
   {
     code: 'SIGNING_KEY_UNPUBLISHED',
     title: 'The signing key rotated without the JWKS being republished',
+    primary: 'SIGNING_KEY_NOT_PUBLISHED',
+    covers: ['ASSUME_KEY_RETRIEVAL_FAILED', 'TOKEN_VERIFY_FAILED', 'JWKS_CHANGED'],
     match: (f, n) => {
       const e = f.first('SIGNING_KEY_NOT_PUBLISHED');
       const cause = `the cluster signs tokens with key ${e?.subject ?? '?'}, which the published JWKS lacks (the key rotated and keys.json was not republished)`;
@@ -253,13 +317,14 @@ const identityRules: DiagnosisRule[] = [
 ];
 
 const roleRules: DiagnosisRule[] = [
-  simple('ROLE_MISSING', 'A role is missing', 'ROLE_MISSING', 'a role the pods use is gone'),
+  simple('ROLE_MISSING', 'A role is missing', 'ROLE_MISSING', 'a role the pods use is gone', [], [], true),
   simple(
     'TRUST_SUBJECT_MISMATCH',
     'A trust policy names the wrong service account',
     'TRUST_POLICY_SUBJECT_MISMATCH',
     "a role's trust policy does not admit its service account",
     ['ASSUME_ACCESS_DENIED'],
+    [],
     true,
   ),
   simple(
@@ -268,6 +333,7 @@ const roleRules: DiagnosisRule[] = [
     'TRUST_POLICY_PROVIDER_MISMATCH',
     "a role's trust policy names another identity provider",
     ['ASSUME_ACCESS_DENIED'],
+    [],
     true,
   ),
   assumeError(

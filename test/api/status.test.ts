@@ -75,7 +75,14 @@ describe('status API', () => {
           status: 'ok',
           issuer: clusters[0]!.issuer,
           labels: { env: 'prod' },
-          diagnosis: { code: 'HEALTHY', status: 'ok', summary: 'Every checked link of the chain works.', evidence: [] },
+          diagnosis: {
+            code: 'HEALTHY',
+            status: 'ok',
+            summary: 'Every checked link of the chain works.',
+            evidence: [],
+            causes: [],
+            undecided: [],
+          },
           probes: { issuer: { status: 'ok', lastRun: '2026-11-23T10:00:00.000Z', durationMs: 42, findings: [] } },
         },
         {
@@ -89,6 +96,8 @@ describe('status API', () => {
             summary: 'The issuer answers an error: GET discovery answered 403 AccessDenied.',
             remediation: expect.stringContaining('403 AccessDenied') as unknown,
             evidence: [expect.objectContaining({ probe: 'issuer', code: 'ISSUER_HTTP_ERROR', severity: 'fail' })],
+            causes: [expect.objectContaining({ code: 'ISSUER_HTTP_ERROR', status: 'fail' })],
+            undecided: [],
           },
           probes: {
             issuer: {
@@ -104,7 +113,14 @@ describe('status API', () => {
           status: 'unknown',
           issuer: clusters[2]!.issuer,
           labels: {},
-          diagnosis: { code: 'NOT_CHECKED', status: 'unknown', summary: expect.any(String) as unknown, evidence: [] },
+          diagnosis: {
+            code: 'NOT_CHECKED',
+            status: 'unknown',
+            summary: expect.any(String) as unknown,
+            evidence: [],
+            causes: [],
+            undecided: [],
+          },
           probes: {},
         },
       ],
