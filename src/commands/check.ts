@@ -37,7 +37,7 @@ export async function runCheckCommand(opts: CheckOptions): Promise<void> {
   });
   let results: ProbeResult[];
   try {
-    if (tty) process.stderr.write(`checking ${agent.config.clusters.length} cluster(s)…\n`);
+    if (tty) process.stderr.write(`checking ${checkedClusters(agent.config.clusters.length, opts.cluster)}…\n`);
     results = await agent.scheduler.runOnce({
       ...(opts.cluster?.length ? { clusters: opts.cluster } : {}),
       ...(opts.probe?.length ? { probes: opts.probe as ProbeName[] } : {}),
@@ -57,7 +57,16 @@ export async function runCheckCommand(opts: CheckOptions): Promise<void> {
   process.stdout.write(
     opts.json
       ? JSON.stringify({ status: overall, diagnoses, results }, null, 2) + '\n'
-      : formatCheckTable(results, overall, diagnoses),
+      : formatCheckTable(results, overall, diagnoses, {
+          ...(process.stdout.isTTY && { width: process.stdout.columns }),
+        }),
   );
   process.exit(overall === 'fail' ? 1 : 0);
+}
+
+/** "1 cluster (vpce-locked)", "3 clusters": what a run checks. */
+export function checkedClusters(fleet: number, chosen: readonly string[] | undefined): string {
+  const names = chosen?.length ? [...new Set(chosen)] : undefined;
+  const n = names?.length ?? fleet;
+  return `${n} cluster${n === 1 ? '' : 's'}${names ? ` (${names.join(', ')})` : ''}`;
 }

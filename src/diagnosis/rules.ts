@@ -34,16 +34,18 @@ const sentence = (s: string): string => `${s.charAt(0).toUpperCase()}${s.slice(1
 const UNREADABLE_ISSUER: FindingCode[] = ['ASSUME_KEY_RETRIEVAL_FAILED', 'ISSUER_HTTP_ERROR', 'JWKS_HTTP_ERROR'];
 /** What a fault of the issuer documents themselves does to the pods (its own HTTP errors are symptoms, not effects). */
 const BROKEN_DOCUMENTS: FindingCode[] = ['ASSUME_KEY_RETRIEVAL_FAILED'];
-/** The same hosting fault as the other probes see it: the jwks probe cannot read the JWKS, the bucket changed. */
+/**
+ * The same hosting fault as the other probes see it (the bucket changed, the agent is locked out). The jwks probe's
+ * JWKS_UNAVAILABLE is not among them: the cause explains it, but kid freshness stays undecided and is listed so.
+ */
 const HOSTING_SYMPTOMS: FindingCode[] = [
-  'JWKS_UNAVAILABLE',
   'ISSUER_UNREACHABLE',
   'BUCKET_POLICY_CHANGED',
   'BUCKET_POLICY_CHANGED_BY',
   'BUCKET_POLICY_LOCKS_OUT_AGENT',
   'BUCKET_PREDICTION_MISMATCH',
 ];
-const DOCUMENT_SYMPTOMS: FindingCode[] = ['JWKS_UNAVAILABLE', 'TOKEN_VERIFY_FAILED'];
+const DOCUMENT_SYMPTOMS: FindingCode[] = ['TOKEN_VERIFY_FAILED'];
 
 /** "<effect> because <cause>", or the cause alone when nothing shows the effect. */
 function because(
@@ -251,7 +253,6 @@ const issuerRules: DiagnosisRule[] = [
     'ISSUER_SLOW',
     'the issuer is too slow for STS',
     BROKEN_DOCUMENTS,
-    ['JWKS_UNAVAILABLE'],
   ),
 ];
 

@@ -88,14 +88,17 @@ describe('npm start (serve --config config/demo.yaml)', () => {
       expect(by['vpce-locked']?.probes.issuer?.findings).toEqual(['ISSUER_HTTP_ERROR']);
       expect(by['slow-issuer']?.probes.issuer?.findings).toEqual(['ISSUER_SLOW']);
       expect(s.status).toBe('fail');
-      expect(by['vpce-locked']?.probes.bucket?.findings).toEqual(['BUCKET_ANONYMOUS_READ_DENIED']);
+      expect(by['vpce-locked']?.probes.bucket?.findings).toEqual([
+        'BUCKET_POLICY_LOCKS_OUT_AGENT',
+        'BUCKET_ANONYMOUS_READ_DENIED',
+      ]);
       expect(Object.fromEntries(s.clusters.map((c) => [c.name, c.diagnosis.code]))).toEqual({
         healthy: 'HEALTHY',
         'vpce-locked': 'BUCKET_POLICY_DENIES_STS',
         'slow-issuer': 'ISSUER_TOO_SLOW',
       });
       expect(by['vpce-locked']?.diagnosis.summary).toMatch(
-        /^Every role \(7\) fails with Couldn't retrieve verification key because statement DenyOutsideVpce \(changed by arn:aws:iam::\d{12}:user\/alice at /,
+        /^Every role \(7\) fails with Couldn't retrieve verification key because statement Access-to-specific-VPCE-only \(changed by arn:aws:iam::\d{12}:user\/alice at /,
       );
 
       first.child.kill('SIGTERM');

@@ -15,7 +15,10 @@ describe('config/demo.yaml', () => {
     expect(config.lab?.fleet).toMatchObject({
       clusters: [
         { name: 'healthy', faults: [] },
-        { name: 'vpce-locked', faults: [{ fault: 'bucket-policy-deny-non-vpce' }] },
+        {
+          name: 'vpce-locked',
+          faults: [{ fault: 'bucket-policy-deny-non-vpce', form: 'aws-documented', actor: 'alice' }],
+        },
         { name: 'slow-issuer', faults: [{ fault: 'issuer-slow' }] },
       ],
     });

@@ -10,6 +10,7 @@ import { createAwsClientFactory } from '../../src/clients/aws-factory.ts';
 import { createHttpFetcher } from '../../src/clients/http-fetcher.ts';
 import { createKubeAccess } from '../../src/clients/kube-client.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import type { ClusterConfig } from '../../src/core/cluster.ts';
 import { statusOf } from '../../src/core/model.ts';
 import type { ProbeName, ProbeResult } from '../../src/core/model.ts';
 import type { Probe, ProbeContext } from '../../src/core/probe.ts';
@@ -23,13 +24,21 @@ export interface ProbeRunner {
   close(): Promise<void>;
 }
 
-/** `freshMs` 0: every cloudtrail run scans again (incrementally), so a change made between runs is seen. */
-export async function createProbeRunner(lab: Lab): Promise<ProbeRunner> {
+export interface ProbeRunnerOptions {
+  /** Changes a cluster's config as a user would (e.g. set signingKeys.verifyServiceAccount). */
+  tweak?: (cluster: ClusterConfig) => ClusterConfig;
+  /** How long a CloudTrail scan serves later runs. Default 0: every run scans again, so changes between runs show. */
+  trailFreshMs?: number;
+}
+
+export async function createProbeRunner(lab: Lab, opts: ProbeRunnerOptions = {}): Promise<ProbeRunner> {
+  const tweak = opts.tweak ?? ((c: ClusterConfig) => c);
   const file = join(await mkdtemp(join(tmpdir(), 'irsa-run-')), 'config.yaml');
   await writeFile(file, agentConfigYaml(lab.info(), lab.kubeconfigFile));
-  const config = loadConfig(file, {});
+  const loaded = loadConfig(file, {});
+  const config = { ...loaded, clusters: loaded.clusters.map(tweak) };
   const probes = await loadProbes(config.probes);
-  const aws = createAwsClientFactory(config.accounts, { trail: { freshMs: 0 } });
+  const aws = createAwsClientFactory(config.accounts, { trail: { freshMs: opts.trailFreshMs ?? 0 } });
   const http = createHttpFetcher();
   const previous = new Map<string, ProbeResult>();
 

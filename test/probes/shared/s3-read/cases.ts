@@ -68,7 +68,10 @@ export interface ReadCase {
   reads: Read[];
 }
 
-const FIXTURE = readFileSync(new URL('../../../fixtures/ccoctl-bucket-policy-public-read.json', import.meta.url), 'utf8');
+const FIXTURE = readFileSync(
+  new URL('../../../fixtures/ccoctl-bucket-policy-public-read.json', import.meta.url),
+  'utf8',
+);
 
 /** ccoctl's public-read policy (AWS-FACTS 5), for this bucket. */
 export const ccoctlPublicRead = (w: Where): Record<string, unknown> =>
