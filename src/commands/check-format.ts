@@ -13,21 +13,31 @@ export interface CheckFormatOptions {
   width?: number;
 }
 
-/** `text` broken at spaces into lines of at most `width` columns, continuation lines indented like the first. */
-function wrap(text: string, width: number | undefined, indent = ''): string[] {
+/**
+ * `text` broken at spaces into lines of at most `width` columns (a word longer than that stays whole); continuation
+ * lines hang under the text after the leading indentation and label ("      fix: ").
+ */
+function wrap(text: string, width: number | undefined, hangBy?: number): string[] {
   if (width === undefined || text.length <= width) return [text];
-  const hang = indent + ' '.repeat(Math.max(0, /^\s*(\S+:\s)?/.exec(text.slice(indent.length))?.[0].length ?? 0));
+  const lead = /^\s*(?:\S+: )?/.exec(text)![0];
+  const hang = ' '.repeat(hangBy ?? lead.length);
   const out: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
+  let line = lead;
+  let empty = true;
+  for (const word of text.slice(lead.length).split(' ')) {
+    if (!empty && line.length + 1 + word.length > width) {
       out.push(line);
       line = hang + word;
-    } else line = line === '' ? word : `${line} ${word}`;
+    } else line = empty ? line + word : `${line} ${word}`;
+    empty = false;
   }
   out.push(line);
   return out;
 }
+
+/** One line of at most `width` columns, cut with an ellipsis (the compact findings list on a terminal). */
+const fit = (text: string, width: number | undefined): string =>
+  width === undefined || text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 
 /** A role ARN, a URL, a kid: the short name that tells subjects apart on one line. */
 const short = (subject: string): string => subject.slice(subject.lastIndexOf('/') + 1) || subject;
@@ -69,23 +79,23 @@ export function formatCheckTable(
 ): string {
   const { width } = opts;
   const lines: string[] = [];
-  const add = (text: string, indent = '') => lines.push(...wrap(text, width, indent));
+  const add = (text: string, hangBy?: number) => lines.push(...wrap(text, width, hangBy));
   const shownFixes = new Set<string>();
   for (const d of diagnoses) {
     const [root, ...others] = d.causes.length > 0 ? d.causes : [d];
-    add(`${MARK[d.status]}  ${d.cluster}: ${root?.summary ?? d.summary}`);
+    add(`${MARK[d.status]}  ${d.cluster}: ${root?.summary ?? d.summary}`, 6);
     const fix = (remediation: string | undefined, status: Status) => {
       if (remediation === undefined || status === 'ok' || shownFixes.has(remediation)) return;
       shownFixes.add(remediation);
-      add(`      fix: ${remediation}`, '      ');
+      add(`      fix: ${remediation}`);
     };
     fix(root?.remediation, d.status);
     for (const c of others) {
-      add(`      also (${c.status}): ${c.summary}`, '      ');
+      add(`      also (${c.status}): ${c.summary}`, 6);
       fix(c.remediation, c.status);
     }
     if (d.causes.length > 0 && d.undecided.length > 0)
-      add(`      not checked: ${d.undecided.map((e) => `${e.probe} ${e.code}`).join(', ')}`, '      ');
+      add(`      not checked: ${d.undecided.map((e) => `${e.probe} ${e.code}`).join(', ')}`);
   }
   if (diagnoses.length > 0) lines.push('');
   const w = Math.max(7, ...results.map((r) => r.cluster.length));
@@ -96,13 +106,20 @@ export function formatCheckTable(
       `${r.cluster.padEnd(w)}  ${r.probe.padEnd(10)}  ${MARK[r.status]}    ${`${r.durationMs}ms`.padEnd(6)}  ${codes}`,
     );
   }
+  // With a diagnosis, every decided finding is accounted for by a cause whose fix is shown above: a finding's own
+  // fix is shown only for what could not be decided. On a terminal the list is compact: two lines a group.
+  const diagnosed = new Set(diagnoses.map((d) => d.cluster));
+  const compact = width !== undefined;
+  if (compact) lines.push('');
   for (const g of groups(results)) {
-    lines.push('');
-    add(`${g.cluster} / ${g.probe}: ${g.first.code} (${g.first.severity})${subjectsText(g)}`);
-    add(`  ${g.first.message}`, '  ');
-    if (g.first.severity === 'info' || shownFixes.has(g.first.remediation)) continue;
+    if (!compact) lines.push('');
+    const head = `${g.cluster} / ${g.probe}: ${g.first.code} (${g.first.severity})${subjectsText(g)}`;
+    if (compact) lines.push(...wrap(head, width, 4), fit(`  ${g.first.message}`, width));
+    else lines.push(head, `  ${g.first.message}`);
+    const decided = g.first.severity !== 'unknown' && diagnosed.has(g.cluster);
+    if (g.first.severity === 'info' || decided || shownFixes.has(g.first.remediation)) continue;
     shownFixes.add(g.first.remediation);
-    add(`  fix: ${g.first.remediation}`, '  ');
+    add(`  fix: ${g.first.remediation}`);
   }
   lines.push('', `overall: ${overall}`);
   return lines.join('\n') + '\n';

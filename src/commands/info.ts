@@ -14,25 +14,29 @@ export function runValidateCommand(opts: { config: string }): void {
   process.stdout.write(`ok: ${config.sources.join(', ')}: ${fleet}\n`);
 }
 
-/** What `explain` prints for a code: a finding, a diagnosis rule or a fallback diagnosis; undefined for none. */
+/**
+ * What `explain` prints for a code: a finding, a diagnosis rule or a fallback diagnosis (both, for the few codes that
+ * name a finding and the diagnosis it leads); undefined for none.
+ */
 export function explanation(code: string): string | undefined {
+  const parts: string[] = [];
   if (isFindingCode(code)) {
     const def = FINDINGS[code];
-    return `${code} (${def.severity}, ${def.probe} probe)\n${def.title}\n\n${def.remediation}\n`;
+    parts.push(`${code} (${def.severity}, ${def.probe} probe)\n${def.title}\n\n${def.remediation}\n`);
   }
   const rule = RULES.find((r) => r.code === code);
   if (rule)
-    return `${code} (diagnosis, led by finding ${rule.primary})\n${rule.title}\n\n${FINDINGS[rule.primary].remediation}\n`;
+    parts.push(
+      `${code} (diagnosis, led by finding ${rule.primary})\n${rule.title}\n\n${FINDINGS[rule.primary].remediation}\n`,
+    );
   if (Object.hasOwn(FALLBACK_CODES, code))
-    return `${code} (diagnosis)\n${FALLBACK_CODES[code as keyof typeof FALLBACK_CODES]}\n`;
-  return undefined;
+    parts.push(`${code} (diagnosis)\n${FALLBACK_CODES[code as keyof typeof FALLBACK_CODES]}\n`);
+  return parts.length > 0 ? parts.join('\n') : undefined;
 }
 
 /** Every code `explain` knows. */
 export const explainableCodes = (): string[] => [
-  ...FINDING_CODES,
-  ...RULES.map((r) => r.code),
-  ...Object.keys(FALLBACK_CODES),
+  ...new Set([...FINDING_CODES, ...RULES.map((r) => r.code), ...Object.keys(FALLBACK_CODES)]),
 ];
 
 /** The known codes closest to a mistyped one: containing it, sharing words with it, by edit distance. */
