@@ -88,6 +88,21 @@ describe('trail scanner', () => {
     expect((await scanner.window(putPolicies(60_000), signal())).items).toHaveLength(0);
   });
 
+  it('keeps the widest window two callers of one query ask for, and serves each its own', async () => {
+    let clock = new Date();
+    const scanner = createTrailScanner({ client: trailClient(), freshMs: 60_000, now: () => clock });
+    clock = new Date(clock.getTime() + 5 * 60_000);
+    // The events are about five minutes old: a one-minute window holds none, an hour's window all of them.
+    expect((await scanner.window(putPolicies(60_000), signal())).items).toHaveLength(0);
+    const wide = await scanner.window(putPolicies(), signal());
+    expect(wide.items).toHaveLength(120);
+    expect(wide.calls).toBeGreaterThan(0); // widened: scanned from its own start, not served from the narrow one
+    const narrowAgain = await scanner.window(putPolicies(60_000), signal());
+    expect(narrowAgain.calls).toBe(0);
+    expect(narrowAgain.items).toHaveLength(0);
+    expect((await scanner.window(putPolicies(), signal())).items).toHaveLength(120);
+  });
+
   it('stops at the page cap and says the window is truncated', async () => {
     const scanner = createTrailScanner({ client: trailClient(), maxPages: 1 });
     const w = await scanner.window(putPolicies(), signal());

@@ -90,9 +90,10 @@ describe('two independent causes', () => {
     const withWarning = diagnose([
       result('bucket', [publicAccessBlocked('bucket')]),
       result('jwks', [nextKeyNotPublished()]),
-      rolesResult(ROLES.map((r) => [r, [assumeFailed('ASSUME_KEY_RETRIEVAL_FAILED', r)]]), [
-        permissionMissing('iam:GetRole', 'us-east-1'),
-      ]),
+      rolesResult(
+        ROLES.map((r) => [r, [assumeFailed('ASSUME_KEY_RETRIEVAL_FAILED', r)]]),
+        [permissionMissing('iam:GetRole', 'us-east-1')],
+      ),
     ]);
     expect(withWarning.causes.map((c) => c.code)).toEqual(['PUBLIC_ACCESS_BLOCKED', 'DEGRADED']);
     expect(withWarning.causes[1]?.status).toBe('warn');

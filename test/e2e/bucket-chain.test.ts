@@ -1,16 +1,23 @@
-// Issue 5's acceptance, end to end through the agent: alice changes the OIDC bucket with the real AWS CLI v2, one
-// cycle of every probe runs, and the diagnosis names the statement or setting and alice. A CloudFront-style private
-// bucket is healthy.
+// Issues 5's and 9's acceptance, end to end through the agent: alice changes the OIDC bucket with the real AWS CLI v2,
+// one cycle of every probe runs, and the diagnosis names the statement or setting and alice, also when the policy
+// locks the agent out (AWS's documented VPC-endpoint policy); healing (root, as AWS allows) brings it back to healthy.
+// A CloudFront-style private bucket is healthy.
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/agent.ts';
 import type { Agent } from '../../src/agent.ts';
 import type { Diagnosis } from '../../src/diagnosis/diagnose.ts';
 import { diagnose } from '../../src/diagnosis/diagnose.ts';
+import type { ProbeResult } from '../../src/core/model.ts';
 import { awsCli, requireAwsCli, s3controlCli } from '../helpers/awscli.ts';
 import { userKeys } from '../helpers/lab.ts';
 import { loadText, tempDir } from '../config/temp-config.ts';
-import { ccoctlReadStatement, denyOutsideVpceStatement, policyOf } from '../helpers/policies.ts';
+import {
+  awsDocumentedVpceStatement,
+  ccoctlReadStatement,
+  denyOutsideVpceStatement,
+  policyOf,
+} from '../helpers/policies.ts';
 
 const CLUSTER = 'chain';
 const BUCKET = `${CLUSTER}-oidc`;
@@ -34,18 +41,30 @@ beforeEach(async () => {
 afterAll(() => agent.stop());
 
 const alice = () => userKeys(agent.lab!.info(), 'alice');
+const root = () => userKeys(agent.lab!.info(), 'root');
 const target = () => ({ endpoint: agent.lab!.endpoint, caFile: agent.lab!.caFile });
 
-async function cli(args: string[], via = target(), env: Record<string, string> = {}): Promise<void> {
-  const res = await awsCli(via, args, alice(), env);
+async function cli(args: string[], via = target(), env: Record<string, string> = {}, user = alice()): Promise<void> {
+  const res = await awsCli(via, args, user, env);
   expect(res.code, res.stderr).toBe(0);
 }
 
 /** One cycle of every probe for a cluster; its results and diagnosis. */
-async function cycle(cluster: string): Promise<{ diagnosis: Diagnosis; codes: Record<string, string[]> }> {
+async function cycle(
+  cluster: string,
+): Promise<{ diagnosis: Diagnosis; codes: Record<string, string[]>; results: ProbeResult[] }> {
   const results = await agent.scheduler.runOnce({ clusters: [cluster] });
   const codes = Object.fromEntries(results.map((r) => [r.probe, r.findings.map((f) => f.code).sort()]));
-  return { diagnosis: diagnose(results), codes };
+  return { diagnosis: diagnose(results), codes, results };
+}
+
+const findingOf = (results: ProbeResult[], code: string) =>
+  results.flatMap((r) => r.findings).find((f) => f.code === code);
+
+/** Healthy again within two cycles (the first after a fix reports the policy change back). */
+async function healthyAgain(cluster: string): Promise<void> {
+  await cycle(cluster);
+  expect((await cycle(cluster)).diagnosis).toMatchObject({ code: 'HEALTHY', status: 'ok' });
 }
 
 const ALICE = /arn:aws:iam::\d{12}:user\/alice/;
@@ -77,6 +96,51 @@ describe('the bucket chain end to end, changes made by alice with the AWS CLI', 
         'BUCKET_ANONYMOUS_READ_DENIED',
         'BUCKET_POLICY_CHANGED_BY',
       ]);
+    },
+  );
+
+  it(
+    "AWS's documented VPC-endpoint policy (s3:* on bucket and objects) locks the agent out: the statement and alice named from CloudTrail's record; root heals it",
+    { timeout: 90_000 },
+    async () => {
+      const policy = policyOf(
+        ccoctlReadStatement(BUCKET),
+        awsDocumentedVpceStatement(BUCKET, 'vpce-0a1b2c3d4e5f60718'),
+      );
+      await cli(['s3api', 'put-bucket-policy', '--bucket', BUCKET, '--policy', JSON.stringify(policy)]);
+      const { diagnosis, codes, results } = await cycle(CLUSTER);
+      // The agent's reads are refused by the bucket policy itself: a lockout, not a missing IAM permission.
+      expect(codes.bucket).toEqual(['BUCKET_ANONYMOUS_READ_DENIED', 'BUCKET_POLICY_LOCKS_OUT_AGENT']);
+      expect(findingOf(results, 'BUCKET_POLICY_LOCKS_OUT_AGENT')?.evidence).toMatchObject({
+        actions: expect.arrayContaining(['s3:GetBucketPolicy', 's3:GetBucketPolicyStatus']) as unknown,
+      });
+      // The verdict rests on the policy as CloudTrail recorded alice's PutBucketPolicy.
+      expect(findingOf(results, 'BUCKET_ANONYMOUS_READ_DENIED')?.evidence).toMatchObject({
+        statement: 'Access-to-specific-VPCE-only',
+        source: { kind: 'cloudtrail', eventName: 'PutBucketPolicy', actor: expect.stringMatching(ALICE) as unknown },
+      });
+      const change = results
+        .find((r) => r.probe === 'cloudtrail')
+        ?.findings.find((f) => f.code === 'BUCKET_POLICY_CHANGED_BY');
+      expect(change?.severity).toBe('warn');
+      expect(change?.message).toContain('Access-to-specific-VPCE-only');
+      expect(diagnosis.code).toBe('BUCKET_POLICY_DENIES_STS');
+      expect(diagnosis.summary).toMatch(
+        /^Every role \(7\) fails with Couldn't retrieve verification key because statement Access-to-specific-VPCE-only \(changed by arn:aws:iam::\d{12}:user\/alice at /,
+      );
+      expect(diagnosis.causes.map((c) => c.code)).toEqual(['BUCKET_POLICY_DENIES_STS']);
+
+      // alice is locked out of the policy too; the account's root user may always put it (AWS-FACTS 4.4).
+      const fixed = JSON.stringify(policyOf(ccoctlReadStatement(BUCKET)));
+      const refused = await awsCli(
+        target(),
+        ['s3api', 'put-bucket-policy', '--bucket', BUCKET, '--policy', fixed],
+        alice(),
+      );
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/explicit deny in a resource-based policy/);
+      await cli(['s3api', 'put-bucket-policy', '--bucket', BUCKET, '--policy', fixed], target(), {}, root());
+      await healthyAgain(CLUSTER);
     },
   );
 
@@ -118,10 +182,21 @@ describe('the bucket chain end to end, changes made by alice with the AWS CLI', 
         s3control.target,
         s3control.env,
       );
-      const { diagnosis, codes } = await cycle(CLUSTER);
+      const { diagnosis, codes, results } = await cycle(CLUSTER);
       expect(codes.bucket).toEqual(['BUCKET_PUBLIC_ACCESS_BLOCKED']);
       expect(diagnosis.summary).toContain('RestrictPublicBuckets at the account level (changed by ');
       expect(diagnosis.summary).toMatch(ALICE);
+      const accountChange = results
+        .flatMap((r) => r.findings)
+        .find((f) => f.code === 'BUCKET_POLICY_CHANGED_BY' && f.evidence?.eventName === 'PutAccountPublicAccessBlock');
+      expect(accountChange?.severity).toBe('warn');
+      // alice turns it off again through the same path: healthy.
+      await cli(
+        ['s3control', 'delete-public-access-block', '--account-id', lab.info().accountId],
+        s3control.target,
+        s3control.env,
+      );
+      await healthyAgain(CLUSTER);
     },
   );
 

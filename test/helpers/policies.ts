@@ -18,3 +18,13 @@ export const denyOutsideVpceStatement = (bucket: string, vpce = 'vpce-1a2b3c4d')
 });
 
 export const policyOf = (...statements: unknown[]) => ({ Version: '2012-10-17', Statement: statements });
+
+/** AWS's documented VPC-endpoint restriction (S3 User Guide, example-bucket-policies-vpc-endpoint; AWS-FACTS 4.4). */
+export const awsDocumentedVpceStatement = (bucket: string, vpce = 'vpce-1a2b3c4d') => ({
+  Sid: 'Access-to-specific-VPCE-only',
+  Principal: '*',
+  Action: 's3:*',
+  Effect: 'Deny',
+  Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+  Condition: { StringNotEquals: { 'aws:SourceVpce': vpce } },
+});
