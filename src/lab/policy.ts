@@ -318,10 +318,13 @@ function keyHolds(op: ConditionOperator, present: string[] | undefined, values: 
   const satisfies = (c: string) => values.some((v) => compare(c, v, vars)) !== op.negated;
   if (present === undefined || present.length === 0) {
     // AWS-FACTS 4.2b: absent key -> positive operators false, negated operators true, ...IfExists true;
-    // ForAllValues true (nothing to disprove), ForAnyValue false (nothing matches).
+    // ForAllValues true (nothing to disprove), ForAnyValue false (nothing matches). ForAnyValue comes first, IfExists
+    // or not: "If there's no matching context key or a null dataset, the condition returns false" (IAM UG multivalued
+    // context keys), and AWS answers so for ForAnyValue:StringEqualsIfExists on an absent key (re:Post
+    // "ForAnyValue:StringEqualsIfExists behaving unexpectedly": an Allow with it did not allow).
+    if (op.set === 'ForAnyValue') return false;
     if (op.ifExists) return true;
     if (op.set === 'ForAllValues') return true;
-    if (op.set === 'ForAnyValue') return false;
     return op.negated;
   }
   if (op.set === 'ForAllValues') return present.every(satisfies);

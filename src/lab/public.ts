@@ -14,16 +14,17 @@ export function bucketPolicyPublicity(doc: PolicyDocument): PublicVerdict {
   const publicStatements: PublicVerdict['publicStatements'] = [];
   statementsOf(doc).forEach((st, index) => {
     if (st.Effect !== 'Allow') return; // a Deny grants nothing, so it never makes a policy public
-    const reason = publicReason(st);
+    // Policy variables exist only in 2012-10-17 documents; under 2008-10-17 `${...}` is literal text, a fixed value.
+    const reason = publicReason(st, doc.Version === '2012-10-17');
     if (reason !== undefined) publicStatements.push({ index, ...(st.Sid !== undefined && { sid: st.Sid }), reason });
   });
   return { isPublic: publicStatements.length > 0, publicStatements };
 }
 
 /** Why an Allow statement is public, or undefined when it grants only to fixed principals or fixed condition values. */
-function publicReason(st: PolicyStatement): string | undefined {
+function publicReason(st: PolicyStatement, variables: boolean): string | undefined {
   const broad = broadPrincipal(st);
-  if (broad === undefined || conditionRestricts(st.Condition)) return undefined;
+  if (broad === undefined || conditionRestricts(st.Condition, variables)) return undefined;
   return `${broad} and no condition limits it to fixed values of the keys S3 accepts`;
 }
 
@@ -48,10 +49,12 @@ function broadPrincipal(st: PolicyStatement): string | undefined {
 /** Condition keys that make a grant non-public when tied to fixed values (lower-cased; keys are case-insensitive). */
 const FIXED_VALUE_KEYS = new Set(
   [
-    // "An AWS principal, user, role, or service principal (e.g. aws:PrincipalOrgID)"
+    // "An AWS principal, user, role, or service principal (e.g. aws:PrincipalOrgID)": the keys that name one. A fixed
+    // aws:PrincipalServiceName names one service principal (the probes' reading too; pinned.test.ts).
     'aws:PrincipalOrgID',
     'aws:PrincipalAccount',
     'aws:PrincipalArn',
+    'aws:PrincipalServiceName',
     'aws:SourceIp',
     'aws:SourceArn',
     'aws:SourceVpc',
@@ -73,7 +76,7 @@ const RESTRICTING_OPERATORS = new Set(['StringEquals', 'StringEqualsIgnoreCase',
  * no ...IfExists, no ForAllValues, which all hold for requests without the key) ties a listed key to fixed values.
  * Conditions are AND-ed, so one restricting key is enough.
  */
-function conditionRestricts(condition: PolicyStatement['Condition']): boolean {
+function conditionRestricts(condition: PolicyStatement['Condition'], variables: boolean): boolean {
   if (condition === undefined) return false;
   return Object.entries(condition).some(([name, block]) => {
     const op = parseConditionOperator(name);
@@ -84,17 +87,18 @@ function conditionRestricts(condition: PolicyStatement['Condition']): boolean {
       const values: unknown[] = Array.isArray(raw) ? raw : [raw];
       if (values.length === 0 || !values.every((v) => typeof v === 'string')) return false;
       if (k === 'aws:sourceip') return op.positive === 'IpAddress' && values.every(isNarrowCidr);
-      return RESTRICTING_OPERATORS.has(op.positive) && values.every((v) => isFixedFor(k, v));
+      return RESTRICTING_OPERATORS.has(op.positive) && values.every((v) => isFixedFor(k, v, variables));
     });
   });
 }
 
-function isFixed(value: string): boolean {
-  return !/[*?]|\$\{/.test(value);
+/** No wildcard and (where variables are substituted: Version 2012-10-17) no policy variable. */
+function isFixed(value: string, variables = true): boolean {
+  return !/[*?]/.test(value) && !(variables && value.includes('${'));
 }
 
-function isFixedFor(key: string, value: string): boolean {
-  if (isFixed(value)) return true;
+function isFixedFor(key: string, value: string, variables: boolean): boolean {
+  if (isFixed(value, variables)) return true;
   // "aws:userid, outside the pattern AROLEID:*": a fixed role id with any session name is still one role.
   if (key === 'aws:userid') return /^AROA[A-Z0-9]+:\*$/.test(value);
   // "s3:DataAccessPointArn ... can contain a wildcard for the access point name ... as long as the account id is

@@ -55,6 +55,9 @@ function networkKeys(req: LabRequest): ContextKeys {
     'aws:SourceVpce': req.sourceVpce,
     'aws:SourceVpc': req.sourceVpc,
     'aws:SecureTransport': 'true', // the lab serves HTTPS only
+    // "This key is always included in the request context"; true only for forward access sessions, which the lab
+    // has none of. (IAM UG global condition keys, aws:ViaAWSService)
+    'aws:ViaAWSService': 'false',
     'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
     'aws:UserAgent': req.userAgent,
@@ -111,7 +114,9 @@ export function decideAnonymous(
     principal: { type: 'anonymous' },
     action,
     resource,
-    keys: { ...networkKeys(req), 'aws:PrincipalType': 'Anonymous', ...extraKeys },
+    // aws:PrincipalAccount "is included in the request context for all requests, including anonymous requests", as
+    // `anonymous` (IAM UG global condition keys). aws:PrincipalArn and aws:PrincipalIsAWSService are not.
+    keys: { ...networkKeys(req), 'aws:PrincipalType': 'Anonymous', 'aws:PrincipalAccount': 'anonymous', ...extraKeys },
   });
 }
 

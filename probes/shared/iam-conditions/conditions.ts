@@ -5,13 +5,23 @@
 // patterns.ts; both are re-exported from here.
 // Pure code: no I/O, and nothing shared with the lab's evaluator (src/lab/), on purpose.
 import type { Compare, ConditionClause } from './operators.ts';
-import { UNKNOWN_PUBLIC_ADDRESS, arnMatch, compile, globMatch, ipValueMatches, lower, parseCidr } from './patterns.ts';
+import {
+  UNKNOWN_PUBLIC_ADDRESS,
+  UNKNOWN_USER_AGENT,
+  arnMatch,
+  compile,
+  globMatch,
+  ipValueMatches,
+  lower,
+  parseCidr,
+} from './patterns.ts';
 import type { RequestContext } from './patterns.ts';
 
 export { PolicyParseError, parseCondition } from './operators.ts';
 export type { ConditionClause } from './operators.ts';
 export {
   UNKNOWN_PUBLIC_ADDRESS,
+  UNKNOWN_USER_AGENT,
   arnMatch,
   compile,
   globMatch,
@@ -95,5 +105,6 @@ export function describeRequestValue(c: ConditionClause, ctx: RequestContext): s
   const got = ctx.get(c.key.toLowerCase());
   if (!got || got.length === 0) return `no ${c.key}`;
   if (got[0] === UNKNOWN_PUBLIC_ADDRESS) return `${c.key} a public address`;
+  if (got[0] === UNKNOWN_USER_AGENT) return `${c.key} of its own`;
   return `${c.key} ${got.join(', ')}`;
 }

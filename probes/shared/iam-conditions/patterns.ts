@@ -12,6 +12,9 @@ export type RequestContext = ReadonlyMap<string, readonly string[]>;
 /** aws:SourceIp of a caller whose public address is not known (and not yours): see ipValueMatches. */
 export const UNKNOWN_PUBLIC_ADDRESS = 'unknown-public-address';
 
+/** aws:UserAgent of a caller whose client is not known (STS fetching the issuer documents): see contextOf. */
+export const UNKNOWN_USER_AGENT = 'unknown-user-agent';
+
 // ---- wildcards ---------------------------------------------------------------------------------------------------
 
 const ANY = Symbol('*');
@@ -134,14 +137,22 @@ export function parseCidr(text: string): Cidr | undefined {
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
+// IPv4 and IPv6 ranges are separate: a policy lists both "if you need to restrict access from networks that support both
+// IPv4 and IPv6 addressing" (IAM UG aws:SourceIp), so ::/0 does not hold 203.0.113.9 (node's BlockList would match it
+// as the IPv4-mapped ::ffff:203.0.113.9).
 function inCidr(ip: string, cidr: Cidr): boolean {
   const version = isIP(ip);
-  if (version === 0) return false;
+  if (version === 0 || (version === 4) !== (cidr.family === 'ipv4')) return false;
   const list = new BlockList();
   list.addSubnet(cidr.address, cidr.prefix, cidr.family);
   return list.check(ip, version === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** An unknown public address is inside a range only if the range is everything (/0). */
+/**
+ * An unknown public address is inside a range only if the range is every IPv4 address (0.0.0.0/0). It is an IPv4
+ * address: "To make a request to an S3 bucket over IPv6, you need to use a dual-stack endpoint" (S3 UG, Making requests
+ * over IPv6), and issuers are the bucket's standard endpoint (ccoctl: https://<bucket>.s3.<region>.amazonaws.com) or
+ * CloudFront, whose S3 origin is that endpoint too. So ::/0 does not hold it.
+ */
 export const ipValueMatches = (ip: string, cidr: Cidr): boolean =>
-  ip === UNKNOWN_PUBLIC_ADDRESS ? cidr.prefix === 0 : inCidr(ip, cidr);
+  ip === UNKNOWN_PUBLIC_ADDRESS ? cidr.prefix === 0 && cidr.family === 'ipv4' : inCidr(ip, cidr);

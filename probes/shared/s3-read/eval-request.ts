@@ -1,7 +1,7 @@
 // Who reads an OIDC bucket, as the bucket probe's evaluator (bucket-eval.ts) sees the request: the bucket's facts, the
 // reader, its caller identity and its request context (IAM UG global condition keys; AWS-FACTS 4.1, 4.2b). Pure code.
 import type { RequestContext } from '../iam-conditions/patterns.ts';
-import { UNKNOWN_PUBLIC_ADDRESS } from '../iam-conditions/patterns.ts';
+import { UNKNOWN_PUBLIC_ADDRESS, UNKNOWN_USER_AGENT } from '../iam-conditions/patterns.ts';
 import type { AclGrant, PublicAccessBlockSettings } from './public.ts';
 
 export interface BucketAccessFacts {
@@ -9,6 +9,8 @@ export interface BucketAccessFacts {
   /** Default 'aws' (arn:aws:s3:::bucket/key). */
   partition?: string;
   ownerAccountId: string;
+  /** The bucket's region (aws:RequestedRegion of a read); undefined = unknown, the key is then left out. */
+  region?: string;
   /** The bucket policy: its JSON text or the parsed JSON; undefined = no bucket policy. */
   policy?: unknown;
   /** undefined = none configured. */
@@ -20,8 +22,8 @@ export interface BucketAccessFacts {
 
 /**
  * Who reads. `anonymous` defaults to STS fetching from the internet: no VPC endpoint, no VPC, TLS, and a public source
- * address that is not yours (sourceIp undefined = an unknown public address: IpAddress matches it only with a /0,
- * NotIpAddress unless a /0 is listed).
+ * address that is not yours (sourceIp undefined = an unknown public IPv4 address: IpAddress matches it only with
+ * 0.0.0.0/0, NotIpAddress unless 0.0.0.0/0 is listed).
  */
 export type Reader =
   | { kind: 'anonymous'; sourceIp?: string; sourceVpce?: string; sourceVpc?: string; secureTransport?: boolean }
@@ -54,24 +56,32 @@ function anonymousWho(r: Extract<Reader, { kind: 'anonymous' }>): string {
   return `an anonymous caller ${from}${r.secureTransport === false ? ' over plain HTTP' : ''}`;
 }
 
-// Request context keys (IAM UG global condition keys): aws:SourceIp "is always present ... except when the requester
-// uses a VPC endpoint"; aws:PrincipalType is always present and "Anonymous" for anonymous callers; aws:SourceArn and
-// aws:SourceAccount only when a service calls on behalf of a resource (CloudFront OAC). Keys not modelled are absent.
-export function contextOf(reader: Reader, now: Date): Map<string, string[]> {
+// Request context keys (IAM UG global condition keys, "Availability" of each): aws:SourceIp "is included in the request
+// context, except when the requester uses a VPC endpoint"; aws:PrincipalType is always present and "Anonymous" for
+// anonymous callers; aws:PrincipalAccount is present "for all requests, including anonymous requests", whose value is
+// "anonymous"; aws:PrincipalIsAWSService is present "for all signed API requests that use AWS credentials. Anonymous
+// requests do not include this key"; aws:ViaAWSService, aws:UserAgent, aws:RequestedRegion, aws:SecureTransport and the
+// times are always present; aws:SourceArn and aws:SourceAccount only when a service calls on behalf of a resource
+// (CloudFront OAC). STS's User-Agent is not documented: present, with a value no policy names (UNKNOWN_USER_AGENT).
+// Keys not modelled are absent.
+export function contextOf(reader: Reader, now: Date, region?: string): Map<string, string[]> {
   const ctx = new Map<string, string[]>([
     ['aws:currenttime', [now.toISOString()]],
     ['aws:epochtime', [String(Math.floor(now.getTime() / 1000))]],
-    ['aws:principalisawsservice', [String(reader.kind === 'cloudfront-oac')]],
     ['aws:viaawsservice', ['false']],
   ]);
+  if (region !== undefined) ctx.set('aws:requestedregion', [region]);
   if (reader.kind === 'anonymous') {
     ctx.set('aws:principaltype', ['Anonymous']);
+    ctx.set('aws:principalaccount', ['anonymous']);
+    ctx.set('aws:useragent', [UNKNOWN_USER_AGENT]);
     ctx.set('aws:securetransport', [String(reader.secureTransport ?? true)]);
     if (reader.sourceVpce) ctx.set('aws:sourcevpce', [reader.sourceVpce]);
     else ctx.set('aws:sourceip', [reader.sourceIp ?? UNKNOWN_PUBLIC_ADDRESS]);
     if (reader.sourceVpc) ctx.set('aws:sourcevpc', [reader.sourceVpc]);
     return ctx;
   }
+  ctx.set('aws:principalisawsservice', [String(reader.kind === 'cloudfront-oac')]);
   // CloudFront reaches the origin from its own public addresses, over HTTPS (ccoctl: origin protocol https-only).
   ctx.set('aws:securetransport', ['true']);
   ctx.set('aws:sourceip', [UNKNOWN_PUBLIC_ADDRESS]);

@@ -131,7 +131,7 @@ export function evaluateRead(
   const req: ReadRequest = {
     resource: `arn:${partition}:s3:::${facts.bucket}/${key}`,
     caller: callerOf(reader, facts.ownerAccountId),
-    ctx: contextOf(reader, options.now ?? new Date()),
+    ctx: contextOf(reader, options.now ?? new Date(), facts.region),
     partition,
   };
   const variables = policy?.variables ?? false;

@@ -64,10 +64,15 @@ function broadCidr(text: string): boolean {
 // account id is fixed".
 const fixedAccessPointArn = (v: string): boolean => /^arn:[^:*?$]+:s3:[^:*?$]+:\d{12}:accesspoint\/.*$/.test(v);
 
+// "aws:userid, outside the pattern AROLEID:*" is read as the lab reads it: a fixed role id with any session name
+// (AROA...:*) stays one role, so it is a fixed value. AWS does not say more; pinned.test.ts holds this reading.
+const roleSessions = (v: string): boolean => /^AROA[A-Z0-9]+:\*$/.test(v);
+
 function fixedValue(c: ConditionClause, value: string, variables: boolean): boolean {
   const key = c.key.toLowerCase();
   if (key === 'aws:sourceip') return !broadCidr(value);
   if (key === 's3:dataaccesspointarn' && fixedAccessPointArn(value)) return true;
+  if (key === 'aws:userid' && roleSessions(value)) return true;
   return !hasWildcardOrVariable(value, variables);
 }
 
@@ -82,10 +87,13 @@ function confines(c: ConditionClause, variables: boolean): boolean {
 /** Why an Allow statement is public, or undefined when it is not. Deny statements grant nothing. */
 function whyPublic(s: PolicyStatement, variables: boolean): string | undefined {
   if (s.effect !== 'Allow') return undefined;
-  if (s.notPrincipal) return 'NotPrincipal with Allow grants to every principal not listed, anonymous included';
   const federated = s.principal.federated.length ? `Federated principal ${s.principal.federated.join(', ')}` : '';
-  if (!s.principal.any && !federated) return undefined;
+  if (!s.notPrincipal && !s.principal.any && !federated) return undefined;
+  // A fixed value of a listed key confines a grant whoever the Principal names: NotPrincipal (everyone not listed) is
+  // no wider than "*", which such a condition makes non-public ("You can make these policies non-public by including
+  // any of the condition keys listed previously, using a fixed value").
   if (s.conditions.some((c) => confines(c, variables))) return undefined;
+  if (s.notPrincipal) return 'NotPrincipal with Allow grants to every principal not listed, anonymous included';
   const who = s.principal.any ? 'Principal "*"' : federated;
   const near = s.conditions.find((c) => CONFINING_KEYS.has(c.key.toLowerCase()));
   if (near) return `${who} with ${describeClause(near)}, which is not limited to fixed values`;

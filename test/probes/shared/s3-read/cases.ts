@@ -13,6 +13,11 @@ export type AnonymousReader = Extract<Reader, { kind: 'anonymous' }>;
 
 /** STS as the internet sees it: TLS, no VPC endpoint, a public address that is not yours (TEST-NET-2). */
 export const INTERNET: AnonymousReader = { kind: 'anonymous', sourceIp: '198.51.100.7' };
+/**
+ * The reader the bucket probe really uses: STS from an unknown public (IPv4) address. The lab sees a plain GET from
+ * loopback, which it treats as an internet caller; no CIDR in these cases but 0.0.0.0/0 holds 127.0.0.1.
+ */
+export const UNKNOWN: AnonymousReader = { kind: 'anonymous' };
 /** A caller inside the VPC, through its S3 gateway endpoint (no aws:SourceIp then). */
 export const VPCE: AnonymousReader = { kind: 'anonymous', sourceVpce: 'vpce-1a2b3c4d', sourceVpc: 'vpc-111bbb22' };
 export const OTHER_VPCE: AnonymousReader = {
@@ -130,6 +135,7 @@ export const CASES: ReadCase[] = [
     policy: ccoctlPublicRead,
     isPublic: true,
     reads: [
+      { reader: UNKNOWN, expect: allowed(A) },
       { reader: INTERNET, expect: allowed(A) },
       { reader: VPCE, expect: allowed(A) },
     ],
@@ -165,6 +171,7 @@ export const CASES: ReadCase[] = [
     isPublic: true,
     bucketBlock: ALL_ON,
     reads: [
+      { reader: UNKNOWN, expect: blocked('bucket', A) },
       { reader: INTERNET, expect: blocked('bucket', A) },
       { reader: VPCE, expect: blocked('bucket', A) },
     ],
@@ -176,7 +183,10 @@ export const CASES: ReadCase[] = [
     isPublic: true,
     bucketBlock: CCOCTL_BPA,
     accountBlock: RPB,
-    reads: [{ reader: INTERNET, expect: blocked('account', A) }],
+    reads: [
+      { reader: UNKNOWN, expect: blocked('account', A) },
+      { reader: INTERNET, expect: blocked('account', A) },
+    ],
   },
   {
     name: 'RestrictPublicBuckets on bucket and account names the bucket',
@@ -193,6 +203,7 @@ export const CASES: ReadCase[] = [
     policy: policy(PUBLIC_READ, denyIf('DenyOutsideVpce', { StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } })),
     isPublic: true,
     reads: [
+      { reader: UNKNOWN, expect: denied('DenyOutsideVpce') },
       { reader: INTERNET, expect: denied('DenyOutsideVpce') },
       { reader: VPCE, expect: allowed(A) },
       { reader: OTHER_VPCE, expect: denied('DenyOutsideVpce') },
@@ -204,6 +215,7 @@ export const CASES: ReadCase[] = [
     policy: policy(PUBLIC_READ, denyIf('DenyOutsideVpc', { StringNotEquals: { 'aws:SourceVpc': 'vpc-111bbb22' } })),
     isPublic: true,
     reads: [
+      { reader: UNKNOWN, expect: denied('DenyOutsideVpc') },
       { reader: INTERNET, expect: denied('DenyOutsideVpc') },
       { reader: VPCE, expect: allowed(A) },
     ],
@@ -214,6 +226,7 @@ export const CASES: ReadCase[] = [
     policy: policy(allowIf('AllowVpce', { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } })),
     isPublic: false,
     reads: [
+      { reader: UNKNOWN, expect: NO_GRANT },
       { reader: INTERNET, expect: NO_GRANT },
       { reader: VPCE, expect: allowed('AllowVpce') },
       { reader: OTHER_VPCE, expect: NO_GRANT },
@@ -247,6 +260,7 @@ export const CASES: ReadCase[] = [
     policy: policy(allowIf('AllowCorp', { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } })),
     isPublic: false,
     reads: [
+      { reader: UNKNOWN, expect: NO_GRANT },
       { reader: INTERNET, expect: NO_GRANT },
       { reader: CORP, expect: allowed('AllowCorp') },
       { reader: VPCE, expect: NO_GRANT },
@@ -258,6 +272,7 @@ export const CASES: ReadCase[] = [
     policy: policy(PUBLIC_READ, denyIf('DenyOutsideCorp', { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } })),
     isPublic: true,
     reads: [
+      { reader: UNKNOWN, expect: denied('DenyOutsideCorp') },
       { reader: INTERNET, expect: denied('DenyOutsideCorp') },
       { reader: CORP, expect: allowed(A) },
       // No aws:SourceIp through a VPC endpoint: a negated operator with the key absent is true.
@@ -270,8 +285,21 @@ export const CASES: ReadCase[] = [
     policy: policy(allowIf('AllowAnyIp', { IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } })),
     isPublic: true,
     reads: [
+      { reader: UNKNOWN, expect: allowed('AllowAnyIp') },
       { reader: INTERNET, expect: allowed('AllowAnyIp') },
       { reader: VPCE, expect: NO_GRANT },
+    ],
+  },
+  {
+    name: 'aws:SourceIp ::/0 holds no IPv4 address, the unknown one included',
+    source:
+      'S3 UG Making requests over IPv6 (only dual-stack endpoints take IPv6; ccoctl issuers are standard endpoints); ' +
+      'IAM UG aws:SourceIp (IPv4 and IPv6 ranges are listed apart)',
+    policy: policy(allowIf('AllowAnyIpv6', { IpAddress: { 'aws:SourceIp': '::/0' } })),
+    isPublic: true,
+    reads: [
+      { reader: UNKNOWN, expect: NO_GRANT },
+      { reader: INTERNET, expect: NO_GRANT },
     ],
   },
   {
@@ -280,7 +308,10 @@ export const CASES: ReadCase[] = [
     policy: policy(allowIf('AllowAnyIp', { IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } })),
     isPublic: true,
     accountBlock: RPB,
-    reads: [{ reader: INTERNET, expect: blocked('account', 'AllowAnyIp') }],
+    reads: [
+      { reader: UNKNOWN, expect: blocked('account', 'AllowAnyIp') },
+      { reader: INTERNET, expect: blocked('account', 'AllowAnyIp') },
+    ],
   },
   {
     name: 'aws:SourceIp 10.0.0.0/8 is non-public: RestrictPublicBuckets leaves it alone',
@@ -289,6 +320,7 @@ export const CASES: ReadCase[] = [
     isPublic: false,
     bucketBlock: ALL_ON,
     reads: [
+      { reader: UNKNOWN, expect: NO_GRANT },
       { reader: PRIVATE_NET, expect: allowed('AllowPrivateNet') },
       { reader: INTERNET, expect: NO_GRANT },
     ],
@@ -308,6 +340,7 @@ export const CASES: ReadCase[] = [
     isPublic: false,
     bucketBlock: RPB,
     reads: [
+      { reader: UNKNOWN, expect: NO_GRANT },
       { reader: INTERNET, expect: allowed('AllowSlash8') },
       { reader: CORP, expect: NO_GRANT },
     ],
@@ -317,7 +350,10 @@ export const CASES: ReadCase[] = [
     source: 'IAM UG condition operators: Bool aws:SecureTransport (always present)',
     policy: policy(PUBLIC_READ, denyIf('DenyPlainHttp', { Bool: { 'aws:SecureTransport': 'false' } }, 's3:*')),
     isPublic: true,
-    reads: [{ reader: INTERNET, expect: allowed(A) }],
+    reads: [
+      { reader: UNKNOWN, expect: allowed(A) },
+      { reader: INTERNET, expect: allowed(A) },
+    ],
   },
   {
     name: 'public read + Deny to everyone but the owner account (NotPrincipal)',
@@ -368,6 +404,7 @@ export const CASES: ReadCase[] = [
     ),
     isPublic: true,
     reads: [
+      { reader: UNKNOWN, expect: denied('DenyOutsideVpceIfExists') },
       { reader: INTERNET, expect: denied('DenyOutsideVpceIfExists') },
       { reader: VPCE, expect: allowed(A) },
     ],
@@ -378,6 +415,7 @@ export const CASES: ReadCase[] = [
     policy: policy(allowIf('AllowVpceIfExists', { StringEqualsIfExists: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } })),
     isPublic: true,
     reads: [
+      { reader: UNKNOWN, expect: allowed('AllowVpceIfExists') },
       { reader: INTERNET, expect: allowed('AllowVpceIfExists') },
       { reader: VPCE, expect: allowed('AllowVpceIfExists') },
       { reader: OTHER_VPCE, expect: NO_GRANT },
@@ -389,6 +427,7 @@ export const CASES: ReadCase[] = [
     policy: policy(PUBLIC_READ, denyIf('DenyWithoutVpce', { Null: { 'aws:SourceVpce': 'true' } })),
     isPublic: true,
     reads: [
+      { reader: UNKNOWN, expect: denied('DenyWithoutVpce') },
       { reader: INTERNET, expect: denied('DenyWithoutVpce') },
       { reader: VPCE, expect: allowed(A) },
     ],
@@ -493,7 +532,10 @@ export const CASES: ReadCase[] = [
       denyIf('DenyNotCloudFront', { ArnNotLike: { 'aws:SourceArn': 'arn:aws:cloudfront::*:distribution/*' } }),
     ),
     isPublic: true,
-    reads: [{ reader: INTERNET, expect: denied('DenyNotCloudFront') }],
+    reads: [
+      { reader: UNKNOWN, expect: denied('DenyNotCloudFront') },
+      { reader: INTERNET, expect: denied('DenyNotCloudFront') },
+    ],
   },
   {
     name: 'public read + Deny StringNotEqualsIgnoreCase aws:SourceVpce',
@@ -553,8 +595,26 @@ export const CASES: ReadCase[] = [
     policy: policy(allowIf('AllowAnyValue', { 'ForAnyValue:StringEquals': { 'aws:SourceVpce': 'vpce-1a2b3c4d' } })),
     isPublic: false,
     reads: [
+      { reader: UNKNOWN, expect: NO_GRANT },
       { reader: INTERNET, expect: NO_GRANT },
       { reader: VPCE, expect: allowed('AllowAnyValue') },
+    ],
+  },
+  {
+    // The disagreement issue 9 names (the lab said Allow): found by differential.test.ts, pinned in pinned.test.ts.
+    name: 'ForAnyValue:StringEqualsIfExists aws:SourceVpce is false without the key, IfExists or not',
+    source:
+      're:Post "ForAnyValue:StringEqualsIfExists behaving unexpectedly" (AWS did not allow); IAM UG multivalued context ' +
+      'keys: ForAnyValue with no matching context key "returns false"',
+    policy: policy(
+      allowIf('AllowAnyValueIfExists', { 'ForAnyValue:StringEqualsIfExists': { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }),
+    ),
+    isPublic: true,
+    reads: [
+      { reader: UNKNOWN, expect: NO_GRANT },
+      { reader: INTERNET, expect: NO_GRANT },
+      { reader: VPCE, expect: allowed('AllowAnyValueIfExists') },
+      { reader: OTHER_VPCE, expect: NO_GRANT },
     ],
   },
   {
@@ -563,6 +623,7 @@ export const CASES: ReadCase[] = [
     policy: policy(allowIf('AllowAllValues', { 'ForAllValues:StringEquals': { 'aws:SourceVpce': 'vpce-1a2b3c4d' } })),
     isPublic: true,
     reads: [
+      { reader: UNKNOWN, expect: allowed('AllowAllValues') },
       { reader: INTERNET, expect: allowed('AllowAllValues') },
       { reader: OTHER_VPCE, expect: NO_GRANT },
     ],
@@ -593,7 +654,10 @@ export const CASES: ReadCase[] = [
   {
     name: 'no bucket policy',
     source: 'IAM UG policy evaluation: default deny',
-    reads: [{ reader: INTERNET, expect: NO_GRANT }],
+    reads: [
+      { reader: UNKNOWN, expect: NO_GRANT },
+      { reader: INTERNET, expect: NO_GRANT },
+    ],
   },
   {
     name: 'no bucket policy, all Block Public Access on',
