@@ -77,7 +77,7 @@ export async function readBucket(
     read(() => s3.send(new GetBucketAclCommand({ Bucket }), opts)),
   ]);
   const out: BucketRead = {
-    facts: { bucket: Bucket, ownerAccountId: aws.accountId },
+    facts: { bucket: Bucket, ownerAccountId: aws.accountId, region: bucket.region },
     bucketMissing: false,
     unreadable: [],
   };

@@ -19,7 +19,7 @@ export interface PolicyJudgement {
 /** What a recorded policy does to the cluster's issuer documents; undefined when it leaves them readable. */
 export function judgePolicy(cluster: ClusterConfig, accountId: string, policy: unknown): PolicyJudgement | undefined {
   if (cluster.bucket === undefined) return undefined;
-  const facts = { bucket: cluster.bucket.name, ownerAccountId: accountId, policy };
+  const facts = { bucket: cluster.bucket.name, ownerAccountId: accountId, region: cluster.bucket.region, policy };
   const readers = readersOf(cluster, policy);
   const denied = issuerDocuments(cluster).flatMap((d) => {
     if (readers.length === 0) return [];
