@@ -5,6 +5,7 @@ import { loadBucketPolicySimulator } from '../probes/bucket/index.ts';
 import type { PolicySimulation } from '../probes/bucket/index.ts';
 import { loadProbes } from '../probes/index.ts';
 import { buildApi } from './api/app.ts';
+import { allowedHostsFor } from './api/hosts.ts';
 import type { AwsClientFactory } from './clients/aws.ts';
 import { createAwsClientFactory } from './clients/aws-factory.ts';
 import type { AwsClientFactoryOptions } from './clients/aws-factory.ts';
@@ -69,7 +70,13 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
 
   const onResult = (result: ProbeResult): void => {
     const before = store.latest(result.cluster).find((r) => r.probe === result.probe);
-    store.saveResult(result);
+    const { redacted } = store.saveResult(result);
+    // Kept, with the secret-looking text replaced: a hostile document cannot freeze the cluster's status this way.
+    if (redacted)
+      log.warn(
+        { cluster: result.cluster, probe: result.probe, redacted },
+        'secret-looking text redacted from a result',
+      );
     if (before?.status !== result.status) {
       log.info(
         {
@@ -139,6 +146,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         now: () => new Date(),
         logger: log,
         simulateBucketPolicy: simulate,
+        allowedHosts: allowedHostsFor(config.server),
       }),
     simulateBucketPolicy: simulate,
     async rediscover() {
