@@ -10,7 +10,7 @@ import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
 import type { Probe } from '../../src/core/probe.ts';
 import * as check from './checks.ts';
-import { documentUrlVerdict } from '../shared/fetch-policy.ts';
+import { documentUrlVerdict, issuerGuard } from '../shared/fetch-policy.ts';
 
 /** The settings a config without `probes.issuer` gets. */
 export const ISSUER_PROBE_DEFAULTS: IssuerProbeSettings = issuerSettings.parse(undefined);
@@ -41,7 +41,11 @@ export function createIssuerProbe(settings: IssuerProbeSettings): Probe {
       };
 
       const inspect = async (): Promise<void> => {
-        const discovery = await get(ctx.http, check.discoveryUrlOf(cluster.issuer), opts);
+        const own = issuerGuard(cluster, settings.allowPrivateAddresses);
+        const discovery = await get(ctx.http, check.discoveryUrlOf(cluster.issuer), {
+          ...opts,
+          ...(own && { guard: own }),
+        });
         if (discovery instanceof FetchError)
           return note(
             check.fetchErrorFinding('ISSUER_UNREACHABLE', 'DISCOVERY_INVALID', 'discovery document', discovery),
@@ -68,7 +72,7 @@ export function createIssuerProbe(settings: IssuerProbeSettings): Probe {
         if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) return;
         observations.jwksUri = jwksUri;
         // The document chooses this URL: https only, and never an address of the agent's own network.
-        const verdict = documentUrlVerdict(jwksUri, cluster.issuer, settings.allowPrivateAddresses);
+        const verdict = documentUrlVerdict(jwksUri, cluster, settings.allowPrivateAddresses);
         if (!verdict.fetch && verdict.insecure)
           return note(
             finding('JWKS_URI_INSECURE', `jwks_uri ${jwksUri} is not https, so STS will not fetch it.`, {

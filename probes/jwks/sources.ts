@@ -8,7 +8,7 @@ import { KubeError } from '../../src/clients/kube.ts';
 import type { KubeAccess } from '../../src/clients/kube.ts';
 import { defaultTokenAudience } from '../../src/core/cluster.ts';
 import type { ClusterConfig } from '../../src/core/cluster.ts';
-import { documentUrlVerdict } from '../shared/fetch-policy.ts';
+import { documentUrlVerdict, issuerGuard } from '../shared/fetch-policy.ts';
 import { discoveryUrlOf, kidOfPem, parseServiceAccount, publishedKeysOf, sha256Hex } from './checks.ts';
 
 /** One side of the comparison could not be read; the message says why (never a token). */
@@ -117,7 +117,11 @@ export async function fetchPublished(
       if (res.status !== 200) throw new KeysUnreadableError(`HTTP ${res.status} from ${url}`);
       return res.body;
     });
-  const discoveryBody = await get('the discovery document', discoveryUrlOf(cluster.issuer));
+  const discoveryBody = await get(
+    'the discovery document',
+    discoveryUrlOf(cluster.issuer),
+    issuerGuard(cluster, allowPrivateAddresses),
+  );
   let discovery: { issuer?: unknown; jwks_uri?: unknown } | null;
   try {
     discovery = JSON.parse(discoveryBody.toString('utf8')) as typeof discovery;
@@ -129,7 +133,7 @@ export async function fetchPublished(
   if (!URL.canParse(jwksUri)) throw new KeysUnreadableError('the jwks_uri of the discovery document is not a URL');
   // The document chooses this URL: https only, never an address of the agent's own network (the issuer probe reports
   // it as JWKS_URI_INSECURE or JWKS_URI_REFUSED).
-  const verdict = documentUrlVerdict(jwksUri, cluster.issuer, allowPrivateAddresses);
+  const verdict = documentUrlVerdict(jwksUri, cluster, allowPrivateAddresses);
   if (!verdict.fetch) throw new KeysUnreadableError(`the jwks_uri ${jwksUri} is not fetched: ${verdict.reason}`);
   const jwksBody = await get('the JWKS', jwksUri, verdict.guard);
   const parsed = publishedKeysOf(jwksBody);

@@ -105,6 +105,16 @@ const GUARDS = { strict: guard(false), allowPrivate: guard(true) };
 export const documentGuard = (allowPrivateAddresses: boolean): AddressGuard =>
   allowPrivateAddresses ? GUARDS.allowPrivate : GUARDS.strict;
 
+/**
+ * The guard for an issuer's own documents: none for an issuer the config names (its operator chose it; the lab serves
+ * on loopback), the document guard for one found by discovery (whoever may create an IAM OIDC provider chose it).
+ */
+export const issuerGuard = (
+  cluster: { labels: Readonly<Record<string, string>> },
+  allowPrivateAddresses: boolean,
+): AddressGuard | undefined =>
+  cluster.labels.discovered !== undefined ? documentGuard(allowPrivateAddresses) : undefined;
+
 export type UrlVerdict =
   /** Fetch it with these options: a guard, or none when the URL is on the issuer's own origin. */
   | { fetch: true; guard?: AddressGuard }
@@ -112,17 +122,25 @@ export type UrlVerdict =
   | { fetch: false; insecure: boolean; reason: string; address?: string; addressClass?: AddressClass };
 
 /**
- * May the agent GET `url`, which a document of `issuer` names? Only over https. On the issuer's own origin (scheme,
- * host and port), always: the issuer is configured and the agent already fetched it (the lab serves it on loopback).
+ * May the agent GET `url`, which a document of the cluster's issuer names? Only over https. On the issuer's own
+ * origin (scheme, host and port), as the issuer itself (issuerGuard): the agent already fetched it from there.
  * Elsewhere only a public address, or with `allowPrivateAddresses` also loopback and private ones; metadata and
  * link-local addresses never. An IP address in the URL is judged here; a host name when the fetcher resolves it.
  */
-export function documentUrlVerdict(url: string, issuer: string, allowPrivateAddresses: boolean): UrlVerdict {
+export function documentUrlVerdict(
+  url: string,
+  cluster: { issuer: string; labels: Readonly<Record<string, string>> },
+  allowPrivateAddresses: boolean,
+): UrlVerdict {
+  const { issuer } = cluster;
   if (!URL.canParse(url)) return { fetch: false, insecure: false, reason: 'it is not a URL' };
   const target = new URL(url);
   if (target.protocol !== 'https:')
     return { fetch: false, insecure: true, reason: `it is ${target.protocol.slice(0, -1)}, not https` };
-  if (URL.canParse(issuer) && new URL(issuer).origin === target.origin) return { fetch: true };
+  if (URL.canParse(issuer) && new URL(issuer).origin === target.origin) {
+    const own = issuerGuard(cluster, allowPrivateAddresses);
+    return own ? { fetch: true, guard: own } : { fetch: true };
+  }
   const fence = documentGuard(allowPrivateAddresses);
   const literal = target.hostname.replace(/^\[(.*)\]$/, '$1');
   if (isIP(literal) !== 0) {

@@ -82,7 +82,11 @@ afterAll(async () => {
 });
 
 /** Runs `probe` with the issuer's document naming `uri`; records every URL the probe asked the fetcher for. */
-async function run(probe: Probe, uri: string): Promise<{ out: ProbeOutcome; asked: string[] }> {
+async function run(
+  probe: Probe,
+  uri: string,
+  labels: Record<string, string> = {},
+): Promise<{ out: ProbeOutcome; asked: string[] }> {
   jwksUri = uri;
   const asked: string[] = [];
   const http: HttpFetcher = { get: (url, opts) => (asked.push(url), fetcher.get(url, opts)) };
@@ -90,7 +94,7 @@ async function run(probe: Probe, uri: string): Promise<{ out: ProbeOutcome; aske
     name: 'ssrf',
     issuer,
     region: 'us-east-1',
-    labels: {},
+    labels,
     ...clusterDefaults(),
     caPem: tls.caPem,
   };
@@ -151,6 +155,21 @@ describe('a jwks_uri the agent must not fetch', () => {
     // The fetcher was asked, and refused at connect time: the target saw no connection.
     expect(issuerRun.asked).toContain(uri);
     expect(connections.get(target)).toBe(before);
+  });
+
+  it('an issuer found by discovery (an IAM OIDC provider anyone with IAM access may create) is itself guarded', async () => {
+    const issuerPort = Number(new URL(issuer).port);
+    const before = connections.get(issuerPort);
+    const { out } = await run(issuerProbe, `${issuer}/keys.json`, { discovered: 'prod' });
+    expect(codes(out)).toEqual(['ISSUER_UNREACHABLE']);
+    expect(out.findings[0]?.evidence).toMatchObject({ error: 'ADDRESS_REFUSED' });
+    expect(codes((await run(jwksProbe, `${issuer}/keys.json`, { discovered: 'prod' })).out)).toContain(
+      'JWKS_UNAVAILABLE',
+    );
+    expect(connections.get(issuerPort)).toBe(before);
+    // Allowed private addresses: the same discovered issuer is read.
+    const allowing = createIssuerProbe({ ...ISSUER_PROBE_DEFAULTS, allowPrivateAddresses: true });
+    expect((await run(allowing, `${issuer}/keys.json`, { discovered: 'prod' })).out.findings).toEqual([]);
   });
 
   it('with allowPrivateAddresses, a loopback host is fetched (what the refusals above prevent)', async () => {

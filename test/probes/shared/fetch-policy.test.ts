@@ -1,6 +1,6 @@
 // The address classes and the URL verdict behind the jwks_uri policy (probes/shared/fetch-policy.ts).
 import { describe, expect, it } from 'vitest';
-import { addressClass, documentGuard, documentUrlVerdict } from '../../../probes/shared/fetch-policy.ts';
+import { addressClass, documentGuard, documentUrlVerdict, issuerGuard } from '../../../probes/shared/fetch-policy.ts';
 import { jsonSyntaxReason, parseJsonBody } from '../../../probes/shared/json-body.ts';
 
 describe('addressClass', () => {
@@ -60,34 +60,45 @@ describe('documentGuard', () => {
 
 describe('documentUrlVerdict', () => {
   const issuer = 'https://127.0.0.1:4566/prod-oidc';
+  const configured = { issuer, labels: {} };
 
   it("fetches the issuer's own origin without a guard, and other https hosts with one", () => {
-    expect(documentUrlVerdict(`${issuer}/keys.json`, issuer, false)).toEqual({ fetch: true });
-    expect(documentUrlVerdict('https://127.0.0.1:4566/other/keys.json', issuer, false)).toEqual({ fetch: true });
-    expect(documentUrlVerdict('https://keys.example.com/keys.json', issuer, false)).toEqual({
+    expect(documentUrlVerdict(`${issuer}/keys.json`, configured, false)).toEqual({ fetch: true });
+    expect(documentUrlVerdict('https://127.0.0.1:4566/other/keys.json', configured, false)).toEqual({ fetch: true });
+    expect(documentUrlVerdict('https://keys.example.com/keys.json', configured, false)).toEqual({
       fetch: true,
       guard: documentGuard(false),
     });
   });
 
+  it("guards even the issuer's own origin when discovery found the issuer", () => {
+    const discovered = { issuer, labels: { discovered: 'prod' } };
+    expect(documentUrlVerdict(`${issuer}/keys.json`, discovered, false)).toEqual({
+      fetch: true,
+      guard: documentGuard(false),
+    });
+    expect(issuerGuard(discovered, true)).toBe(documentGuard(true));
+    expect(issuerGuard(configured, false)).toBeUndefined();
+  });
+
   it('refuses http, and an IP address of a refused class on another origin', () => {
-    expect(documentUrlVerdict('http://127.0.0.1:4566/prod-oidc/keys.json', issuer, true)).toMatchObject({
+    expect(documentUrlVerdict('http://127.0.0.1:4566/prod-oidc/keys.json', configured, true)).toMatchObject({
       fetch: false,
       insecure: true,
     });
-    expect(documentUrlVerdict('https://127.0.0.1:4567/keys.json', issuer, false)).toMatchObject({
+    expect(documentUrlVerdict('https://127.0.0.1:4567/keys.json', configured, false)).toMatchObject({
       fetch: false,
       insecure: false,
       address: '127.0.0.1',
       addressClass: 'loopback',
     });
-    expect(documentUrlVerdict('https://127.0.0.1:4567/keys.json', issuer, true)).toMatchObject({ fetch: true });
-    expect(documentUrlVerdict('https://2852039166/x', issuer, true)).toMatchObject({
+    expect(documentUrlVerdict('https://127.0.0.1:4567/keys.json', configured, true)).toMatchObject({ fetch: true });
+    expect(documentUrlVerdict('https://2852039166/x', configured, true)).toMatchObject({
       fetch: false,
       address: '169.254.169.254',
       addressClass: 'metadata',
     });
-    expect(documentUrlVerdict('not a url', issuer, true)).toMatchObject({ fetch: false, insecure: false });
+    expect(documentUrlVerdict('not a url', configured, true)).toMatchObject({ fetch: false, insecure: false });
   });
 });
 
