@@ -5,12 +5,12 @@ import { loadBucketPolicySimulator } from '../probes/bucket/index.ts';
 import type { PolicySimulation } from '../probes/bucket/index.ts';
 import { loadProbes } from '../probes/index.ts';
 import { buildApi } from './api/app.ts';
+import { allowedHostsFor } from './api/hosts.ts';
 import type { AwsClientFactory } from './clients/aws.ts';
 import { createAwsClientFactory } from './clients/aws-factory.ts';
 import type { AwsClientFactoryOptions } from './clients/aws-factory.ts';
 import { createHttpFetcher } from './clients/http-fetcher.ts';
-import type { KubeAccess } from './clients/kube.ts';
-import { createKubeAccess } from './clients/kube-client.ts';
+import { createKubeAccessFactory } from './clients/kube-client.ts';
 import { createFleetDiscovery } from './discovery/fleet.ts';
 import type { AgentConfig, ClusterConfig } from './config/types.ts';
 import { startEmbeddedLab } from './lab-adapter.ts';
@@ -69,7 +69,13 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
 
   const onResult = (result: ProbeResult): void => {
     const before = store.latest(result.cluster).find((r) => r.probe === result.probe);
-    store.saveResult(result);
+    const { redacted } = store.saveResult(result);
+    // Kept, with the secret-looking text replaced: a hostile document cannot freeze the cluster's status this way.
+    if (redacted)
+      log.warn(
+        { cluster: result.cluster, probe: result.probe, redacted },
+        'secret-looking text redacted from a result',
+      );
     if (before?.status !== result.status) {
       log.info(
         {
@@ -139,6 +145,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         now: () => new Date(),
         logger: log,
         simulateBucketPolicy: simulate,
+        allowedHosts: allowedHostsFor(config.server),
       }),
     simulateBucketPolicy: simulate,
     async rediscover() {
@@ -181,17 +188,12 @@ export function trailScannerOptions(
 }
 
 /**
- * Per cluster: the AWS clients of its account and region (cached by the factory) and its cluster-API access, one per
- * kubeconfig context, made on first use; a kubeconfig that fails to load fails that run and is tried again next run.
+ * Per cluster: the AWS clients of its account and region (cached by the factory) and its cluster-API access, made once
+ * per kubeconfig context (each kubeconfig file parsed once). A kubeconfig that cannot be loaded never fails a run: the
+ * probes that call the cluster's API get its short reason (file, line, column) as their finding.
  */
 function clusterAccess(factory: AwsClientFactory): (cluster: ClusterConfig) => Pick<ProbeContext, 'aws' | 'kube'> {
-  const kubes = new Map<string, KubeAccess>();
-  const kubeFor = (kube: NonNullable<ClusterConfig['kube']>): KubeAccess => {
-    const key = `${kube.kubeconfig ?? ''}\u0000${kube.context}`;
-    let access = kubes.get(key);
-    if (access === undefined) kubes.set(key, (access = createKubeAccess(kube)));
-    return access;
-  };
+  const kubeFor = createKubeAccessFactory();
   return (cluster) => {
     const aws = factory.forAccount(cluster.account, cluster.region);
     return {

@@ -75,5 +75,11 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  // An install without the lab's optional dependencies (npm ci --omit=optional) asked to run the lab.
+  const code = (err as { code?: unknown }).code;
+  if (code === 'LAB_UNAVAILABLE' || code === 'ERR_MODULE_NOT_FOUND') {
+    process.stderr.write(`irsa-sentinel: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   throw err;
 }

@@ -31,6 +31,33 @@ export class LabInfoError extends Error {
   readonly code = 'LAB_INFO_INVALID';
 }
 
+/**
+ * The lab's code cannot be loaded: its own dependencies (optionalDependencies in package.json: a certificate library,
+ * an XML parser, a SigV4 hash) are left out of a production install made with `npm ci --omit=optional`.
+ */
+export class LabUnavailableError extends Error {
+  readonly code = 'LAB_UNAVAILABLE';
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(
+      `the lab cannot be loaded (${reason}): its dependencies are optional and not installed here (npm ci --omit=optional); remove lab: from the config, or install them`,
+      options,
+    );
+    this.name = 'LabUnavailableError';
+  }
+}
+
+type LabModule = typeof import('./lab/index.ts');
+
+/** The lab's code, loaded on demand; LabUnavailableError when a module it needs is not installed. */
+export async function loadLab(load: () => Promise<LabModule> = () => import('./lab/index.ts')): Promise<LabModule> {
+  try {
+    return await load();
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new LabUnavailableError((err as Error).message, { cause: err });
+  }
+}
+
 function labAccount(info: LabInfo): AccountConfig {
   const user = info.users.find((u) => u.name === AGENT_USER);
   if (!user) throw new LabInfoError(`the lab at ${info.endpoint} has no user ${AGENT_USER}`);
@@ -116,10 +143,14 @@ export function agentConfigYaml(info: LabInfo, kubeconfig?: string): string {
 }
 
 /** Starts the lab of `config.lab` and returns it with the config that watches its fleet. */
-export async function startEmbeddedLab(config: AgentConfig, log: Logger): Promise<{ lab: Lab; config: AgentConfig }> {
+export async function startEmbeddedLab(
+  config: AgentConfig,
+  log: Logger,
+  load?: () => Promise<LabModule>,
+): Promise<{ lab: Lab; config: AgentConfig }> {
   const settings = config.lab;
   if (!settings) throw new Error('startEmbeddedLab needs a config with a lab: block');
-  const { startLab } = await import('./lab/index.ts');
+  const { startLab } = await loadLab(load);
   const lab = await startLab({
     port: settings.port,
     dataDir: settings.dataDir,

@@ -4,6 +4,8 @@ import type { JWK } from 'jose';
 import type { FetchError, FetchResponse } from '../../src/clients/http.ts';
 import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
+import type { AddressClass } from '../shared/fetch-policy.ts';
+import { parseJsonBody } from '../shared/json-body.ts';
 
 /** AWS-FACTS 1.2: tokens must be signed RS256/384/512 or ES256/384/512. */
 const STS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
@@ -26,12 +28,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** The JSON object in a body, or why there is none. */
 export function parseJsonObject(body: Buffer): { value: Record<string, unknown> } | { problem: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    return { problem: `is not JSON (${(err as Error).message})` };
-  }
+  const parsed = parseJsonBody(body);
+  if ('problem' in parsed) return { problem: `is not JSON (${parsed.problem})` };
+  const { value } = parsed;
   return isObject(value)
     ? { value }
     : { problem: `is JSON but not an object (${Array.isArray(value) ? 'array' : typeof value})` };
@@ -222,6 +221,25 @@ export function issuerMismatchFinding(configured: string, published: string, url
     `The discovery document says issuer ${JSON.stringify(published)}, not ${JSON.stringify(configured)}.`,
     { subject: url, evidence: { configured, published } },
   );
+}
+
+/** JWKS_URI_REFUSED: the agent will not fetch the jwks_uri (probes/shared/fetch-policy.ts says why). */
+export function jwksUriRefusedFinding(
+  jwksUri: string,
+  reason: string,
+  at: { address?: string; addressClass?: AddressClass } = {},
+): Finding {
+  const host = new URL(jwksUri).host;
+  return finding('JWKS_URI_REFUSED', `jwks_uri ${jwksUri} is not fetched: ${reason}.`, {
+    subject: jwksUri,
+    evidence: {
+      jwksUri,
+      host,
+      reason,
+      ...(at.address !== undefined && { address: at.address }),
+      ...(at.addressClass !== undefined && { addressClass: at.addressClass }),
+    },
+  });
 }
 
 /** JWKS_INVALID for one problem, naming the key by index and kid. */

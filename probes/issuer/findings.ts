@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { findingMaker } from '../../src/core/findings.ts';
 import type { FindingTable } from '../../src/core/findings.ts';
+import { ADDRESS_CLASSES } from '../shared/fetch-policy.ts';
 
 const BUCKET_HINT =
   'If the issuer is an S3 bucket, check that its policy still allows anonymous s3:GetObject on the two documents from the internet: a Deny unless aws:SourceVpce/aws:SourceVpc/aws:SourceIp also denies STS, which fetches from outside your VPC. Block Public Access (RestrictPublicBuckets, bucket or account level) voids a public policy. To keep the bucket private, serve the issuer through CloudFront (ccoctl --create-private-s3-bucket).';
@@ -102,6 +103,19 @@ export const ISSUER_FINDINGS = {
     remediation:
       'The JWKS must be JSON {"keys": [...]} with at least one key; every key needs a kid, RSA keys at least 2048 bits, alg one of RS256/384/512 or ES256/384/512, and at most 100 RSA and 100 EC keys. Regenerate keys.json from the cluster\'s public signing key (ccoctl create-identity-provider) and upload it.',
     evidence: z.union([fetchFailure, document.extend({ index: z.number().optional(), kid: z.string().optional() })]),
+  },
+  JWKS_URI_REFUSED: {
+    severity: 'fail',
+    title: 'jwks_uri points at an address STS cannot reach',
+    remediation:
+      "STS fetches the JWKS from the internet, so jwks_uri must name a public host (ccoctl publishes {issuer}/keys.json). The agent does not fetch a jwks_uri on another host than the issuer's that is, or resolves to, an instance metadata, link-local, loopback or private address: whoever writes the issuer's documents chooses that URL. Publish the JWKS under the issuer. If the agent's DNS answers private addresses for a public host (split-horizon), set probes.issuer.allowPrivateAddresses and probes.jwks.allowPrivateAddresses.",
+    evidence: z.strictObject({
+      jwksUri: z.string(),
+      host: z.string(),
+      reason: z.string(),
+      address: z.string().optional(),
+      addressClass: z.enum(ADDRESS_CLASSES).optional(),
+    }),
   },
 } satisfies FindingTable;
 

@@ -10,6 +10,7 @@ import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
 import type { Probe } from '../../src/core/probe.ts';
 import * as check from './checks.ts';
+import { documentUrlVerdict, issuerGuard } from '../shared/fetch-policy.ts';
 
 /** The settings a config without `probes.issuer` gets. */
 export const ISSUER_PROBE_DEFAULTS: IssuerProbeSettings = issuerSettings.parse(undefined);
@@ -40,7 +41,11 @@ export function createIssuerProbe(settings: IssuerProbeSettings): Probe {
       };
 
       const inspect = async (): Promise<void> => {
-        const discovery = await get(ctx.http, check.discoveryUrlOf(cluster.issuer), opts);
+        const own = issuerGuard(cluster, settings.allowPrivateAddresses);
+        const discovery = await get(ctx.http, check.discoveryUrlOf(cluster.issuer), {
+          ...opts,
+          ...(own && { guard: own }),
+        });
         if (discovery instanceof FetchError)
           return note(
             check.fetchErrorFinding('ISSUER_UNREACHABLE', 'DISCOVERY_INVALID', 'discovery document', discovery),
@@ -66,15 +71,20 @@ export function createIssuerProbe(settings: IssuerProbeSettings): Probe {
         const jwksUri = doc.jwks_uri;
         if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) return;
         observations.jwksUri = jwksUri;
-        if (new URL(jwksUri).protocol !== 'https:')
+        // The document chooses this URL: https only, and never an address of the agent's own network.
+        const verdict = documentUrlVerdict(jwksUri, cluster, settings.allowPrivateAddresses);
+        if (!verdict.fetch && verdict.insecure)
           return note(
             finding('JWKS_URI_INSECURE', `jwks_uri ${jwksUri} is not https, so STS will not fetch it.`, {
               subject: jwksUri,
               evidence: { jwksUri },
             }),
           );
+        if (!verdict.fetch) return note(check.jwksUriRefusedFinding(jwksUri, verdict.reason, verdict));
 
-        const jwks = await get(ctx.http, jwksUri, opts);
+        const jwks = await get(ctx.http, jwksUri, { ...opts, ...(verdict.guard && { guard: verdict.guard }) });
+        if (jwks instanceof FetchError && jwks.code === 'ADDRESS_REFUSED')
+          return note(check.jwksUriRefusedFinding(jwksUri, jwks.message));
         if (jwks instanceof FetchError)
           return note(check.fetchErrorFinding('JWKS_HTTP_ERROR', 'JWKS_INVALID', 'JWKS', jwks));
         answered.push(jwks);

@@ -15,6 +15,12 @@ export const issuerSettings = z
       .min(0)
       .default(14)
       .describe('Warn when the TLS certificate expires within this many days. Default 14.'),
+    allowPrivateAddresses: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Fetch a jwks_uri on another host than the issuer's even when it resolves to a loopback or private address (split-horizon DNS, a test bed). Instance metadata and link-local addresses are never fetched; the issuer's own origin always is. Default false.",
+      ),
   })
   .prefault({})
   .refine((s) => s.warnLatencyMs < s.failLatencyMs, {

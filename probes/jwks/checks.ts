@@ -5,6 +5,7 @@ import type { JWK } from 'jose';
 import type { ServiceAccountRef } from '../../src/clients/kube.ts';
 import type { ClusterConfig } from '../../src/core/cluster.ts';
 import { finding } from './findings.ts';
+import { parseJsonBody } from '../shared/json-body.ts';
 import type { Finding } from '../../src/core/model.ts';
 
 /** kube-apiserver's and ccoctl's kid: base64url(SHA-256(DER SubjectPublicKeyInfo)) (AWS-FACTS 5, 6). */
@@ -38,12 +39,9 @@ export function verifyServiceAccountOf(cluster: ClusterConfig): ServiceAccountRe
 
 /** The kids of a published JWKS body, or why it has none to judge. */
 export function publishedKeysOf(body: Buffer): { keys: JWK[]; kids: string[] } | { problem: string } {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    return { problem: `the JWKS is not JSON (${(err as Error).message})` };
-  }
+  const parsed = parseJsonBody(body);
+  if ('problem' in parsed) return { problem: `the JWKS is not JSON (${parsed.problem})` };
+  const doc = parsed.value;
   const keys = (doc as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) return { problem: 'the JWKS has no "keys" array' };
   const valid = keys.filter((k): k is JWK => typeof k === 'object' && k !== null);

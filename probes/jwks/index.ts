@@ -3,12 +3,13 @@
 import { defineProbe } from '../../src/core/probe.ts';
 import { JWKS_FINDINGS } from './findings.ts';
 import { jwksObservations } from './observations.ts';
+import { jwksSettings } from './settings.ts';
 
 export const jwksProbe = defineProbe({
   name: 'jwks',
   description: "Checks the cluster's signing keys are published, a fresh token verifies, and the IAM OIDC provider.",
   schedule: { cron: '*/5 * * * *', every: 'every 5 minutes', timeoutMs: 20_000 },
-  settings: undefined,
+  settings: jwksSettings,
   findings: JWKS_FINDINGS,
   observations: jwksObservations,
   awsActions: ['iam:GetOpenIDConnectProvider'],
@@ -16,3 +17,4 @@ export const jwksProbe = defineProbe({
 });
 
 export type { JwksObservations } from './observations.ts';
+export type { JwksProbeSettings } from './settings.ts';

@@ -16,6 +16,7 @@ import type { Probe } from '../../src/core/probe.ts';
 import * as check from './checks.ts';
 import { fetchPublished, KeysUnreadableError, readNextKid, readSigningKids } from './sources.ts';
 import type { Published } from './sources.ts';
+import type { JwksProbeSettings } from './settings.ts';
 
 type Observations = Record<string, unknown>;
 
@@ -80,7 +81,7 @@ async function checkProvider(cluster: ClusterConfig, aws: AwsClients, obs: Obser
   }
 }
 
-export function createJwksProbe(): Probe {
+export function createJwksProbe(settings: JwksProbeSettings = { allowPrivateAddresses: false }): Probe {
   return {
     ...declared(declaration),
     async run(cluster, ctx) {
@@ -110,7 +111,7 @@ export function createJwksProbe(): Probe {
           )
         : undefined;
       const published = await unreadable(
-        () => fetchPublished(ctx.http, cluster, ctx.signal),
+        () => fetchPublished(ctx.http, cluster, ctx.signal, settings.allowPrivateAddresses),
         (reason) => {
           obs.jwksError = reason;
           return finding('JWKS_UNAVAILABLE', `The published JWKS could not be read: ${reason}.`, {

@@ -3,11 +3,12 @@
 import { decodeProtectedHeader, errors as joseErrors } from 'jose';
 import type { JWK } from 'jose';
 import { FetchError } from '../../src/clients/http.ts';
-import type { FetchOptions, HttpFetcher } from '../../src/clients/http.ts';
+import type { AddressGuard, FetchOptions, HttpFetcher } from '../../src/clients/http.ts';
 import { KubeError } from '../../src/clients/kube.ts';
 import type { KubeAccess } from '../../src/clients/kube.ts';
 import { defaultTokenAudience } from '../../src/core/cluster.ts';
 import type { ClusterConfig } from '../../src/core/cluster.ts';
+import { documentUrlVerdict, issuerGuard } from '../shared/fetch-policy.ts';
 import { discoveryUrlOf, kidOfPem, parseServiceAccount, publishedKeysOf, sha256Hex } from './checks.ts';
 
 /** One side of the comparison could not be read; the message says why (never a token). */
@@ -103,19 +104,24 @@ export async function fetchPublished(
   http: HttpFetcher,
   cluster: ClusterConfig,
   signal: AbortSignal,
+  allowPrivateAddresses = false,
 ): Promise<Published> {
   const opts: FetchOptions = {
     ...FETCH_LIMITS,
     signal,
     ...(cluster.caPem !== undefined && { ca: cluster.caPem }),
   };
-  const get = (what: string, url: string) =>
+  const get = (what: string, url: string, guard?: AddressGuard) =>
     reading(what, async () => {
-      const res = await http.get(url, opts);
+      const res = await http.get(url, { ...opts, ...(guard && { guard }) });
       if (res.status !== 200) throw new KeysUnreadableError(`HTTP ${res.status} from ${url}`);
       return res.body;
     });
-  const discoveryBody = await get('the discovery document', discoveryUrlOf(cluster.issuer));
+  const discoveryBody = await get(
+    'the discovery document',
+    discoveryUrlOf(cluster.issuer),
+    issuerGuard(cluster, allowPrivateAddresses),
+  );
   let discovery: { issuer?: unknown; jwks_uri?: unknown } | null;
   try {
     discovery = JSON.parse(discoveryBody.toString('utf8')) as typeof discovery;
@@ -124,7 +130,12 @@ export async function fetchPublished(
   }
   const jwksUri = discovery?.jwks_uri;
   if (typeof jwksUri !== 'string') throw new KeysUnreadableError('the discovery document has no jwks_uri');
-  const jwksBody = await get('the JWKS', jwksUri);
+  if (!URL.canParse(jwksUri)) throw new KeysUnreadableError('the jwks_uri of the discovery document is not a URL');
+  // The document chooses this URL: https only, never an address of the agent's own network (the issuer probe reports
+  // it as JWKS_URI_INSECURE or JWKS_URI_REFUSED).
+  const verdict = documentUrlVerdict(jwksUri, cluster, allowPrivateAddresses);
+  if (!verdict.fetch) throw new KeysUnreadableError(`the jwks_uri ${jwksUri} is not fetched: ${verdict.reason}`);
+  const jwksBody = await get('the JWKS', jwksUri, verdict.guard);
   const parsed = publishedKeysOf(jwksBody);
   if ('problem' in parsed) throw new KeysUnreadableError(parsed.problem);
   return {

@@ -1,6 +1,8 @@
 // The roles probe: for every role, a fresh token of its service account goes to STS AssumeRoleWithWebIdentity as a
 // pod's would; the credentials are dropped at once, an error is mapped to its cause, and the trust policy is read
-// (IAM GetRole) so that a refusal comes with its reason. The token is never logged, stored or put in a finding.
+// (IAM GetRole) so that a refusal comes with its reason. The token is never logged, stored or put in a finding. The
+// session is asked for with a session policy that denies everything: the credentials prove the chain works and can do
+// nothing else, whatever the role may do.
 import { declared } from '../../src/core/probe.ts';
 import { rolesProbe as declaration } from './index.ts';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
@@ -21,6 +23,15 @@ import { trustFindings } from './trust.ts';
 
 /** Roles tested at once per cluster: bounded so a cluster's run does not burst STS and IAM. */
 const PARALLEL_ROLES = 4;
+
+/**
+ * The inline session policy of every assume test (AWS-FACTS 1.8): a session may do only what both its role and its
+ * session policy allow, so these credentials can do nothing that needs a permission; GetCallerIdentity needs none.
+ */
+export const DENY_ALL_SESSION_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }],
+});
 
 type Observed = { subject?: string; audience?: string; assumedRoleArn?: string };
 
@@ -60,6 +71,7 @@ async function assume(
     RoleSessionName: `irsa-sentinel-${ctx.now().getTime().toString(36)}`,
     WebIdentityToken: token,
     DurationSeconds: cluster.roles.sessionDurationSeconds,
+    Policy: DENY_ALL_SESSION_POLICY,
   });
   try {
     const out = await aws.sts.send(command, { abortSignal: ctx.signal });

@@ -1,16 +1,26 @@
-// The HTTP API: plugins, then routes; every route has a JSON schema; errors answer {error: {code, message}}.
+// The HTTP API: plugins, then routes; every route has a JSON schema; errors answer {error: {code, message}}. Every
+// response body is redacted (src/redact.ts) on its way out, requests are bounded in time, and the Host header is checked.
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiDeps } from './deps.ts';
+import { redactText } from '../redact.ts';
 import { ApiError } from './errors.ts';
+import { checkHostHeader } from './hosts.ts';
 import { bucketPolicyRoutes } from './routes/bucket-policy.ts';
 import { healthRoutes } from './routes/health.ts';
 import { statusRoutes } from './routes/status.ts';
 
 export interface ApiOptions extends ApiDeps {
   logger?: Logger;
+  /** Host header names answered (allowedHostsFor in hosts.ts); undefined: any. */
+  allowedHosts?: readonly string[];
 }
+
+/** The whole request (headers and body) must arrive within this; a slow client is cut off with 408. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** A socket with no traffic for this long is closed (beyond Fastify's keep-alive timeout of 72 s). */
+export const CONNECTION_TIMEOUT_MS = 120_000;
 
 export type { ApiDeps };
 
@@ -19,10 +29,15 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : {}),
     forceCloseConnections: true,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
     routerOptions: { ignoreTrailingSlash: true },
     // Status pages poll often: one line per request would drown the probe logs.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  checkHostHeader(app, opts.allowedHosts);
+  // The last line of defence for every response: a secret that reached a result, a message or an error is replaced.
+  app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? redactText(payload) : payload));
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     if (err instanceof ApiError)
       return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });

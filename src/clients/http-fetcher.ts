@@ -1,13 +1,17 @@
 // The HttpFetcher probes use, on undici 8: one anonymous GET, no redirects followed, TLS verified against the system
 // store plus an optional extra CA, connect and total timeouts, a body size cap, errors mapped to FetchError codes,
-// and the leaf certificate's facts captured when the connection is made.
+// and the leaf certificate's facts captured when the connection is made; with a guard, the addresses it refuses are
+// refused when the connection is made (after DNS, before any byte is sent).
 import { X509Certificate, createHash } from 'node:crypto';
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { getCACertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector, request } from 'undici';
 import { FetchError } from './http.ts';
-import type { FetchErrorCode, FetchOptions, FetchResponse, HttpFetcher, TlsFacts } from './http.ts';
+import type { AddressGuard, FetchErrorCode, FetchOptions, FetchResponse, HttpFetcher, TlsFacts } from './http.ts';
 
 export interface HttpFetcherOptions {
   /** How long an idle keep-alive socket is kept for the next probe run. Default 4000 ms (undici's). */
@@ -52,6 +56,15 @@ const NETWORK_CODES: Record<string, FetchErrorCode> = {
   UND_ERR_INVALID_ARG: 'INVALID_URL',
 };
 
+/** A connection the guard refused; toFetchError makes it an ADDRESS_REFUSED FetchError with this message. */
+class AddressRefusedError extends Error {
+  readonly code = 'ADDRESS_REFUSED';
+  constructor(host: string, address: string, reason: string) {
+    super(host === address ? `${address} ${reason}` : `${host} resolves to ${address}, which ${reason}`);
+    this.name = 'AddressRefusedError';
+  }
+}
+
 interface Pooled {
   agent: Agent;
   /** Leaf certificate per origin ("https://host:port"), from the newest connection this agent made to it. */
@@ -61,14 +74,15 @@ interface Pooled {
 export function createHttpFetcher(options: HttpFetcherOptions = {}): ClosableHttpFetcher {
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 4000;
   const userAgent = options.userAgent ?? 'irsa-sentinel';
-  // One agent per (extra CA, connect timeout): sockets are shared by every cluster that trusts the same CAs.
+  // One agent per (extra CA, connect timeout, guard): sockets are shared by every cluster that trusts the same CAs.
   const pools = new Map<string, Pooled>();
 
-  function poolFor(ca: string | undefined, connectTimeoutMs: number): Pooled {
-    const key = `${ca === undefined ? '-' : createHash('sha256').update(ca).digest('hex')}:${connectTimeoutMs}`;
+  function poolFor(ca: string | undefined, connectTimeoutMs: number, guard: AddressGuard | undefined): Pooled {
+    const caKey = ca === undefined ? '-' : createHash('sha256').update(ca).digest('hex');
+    const key = `${caKey}:${connectTimeoutMs}:${guard?.id ?? '-'}`;
     let pooled = pools.get(key);
     if (!pooled) {
-      pooled = createPool(ca, connectTimeoutMs, keepAliveTimeout);
+      pooled = createPool(ca, connectTimeoutMs, keepAliveTimeout, guard);
       pools.set(key, pooled);
     }
     return pooled;
@@ -88,7 +102,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): ClosableHtt
       }
       if (opts.signal?.aborted) throw new FetchError('ABORTED', url, 'aborted before the request started', 0);
 
-      const pooled = poolFor(opts.ca, opts.connectTimeoutMs);
+      const pooled = poolFor(opts.ca, opts.connectTimeoutMs, opts.guard);
       const timeout = new AbortController();
       const timer = setTimeout(
         () => timeout.abort(new Error(`no complete response within ${opts.totalTimeoutMs} ms`)),
@@ -135,11 +149,18 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): ClosableHtt
   };
 }
 
-function createPool(ca: string | undefined, connectTimeoutMs: number, keepAliveTimeout: number): Pooled {
+function createPool(
+  ca: string | undefined,
+  connectTimeoutMs: number,
+  keepAliveTimeout: number,
+  guard: AddressGuard | undefined,
+): Pooled {
   const tls = new Map<string, TlsFacts>();
   const connector = buildConnector({
     // The system store (bundled roots plus NODE_EXTRA_CA_CERTS) and, when given, the private or lab CA.
     ...(ca !== undefined ? { ca: [...getCACertificates('default'), ca] } : {}),
+    // Host names: every address DNS gives is checked, and the socket connects to those checked addresses.
+    ...(guard && { lookup: guardedLookup(guard) }),
     timeout: connectTimeoutMs,
     // A full handshake on every new connection, so the certificate is verified and read each time.
     maxCachedSessions: 0,
@@ -149,6 +170,10 @@ function createPool(ca: string | undefined, connectTimeoutMs: number, keepAliveT
     keepAliveTimeout,
     allowH2: false,
     connect(opts, cb) {
+      // An IP address in the URL skips DNS (and the lookup above): it is checked here.
+      const literal = opts.hostname.replace(/^\[(.*)\]$/, '$1');
+      const reason = guard && isIP(literal) !== 0 ? guard.refuse(literal) : undefined;
+      if (reason !== undefined) return cb(new AddressRefusedError(literal, literal, reason), null);
       connector(opts, (err, socket) => {
         if (err || !socket) return cb(err ?? new Error('connector returned no socket'), null);
         if (opts.protocol === 'https:') {
@@ -160,6 +185,26 @@ function createPool(ca: string | undefined, connectTimeoutMs: number, keepAliveT
     },
   });
   return { agent, tls };
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** dns.lookup for net.connect that fails when any address of the host is one the guard refuses. */
+function guardedLookup(guard: AddressGuard) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      for (const { address } of addresses) {
+        const reason = guard.refuse(address);
+        if (reason !== undefined) return callback(new AddressRefusedError(hostname, address, reason), []);
+      }
+      if (options.all) return callback(null, addresses);
+      const [first] = addresses;
+      if (first === undefined)
+        return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+      callback(null, first.address, first.family);
+    });
+  };
 }
 
 function leafFacts(socket: TLSSocket): TlsFacts | undefined {
@@ -203,11 +248,21 @@ function errorCode(err: unknown, depth = 0): string | undefined {
   return errorCode(e.cause, depth + 1);
 }
 
+/** The guard's refusal along the error's cause chain (undici may wrap the connect error). */
+function refusal(err: unknown, depth = 0): AddressRefusedError | undefined {
+  if (err instanceof AddressRefusedError) return err;
+  if (depth > 5 || !(err instanceof Error)) return undefined;
+  const inner = (err as { errors?: unknown }).errors;
+  return refusal(err.cause, depth + 1) ?? (Array.isArray(inner) ? refusal(inner[0], depth + 1) : undefined);
+}
+
 function toFetchError(err: unknown, url: string, latencyMs: number): FetchError {
   const code = errorCode(err);
   const reason = err instanceof Error ? err.message : String(err);
   if (code !== undefined && (CERT_ERROR_CODES.has(code) || /^ERR_(TLS|SSL)_/.test(code)))
     return new FetchError('TLS', url, `TLS: ${reason} (${code})`, latencyMs, { cause: err });
+  const refused = refusal(err);
+  if (refused) return new FetchError('ADDRESS_REFUSED', url, refused.message, latencyMs, { cause: err });
   const mapped = code !== undefined ? NETWORK_CODES[code] : undefined;
   const message = code === undefined || reason.includes(code) ? reason : `${reason} (${code})`;
   return new FetchError(mapped ?? 'NETWORK', url, message, latencyMs, { cause: err });

@@ -11,6 +11,20 @@ export interface FetchOptions {
   /** Extra CA certificates (PEM) trusted besides the system store, for a private or lab issuer. */
   ca?: string;
   signal?: AbortSignal;
+  /**
+   * Which addresses the request may connect to: checked against every address the host name resolves to, at connect
+   * time (so a DNS answer that changes between a check and the connection cannot get past it). A refused address is
+   * an ADDRESS_REFUSED FetchError; nothing is sent. Absent: any address.
+   */
+  guard?: AddressGuard;
+}
+
+/** An address policy for FetchOptions.guard. */
+export interface AddressGuard {
+  /** Names the policy; requests with the same guard share connections. */
+  readonly id: string;
+  /** Why the fetcher must not connect to this IP address (v4 or v6), or undefined when it may. */
+  refuse(address: string): string | undefined;
 }
 
 export interface TlsFacts {
@@ -40,6 +54,8 @@ export const FETCH_ERROR_CODES = [
   'TOO_LARGE',
   'ABORTED',
   'INVALID_URL',
+  /** The host resolved to an address the request's guard refuses (link-local, metadata, loopback, private). */
+  'ADDRESS_REFUSED',
   'NETWORK',
 ] as const;
 export type FetchErrorCode = (typeof FETCH_ERROR_CODES)[number];

@@ -1,17 +1,86 @@
 // KubeAccess over @kubernetes/client-node 2.x (STACK.md 6) with one kubeconfig context: the cluster's JWKS,
 // TokenRequest, secrets and CredentialsRequests. Failures become KubeError with the HTTP status; their messages carry
 // the API's Status message, never a token.
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, OpenidApi } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, OpenidApi } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { JWK } from 'jose';
 import { parseCredentialsRequests } from '../ccoctl/credentials-requests.ts';
 import type { CredentialsRequestInfo } from '../ccoctl/credentials-requests.ts';
 import { KubeError } from './kube.ts';
 import type { KubeAccess, ServiceAccountRef } from './kube.ts';
+import { contextOf, loadDefaultKubeconfig, loadKubeconfigFile } from './kubeconfig.ts';
 
 const CREDENTIALS_REQUESTS = { group: 'cloudcredential.openshift.io', version: 'v1', plural: 'credentialsrequests' };
 
-export function createKubeAccess(kube: { context: string; kubeconfig?: string }): KubeAccess {
-  const kc = loadContext(kube);
+export interface KubeTarget {
+  context: string;
+  /** The kubeconfig file; default: KUBECONFIG, ~/.kube/config, in-cluster. */
+  kubeconfig?: string;
+}
+
+/**
+ * Kube access per (kubeconfig, context), each made once: every kubeconfig file is read and parsed once however many
+ * contexts use it. What cannot be set up (an unreadable or invalid kubeconfig, an unknown context) is remembered too
+ * and comes back as the KubeError of every call, so the probes that need the cluster's API report it (naming the file,
+ * and the line and column of a YAML error) and the others are not touched. Read once: a changed kubeconfig needs a
+ * restart.
+ */
+export function createKubeAccessFactory(): (kube: KubeTarget) => KubeAccess {
+  const files = new Map<string, KubeConfig | KubeError>();
+  const accesses = new Map<string, KubeAccess>();
+  const fileOf = (kubeconfig: string | undefined): KubeConfig => {
+    const key = kubeconfig ?? '';
+    let loaded = files.get(key);
+    if (loaded === undefined) {
+      loaded = attempt(() => (kubeconfig === undefined ? loadDefaultKubeconfig() : loadKubeconfigFile(kubeconfig)));
+      files.set(key, loaded);
+    }
+    if (loaded instanceof KubeError) throw loaded;
+    return loaded;
+  };
+  return (kube) => {
+    const key = `${kube.kubeconfig ?? ''}\u0000${kube.context}`;
+    let access = accesses.get(key);
+    if (access === undefined) {
+      const made = attempt(() =>
+        accessFor(contextOf(fileOf(kube.kubeconfig), kube.context, kube.kubeconfig ?? 'the default kubeconfig'), kube),
+      );
+      access = made instanceof KubeError ? unavailable(made) : made;
+      accesses.set(key, access);
+    }
+    return access;
+  };
+}
+
+/** `make()`'s value, or the KubeError it threw (anything else is a bug and propagates). */
+function attempt<T>(make: () => T): T | KubeError {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof KubeError) return err;
+    throw err;
+  }
+}
+
+/** Kube access that could not be set up: every call fails with why. */
+function unavailable(error: KubeError): KubeAccess {
+  const fail = (): Promise<never> => Promise.reject(error);
+  return { jwks: fail, createToken: fail, readSecret: fail, listCredentialsRequests: fail };
+}
+
+/** Kube access for one context; throws KubeError (KUBECONFIG_INVALID, KUBE_CONTEXT_NOT_FOUND) when it cannot be set up. */
+export function createKubeAccess(kube: KubeTarget): KubeAccess {
+  return accessFor(
+    contextOf(
+      kube.kubeconfig === undefined ? loadDefaultKubeconfig() : loadKubeconfigFile(kube.kubeconfig),
+      kube.context,
+      kube.kubeconfig ?? 'the default kubeconfig',
+    ),
+    kube,
+  );
+}
+
+function accessFor(kc: KubeConfig, kube: KubeTarget): KubeAccess {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const openid = kc.makeApiClient(OpenidApi);
@@ -80,22 +149,6 @@ export function createKubeAccess(kube: { context: string; kubeconfig?: string })
       }
     },
   };
-}
-
-function loadContext(kube: { context: string; kubeconfig?: string }): KubeConfig {
-  const kc = new KubeConfig();
-  const source = kube.kubeconfig ?? 'the default kubeconfig';
-  try {
-    if (kube.kubeconfig === undefined) kc.loadFromDefault();
-    else kc.loadFromFile(kube.kubeconfig);
-  } catch (err) {
-    throw new KubeError(`cannot load ${source}: ${(err as Error).message}`, undefined, { cause: err });
-  }
-  if (kc.getContextObject(kube.context) === null) {
-    throw new KubeError(`kubeconfig context "${kube.context}" not found in ${source}`);
-  }
-  kc.setCurrentContext(kube.context);
-  return kc;
 }
 
 function toKubeError(what: string, err: unknown): KubeError {

@@ -19,13 +19,24 @@ export interface KubeAccess {
   listCredentialsRequests(): Promise<CredentialsRequestInfo[]>;
 }
 
-/** A cluster-API call that failed; `status` is the HTTP status when there was a response. */
+export const KUBE_ERROR_CODES = [
+  /** A cluster-API call failed (`status` holds the HTTP status when there was a response). */
+  'KUBE_REQUEST_FAILED',
+  /** The kubeconfig cannot be read or is not a valid kubeconfig; the message names the file and, for YAML, where. */
+  'KUBECONFIG_INVALID',
+  /** The kubeconfig has no context of the configured name. */
+  'KUBE_CONTEXT_NOT_FOUND',
+] as const;
+export type KubeErrorCode = (typeof KUBE_ERROR_CODES)[number];
+
+/** A cluster-API call that failed, or kube access that could not be set up; `status` is the HTTP status if any. */
 export class KubeError extends Error {
-  readonly code = 'KUBE_REQUEST_FAILED';
+  readonly code: KubeErrorCode;
   readonly status: number | undefined;
-  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+  constructor(message: string, status?: number, options?: { cause?: unknown; code?: KubeErrorCode }) {
     super(message, options);
     this.name = 'KubeError';
     this.status = status;
+    this.code = options?.code ?? 'KUBE_REQUEST_FAILED';
   }
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { SimulationError } from '../../probes/bucket/index.ts';
 import type { PolicySimulation } from '../../probes/bucket/index.ts';
 import { createLogger } from '../logger.ts';
+import { redactText } from '../redact.ts';
 import { loadConfigOrExit } from './config-or-exit.ts';
 
 export interface CheckPolicyOptions {
@@ -60,6 +61,7 @@ export async function runCheckPolicyCommand(file: string, opts: CheckPolicyOptio
     await agent.stop();
   }
   if (error !== undefined || result === undefined) return fail(error ?? 'no result');
-  process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatSimulation(result));
+  // The current policy and the diff come from the bucket: redacted like every other output (src/redact.ts).
+  process.stdout.write(redactText(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatSimulation(result)));
   process.exit(result.wouldBreak || result.refusedByBlockPublicPolicy ? 1 : 0);
 }

@@ -1,6 +1,7 @@
 // `irsa-sentinel check`: every probe once for the chosen clusters; a table (or --json); exit 0 ok/warn, 1 fail, 2 usage.
 import { diagnose } from '../diagnosis/diagnose.ts';
 import { createLogger } from '../logger.ts';
+import { redactValue } from '../redact.ts';
 import type { ProbeName, ProbeResult } from '../core/model.ts';
 import { PROBE_NAMES, worst } from '../core/model.ts';
 import { UnknownClusterError, UnknownProbeError } from '../scheduler/scheduler.ts';
@@ -53,7 +54,10 @@ export async function runCheckCommand(opts: CheckOptions): Promise<void> {
   await agent.stop();
   const overall = worst(results.map((r) => r.status));
   // The root cause per cluster comes first, from every probe's result of this run.
-  const diagnoses = [...Map.groupBy(results, (r) => r.cluster)].map(([cluster, rs]) => ({ cluster, ...diagnose(rs) }));
+  const computed = [...Map.groupBy(results, (r) => r.cluster)].map(([cluster, rs]) => ({ cluster, ...diagnose(rs) }));
+  // What is printed is redacted as the store redacts what it keeps (src/redact.ts).
+  const { diagnoses } = redactValue({ diagnoses: computed }).value;
+  results = redactValue(results).value;
   process.stdout.write(
     opts.json
       ? JSON.stringify({ status: overall, diagnoses, results }, null, 2) + '\n'

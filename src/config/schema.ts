@@ -281,6 +281,13 @@ export const configFileSchema = z
           .max(65535)
           .default(8080)
           .describe('Port of the API; 0 picks a free one. Default 8080.'),
+        allowedHosts: z
+          .array(z.string().min(1))
+          .min(1)
+          .optional()
+          .describe(
+            "Host header names the API answers to (port ignored; '*' for any); others get 421 HOST_NOT_ALLOWED, which stops DNS rebinding from reading a loopback-bound API. Default: localhost, 127.0.0.1, ::1 and host when host is a loopback address; any otherwise.",
+          ),
       })
       .prefault({})
       .describe('The HTTP API.'),

@@ -61,7 +61,8 @@ export interface AgentConfig {
   /** Bound on waiting for in-flight runs at shutdown. */
   shutdownGraceMs: number;
   storage: { dataDir: string; retentionDays: number; inMemory: boolean };
-  server: { host: string; port: number };
+  /** allowedHosts: Host header names the API answers to; undefined: the default for `host` (src/api/hosts.ts). */
+  server: { host: string; port: number; allowedHosts?: string[] };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   /** Start the lab embedded and monitor its fleet (demo, tests). */
   lab?: {

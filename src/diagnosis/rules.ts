@@ -232,6 +232,13 @@ const issuerRules: DiagnosisRule[] = [
     DOCUMENT_SYMPTOMS,
   ),
   simple(
+    'JWKS_URI_REFUSED',
+    'The jwks_uri points at an address STS cannot reach',
+    'JWKS_URI_REFUSED',
+    'the jwks_uri points where STS cannot fetch it',
+    BROKEN_DOCUMENTS,
+  ),
+  simple(
     'JWKS_UNREADABLE',
     'The JWKS cannot be fetched',
     'JWKS_HTTP_ERROR',

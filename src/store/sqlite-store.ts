@@ -110,7 +110,7 @@ export class SqliteStore implements Store {
   }
 
   saveResult(result: ProbeResult): SavedResult {
-    const stored = storableResult(result);
+    const { stored, redacted } = storableResult(result);
     return this.#use('saving a result', () => {
       this.#db.exec('BEGIN IMMEDIATE');
       try {
@@ -129,7 +129,11 @@ export class SqliteStore implements Store {
         const previous = this.#diagnosisOf(stored.cluster);
         const diagnosis = this.#diagnose(stored.cluster);
         this.#db.exec('COMMIT');
-        return { diagnosis, ...(previous !== undefined && { previous }) };
+        return {
+          diagnosis,
+          ...(previous !== undefined && { previous }),
+          ...(Object.keys(redacted).length > 0 && { redacted }),
+        };
       } catch (err) {
         if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
         throw err;

@@ -6,6 +6,8 @@
 import { PROBE_NAMES, STATUSES } from '../core/model.ts';
 import type { ProbeName, ProbeResult } from '../core/model.ts';
 import type { Diagnosis } from '../diagnosis/diagnose.ts';
+import { redactValue } from '../redact.ts';
+import type { SecretKind } from '../redact.ts';
 
 export interface HistoryQuery {
   /** Only this probe's results (default: every probe of the cluster). */
@@ -25,14 +27,17 @@ export interface SavedResult {
   diagnosis: Diagnosis;
   /** The diagnosis before, if the cluster had one. */
   previous?: Diagnosis;
+  /** Secret-looking text replaced before the result was written, by kind; absent when there was none. */
+  redacted?: Partial<Record<SecretKind, number>>;
 }
 
 export interface Store {
   /**
    * Record a probe run: appended to the history and, in the same transaction, made the latest result of its
    * (cluster, probe) unless that already holds a result that started later, and the cluster's diagnosis computed
-   * again from its latest results and kept. Throws STORE_SECRET_REJECTED when the result carries something that looks
-   * like a token or an AWS credential, STORE_INVALID_RESULT when it is malformed.
+   * again from its latest results and kept. Secret-looking text (a token, a private key, an AWS credential) is
+   * replaced by a marker first (src/redact.ts), never a reason to drop the result. Throws STORE_INVALID_RESULT when it
+   * is malformed.
    */
   saveResult(result: ProbeResult): SavedResult;
   /** The kept diagnosis of a cluster; undefined when no result of it was ever stored. */
@@ -65,8 +70,6 @@ export const STORE_ERROR_CODES = [
   'STORE_SCHEMA_TOO_NEW',
   /** A schema migration failed; the database is left at the version it had. */
   'STORE_MIGRATION_FAILED',
-  /** A result looked like it carries a secret (a JWT, an AWS secret key or session token); nothing was written. */
-  'STORE_SECRET_REJECTED',
   /** A result is malformed (unknown probe or status, unparseable startedAt, negative duration, empty cluster). */
   'STORE_INVALID_RESULT',
   /** A history query or prune argument is out of range. */
@@ -87,47 +90,6 @@ export class StoreError extends Error {
   }
 }
 
-// What a stored result must not contain. The result model already leaves secrets out (model.ts); this is the last
-// line of defence, shared by every Store implementation, against a probe putting a raw STS reply or a token into
-// evidence or observations.
-const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/;
-const SECRET_FIELDS = new Set([
-  'SecretAccessKey',
-  'SessionToken',
-  'secretAccessKey',
-  'sessionToken',
-  'aws_secret_access_key',
-  'aws_session_token',
-]);
-/** The same fields inside text: an STS XML reply, a JSON document kept as a string, a credentials file. */
-const SECRET_IN_TEXT = [
-  /<(SecretAccessKey|SessionToken)>/,
-  /"(SecretAccessKey|SessionToken|secretAccessKey|sessionToken)"\s*:/,
-  /aws_(secret_access_key|session_token)\s*=/i,
-];
-
-/** Where in `value` (a JSON value) something secret-looking sits, as a path like `findings[0].evidence.body`. */
-function secretPath(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string')
-    return JWT.test(value) || SECRET_IN_TEXT.some((re) => re.test(value)) ? path : undefined;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = secretPath(item, `${path}[${i}]`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const at = path ? `${path}.${key}` : key;
-      if (SECRET_FIELDS.has(key)) return at;
-      const found = secretPath(item, at);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
 function invalid(result: ProbeResult, what: string): StoreError {
   return new StoreError(
     'STORE_INVALID_RESULT',
@@ -135,12 +97,19 @@ function invalid(result: ProbeResult, what: string): StoreError {
   );
 }
 
+/** A result as it will be stored, and the secrets replaced in it by kind (empty when none). */
+export interface StorableResult {
+  stored: ProbeResult;
+  redacted: Partial<Record<SecretKind, number>>;
+}
+
 /**
- * Check a result before it is written and return it as it will be stored (a plain JSON copy). Throws
- * STORE_INVALID_RESULT for a malformed result and STORE_SECRET_REJECTED (naming where, never what) for one that looks
- * like it carries a JWT or an AWS secret key or session token.
+ * Check a result before it is written and return it as it will be stored: a plain JSON copy with secret-looking text
+ * redacted. This is the last line of defence, shared by every Store implementation, against a probe putting a token
+ * into a message, evidence or observations, or a hostile document doing so through them: the result is kept, with its
+ * true status, and the secret is not. Throws STORE_INVALID_RESULT for a malformed result.
  */
-export function storableResult(result: ProbeResult): ProbeResult {
+export function storableResult(result: ProbeResult): StorableResult {
   if (typeof result.cluster !== 'string' || result.cluster === '') throw invalid(result, 'cluster must be a name');
   if (!(PROBE_NAMES as readonly string[]).includes(result.probe)) throw invalid(result, 'unknown probe');
   if (!(STATUSES as readonly string[]).includes(result.status))
@@ -167,13 +136,8 @@ export function storableResult(result: ProbeResult): ProbeResult {
       { cause: err },
     );
   }
-  const at = secretPath(copy, '');
-  if (at)
-    throw new StoreError(
-      'STORE_SECRET_REJECTED',
-      `result of probe ${result.probe} for cluster ${result.cluster} not stored: ${at} looks like a token or an AWS credential`,
-    );
-  return copy;
+  const { value: stored, kinds: redacted } = redactValue(copy);
+  return { stored, redacted };
 }
 
 /** A history query with its defaults applied and checked: what a Store implementation runs. */

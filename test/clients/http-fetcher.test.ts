@@ -170,3 +170,40 @@ describe('createHttpFetcher', () => {
     expect((await failure(fetcher.get('ftp://example.com/x', opts()))).code).toBe('INVALID_URL');
   });
 });
+
+describe('createHttpFetcher with an address guard', () => {
+  /** Refuses loopback addresses, and records every address it was asked about. */
+  const guarded = () => {
+    const asked: string[] = [];
+    const guard = {
+      id: `no-loopback-${Math.random()}`,
+      refuse: (address: string) => (asked.push(address), /^(127\.|::1$)/.test(address) ? 'is loopback' : undefined),
+    };
+    return { guard, asked };
+  };
+
+  it('refuses an IP address in the URL and a host name resolving to one, without connecting', async () => {
+    let connections = 0;
+    const base = await serve((_req, res) => res.end('{}'));
+    servers.at(-1)!.on('connection', () => connections++);
+    const port = new URL(base).port;
+    const { guard, asked } = guarded();
+    const literal = await failure(fetcher.get(`${base}/keys.json`, opts({ guard })));
+    expect(literal).toMatchObject({ code: 'ADDRESS_REFUSED', message: '127.0.0.1 is loopback' });
+    const named = await failure(fetcher.get(`https://localhost:${port}/keys.json`, opts({ guard })));
+    expect(named.code).toBe('ADDRESS_REFUSED');
+    expect(named.message).toMatch(/^localhost resolves to (127\.0\.0\.1|::1), which is loopback/);
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(connections).toBe(0);
+    // The same URL without the guard connects (its own pool).
+    expect((await fetcher.get(`${base}/keys.json`, opts())).status).toBe(200);
+    expect(connections).toBe(1);
+  });
+
+  it('connects when the guard allows every address of the host', async () => {
+    const base = await serve((_req, res) => res.end('{}'));
+    const allowAll = { id: 'allow-all', refuse: () => undefined };
+    const port = new URL(base).port;
+    expect((await fetcher.get(`https://localhost:${port}/x`, opts({ guard: allowAll }))).status).toBe(200);
+  });
+});

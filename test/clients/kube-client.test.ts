@@ -11,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import { bundledCredentialsRequests } from '../../src/ccoctl/credentials-requests.ts';
 import { KubeError } from '../../src/clients/kube.ts';
 import type { KubeAccess } from '../../src/clients/kube.ts';
-import { createKubeAccess } from '../../src/clients/kube-client.ts';
+import { createKubeAccess, createKubeAccessFactory } from '../../src/clients/kube-client.ts';
 import type { Lab } from '../../src/lab/index.ts';
 import { startTestLab } from '../helpers/lab.ts';
 
@@ -142,8 +142,100 @@ describe('createKubeAccess against the lab', () => {
       `kubeconfig context "nope" not found in ${lab.kubeconfigFile}`,
     );
     expect(() => createKubeAccess({ context: 'east', kubeconfig: '/nonexistent/kubeconfig' })).toThrow(
-      /^cannot load \/nonexistent\/kubeconfig: /,
+      'cannot read kubeconfig /nonexistent/kubeconfig (ENOENT)',
     );
+    const codeOf = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as KubeError).code;
+      }
+      return undefined;
+    };
+    expect(codeOf(() => createKubeAccess({ context: 'nope', kubeconfig: lab.kubeconfigFile }))).toBe(
+      'KUBE_CONTEXT_NOT_FOUND',
+    );
+    expect(codeOf(() => createKubeAccess({ context: 'east', kubeconfig: '/nonexistent/kubeconfig' }))).toBe(
+      'KUBECONFIG_INVALID',
+    );
+  });
+
+  it('reports a malformed kubeconfig by the YAML error code, line and column, never quoting the file', () => {
+    // An OpenShift token and a private key next to a YAML error: the yaml and js-yaml messages quote the lines around.
+    const token = 'sha256~Hd8xZb5sOp1Cw2mUu3Q4r5T6y7U8i9O0pAsDfGhJkLz';
+    const key = 'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JR0hBZ0VBTUJNR0J5cUdTTTQ5';
+    const file = join(mkdtempSync(join(tmpdir(), 'irsa-kube-')), 'kubeconfig');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'users:',
+        '- name: admin',
+        '  user:',
+        `    token: ${token}`,
+        `    client-key-data: ${key}`,
+        '   bad: indentation',
+        '',
+      ].join('\n'),
+    );
+    let err: KubeError | undefined;
+    try {
+      createKubeAccess({ context: 'east', kubeconfig: file });
+    } catch (e) {
+      err = e as KubeError;
+    }
+    expect(err?.code).toBe('KUBECONFIG_INVALID');
+    expect(err?.message).toMatch(new RegExp(`^kubeconfig ${file} is not valid YAML: [A-Z_]+ at line 7, column \\d+$`));
+    for (const secret of [token, key, token.slice(7, 20), key.slice(10, 30)]) {
+      expect(err?.message).not.toContain(secret);
+      expect(JSON.stringify(err)).not.toContain(secret);
+    }
+    expect(err?.cause).toBeUndefined();
+  });
+
+  it('names what a kubeconfig lacks without its values, and a context whose cluster is missing', () => {
+    const noServer = kubeconfigWith((kc) => {
+      delete (kc.clusters[0]!.cluster as Partial<{ server: string }>).server;
+    });
+    expect(() => createKubeAccess({ context: 'east', kubeconfig: noServer })).toThrow(
+      `kubeconfig ${noServer} is not a valid kubeconfig: clusters[0].cluster.server is missing`,
+    );
+    const scalar = join(mkdtempSync(join(tmpdir(), 'irsa-kube-')), 'kubeconfig');
+    writeFileSync(scalar, 'just text\n');
+    expect(() => createKubeAccess({ context: 'east', kubeconfig: scalar })).toThrow(
+      `kubeconfig ${scalar} is not a YAML mapping`,
+    );
+  });
+});
+
+describe('createKubeAccessFactory', () => {
+  it('reads each kubeconfig once for all its contexts, and makes one access per context', async () => {
+    const file = kubeconfigWith(() => undefined);
+    const kubeFor = createKubeAccessFactory();
+    const first = kubeFor({ context: 'east', kubeconfig: file });
+    expect(kubeFor({ context: 'east', kubeconfig: file })).toBe(first);
+    // The file is broken after it was read: the other context still comes from the copy read the first time.
+    writeFileSync(file, 'not: [valid');
+    const west = kubeFor({ context: 'west', kubeconfig: file });
+    expect((await west.jwks()).keys[0]?.kid).toBe(labCluster('west').signingKey.kid);
+  });
+
+  it('remembers a kubeconfig that failed to load and fails every call with its short reason, never a run', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'irsa-kube-')), 'kubeconfig');
+    writeFileSync(file, 'users:\n- name: a\n  user: {token: "sha256~abcdefghijklmnop\n');
+    const kubeFor = createKubeAccessFactory();
+    const access = kubeFor({ context: 'east', kubeconfig: file });
+    const first = await kubeError(access.jwks());
+    expect(first.code).toBe('KUBECONFIG_INVALID');
+    expect(first.message).toMatch(/^kubeconfig .* is not valid YAML: [A-Z_]+ at line \d+, column \d+$/);
+    expect(first.message).not.toContain('sha256~');
+    // Fixed later: still the same failure (read once), for every method and every context of the file.
+    writeFileSync(file, lab.kubeconfig());
+    expect(await kubeError(access.createToken(INGRESS, ['openshift'], 600))).toBe(first);
+    expect(await kubeError(kubeFor({ context: 'west', kubeconfig: file }).listCredentialsRequests())).toBe(first);
+    expect(await kubeError(kubeFor({ context: 'nope', kubeconfig: lab.kubeconfigFile }).jwks())).toMatchObject({
+      code: 'KUBE_CONTEXT_NOT_FOUND',
+    });
   });
 
   it('finds the context through the default lookup (KUBECONFIG) when no file is given', async () => {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentConfigYaml, labFleetConfig } from '../../src/lab-adapter.ts';
+import { agentConfigYaml, labFleetConfig, LabUnavailableError, loadLab } from '../../src/lab-adapter.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { LabInfo } from '../../src/lab/control.ts';
 import type { Lab } from '../../src/lab/index.ts';
@@ -158,5 +158,25 @@ describe('agentConfigYaml', () => {
         credentials: { accessKeyId: sentinel.accessKeyId, secretAccessKey: sentinel.secretAccessKey },
       });
     });
+  });
+});
+
+describe('loadLab', () => {
+  it('names a lab dependency left out of the install (npm ci --omit=optional) as LAB_UNAVAILABLE', async () => {
+    const missing = Object.assign(
+      new Error("Cannot find package '@peculiar/x509' imported from /app/dist/src/lab/tls.js"),
+      { code: 'ERR_MODULE_NOT_FOUND' },
+    );
+    const err = await loadLab(() => Promise.reject(missing)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabUnavailableError);
+    expect(err).toMatchObject({ code: 'LAB_UNAVAILABLE', cause: missing });
+    expect((err as Error).message).toContain("Cannot find package '@peculiar/x509'");
+    expect((err as Error).message).toContain('npm ci --omit=optional');
+  });
+
+  it('lets any other failure through unchanged, and loads the lab when it is installed', async () => {
+    const other = new Error('boom');
+    await expect(loadLab(() => Promise.reject(other))).rejects.toBe(other);
+    expect(typeof (await loadLab()).startLab).toBe('function');
   });
 });

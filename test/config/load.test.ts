@@ -48,7 +48,9 @@ describe('loadConfig defaults', () => {
           connectTimeoutMs: 5000,
           maxBytes: 1048576,
           tlsExpiryWarnDays: 14,
+          allowPrivateAddresses: false,
         },
+        jwks: { allowPrivateAddresses: false },
         bucket: { confirm: true },
         cloudtrail: {
           windowMinutes: 60,

@@ -385,6 +385,15 @@ export const jwksUriInsecure = (): Finding => {
   });
 };
 
+export const jwksUriRefused = (): Finding => {
+  const uri = 'https://169.254.169.254/latest/meta-data/iam/security-credentials/';
+  const reason = '169.254.169.254 is an instance metadata address';
+  return finding('JWKS_URI_REFUSED', `jwks_uri ${uri} is not fetched: ${reason}.`, {
+    subject: uri,
+    evidence: { jwksUri: uri, host: '169.254.169.254', reason, address: '169.254.169.254', addressClass: 'metadata' },
+  });
+};
+
 export const jwksInvalid = (): Finding =>
   finding('JWKS_INVALID', 'key 0 (kid 9Tj8bQ2mC1) is an RSA key of 1024 bits; STS needs at least 2048.', {
     subject: '9Tj8bQ2mC1',

@@ -39,6 +39,7 @@ import {
   issuerMismatch,
   jwksInvalid,
   jwksUriInsecure,
+  jwksUriRefused,
   nextKeyNotPublished,
   originAccessDenied,
   permissionMissing,
@@ -324,6 +325,15 @@ const CASES: Case[] = [
     summary: `${EVERY_ROLE_KEY} because STS refuses the jwks_uri: jwks_uri http://${BUCKET}.s3.${REGION}.amazonaws.com/keys.json is not https, so STS will not fetch it.`,
     primary: 'JWKS_URI_INSECURE',
     evidence: ['JWKS_URI_INSECURE', ...times(7, 'ASSUME_KEY_RETRIEVAL_FAILED')],
+  },
+  {
+    name: 'jwks_uri names the instance metadata address',
+    results: [everyRoleFails('ASSUME_KEY_RETRIEVAL_FAILED'), result('issuer', [jwksUriRefused()])],
+    code: 'JWKS_URI_REFUSED',
+    status: 'fail',
+    summary: `${EVERY_ROLE_KEY} because the jwks_uri points where STS cannot fetch it: jwks_uri https://169.254.169.254/latest/meta-data/iam/security-credentials/ is not fetched: 169.254.169.254 is an instance metadata address.`,
+    primary: 'JWKS_URI_REFUSED',
+    evidence: ['JWKS_URI_REFUSED', ...times(7, 'ASSUME_KEY_RETRIEVAL_FAILED')],
   },
   {
     name: 'keys.json answers 403, alone: never its own effect',

@@ -32,7 +32,10 @@ beforeAll(async () => {
   doc.accounts[0]!.discover = { cron: '0 0 1 1 *' };
   doc.clusters = doc.clusters.filter((c) => c.name === 'east').map((c) => ({ ...c, name: 'east-by-hand' }));
   const file = join(lab.dataDir, 'discover.yaml');
-  writeFileSync(file, stringify({ ...doc, storage: { inMemory: true } }));
+  // A discovered issuer's URL comes from IAM, so it is fetched from public addresses only unless allowed: the lab's
+  // issuers are on loopback.
+  const probes = { issuer: { allowPrivateAddresses: true }, jwks: { allowPrivateAddresses: true } };
+  writeFileSync(file, stringify({ ...doc, probes, storage: { inMemory: true } }));
   agent = await createAgent(loadConfig(file, {}), pino({ level: 'silent' }));
 });
 afterAll(async () => {

@@ -153,22 +153,16 @@ describe('SqliteStore in memory', () => {
     expect(codeOf(() => store.prune(new Date('nope'), 7))).toBe('STORE_INVALID_QUERY');
   });
 
-  it('rejects a result carrying a secret and writes nothing', () => {
+  it('stores a result carrying a secret with the secret redacted and its status kept', () => {
     const jwt =
       'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL29pZGMuZXhhbXBsZS5jb20iLCJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.c2lnbmF0dXJl';
-    const err = (() => {
-      try {
-        store.saveResult(fullResult({ observations: { token: jwt } }));
-      } catch (e) {
-        return e as StoreError;
-      }
-      return undefined;
-    })();
-    expect(err?.code).toBe('STORE_SECRET_REJECTED');
-    expect(err?.message).toContain('observations.token');
-    expect(err?.message).not.toContain(jwt);
-    expect(store.latest()).toEqual([]);
-    expect(store.history('prod-east')).toEqual([]);
+    const saved = store.saveResult(fullResult({ observations: { token: jwt } }));
+    expect(saved.redacted).toEqual({ jwt: 1 });
+    const [latest] = store.latest();
+    expect(latest?.status).toBe('fail');
+    expect(latest?.observations).toEqual({ token: '[REDACTED:jwt]' });
+    expect(JSON.stringify(store.history('prod-east'))).not.toContain(jwt);
+    expect(store.saveResult(okResult('prod-east', 'jwks', at(1))).redacted).toBeUndefined();
   });
 
   it('rejects a malformed result with STORE_INVALID_RESULT', () => {

@@ -15,6 +15,14 @@ function rejection(result: ProbeResult): StoreError | undefined {
   return undefined;
 }
 
+/** The value at a path like `findings[0].evidence.token`. */
+function valueAt(value: unknown, path: string): unknown {
+  return path
+    .split(/\.|\[(\d+)\]/)
+    .filter((p) => p !== undefined && p !== '')
+    .reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], value);
+}
+
 const withEvidence = (evidence: Record<string, unknown>): ProbeResult => {
   const r = fullResult();
   const [first, ...rest] = r.findings;
@@ -24,9 +32,10 @@ const withEvidence = (evidence: Record<string, unknown>): ProbeResult => {
 describe('storableResult', () => {
   it('passes an ordinary result through as a JSON copy', () => {
     const r = fullResult();
-    const stored = storableResult(r);
+    const { stored, redacted } = storableResult(r);
     expect(stored).toEqual(r);
     expect(stored).not.toBe(r);
+    expect(redacted).toEqual({});
   });
 
   it.each([
@@ -69,21 +78,29 @@ describe('storableResult', () => {
       fullResult({ observations: { file: '[default]\naws_session_token = x' } }),
       'observations.file',
     ],
-  ])('rejects %s, naming where but not what', (_name, result, path) => {
-    const err = rejection(result);
-    expect(err?.code).toBe('STORE_SECRET_REJECTED');
-    expect(err?.message).toContain(path);
-    expect(err?.message).not.toContain(JWT);
-    expect(err?.message).not.toContain('IQoJ');
+  ])('redacts %s in place and keeps the result', (_name, result, path) => {
+    const { stored, redacted } = storableResult(result);
+    const before = valueAt(result, path);
+    const after = valueAt(stored, path);
+    expect(typeof after).toBe('string');
+    expect(after).not.toEqual(before);
+    expect(after as string).toMatch(/\[REDACTED:(jwt|aws-secret-key|aws-session-token)\]/);
+    const text = JSON.stringify(stored);
+    expect(text).not.toContain(JWT);
+    expect(text).not.toContain('IQoJ');
+    expect(Object.values(redacted).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    // Everything but the secret is kept, status included.
+    expect(stored.status).toBe(result.status);
+    expect(stored.findings.map((f) => f.code)).toEqual(result.findings.map((f) => f.code));
   });
 
-  it('accepts words that only mention credentials, kids and ARNs', () => {
+  it('keeps words that only mention credentials, kids and ARNs as they are', () => {
     const r = withEvidence({
       note: 'credentials received (AccessKeyId, SecretAccessKey, SessionToken) were discarded',
       kid: 'eyJabc',
       roleArn: 'arn:aws:iam::123456789012:role/ebs-csi',
     });
-    expect(rejection(r)).toBeUndefined();
+    expect(storableResult(r)).toEqual({ stored: r, redacted: {} });
   });
 
   it.each([

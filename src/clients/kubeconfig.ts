@@ -1,0 +1,89 @@
+// Kubeconfig files for kube-client.ts, each read and parsed once, and one small KubeConfig per context. A kubeconfig
+// holds tokens and keys, so a broken one is reported by the YAML parser's code, line and column (the `yaml` package),
+// never by a message that quotes the file.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parseDocument } from 'yaml';
+import { KubeError } from './kube.ts';
+
+const invalid = (message: string): KubeError => new KubeError(message, undefined, { code: 'KUBECONFIG_INVALID' });
+
+/** client-node's own complaints about a kubeconfig's structure: they name a field or an entry, never a value. */
+const STRUCTURE_ERROR =
+  /^(?:(?:clusters|users|contexts)\[\d+\]\.[\w.-]+ is missing|Duplicate (?:cluster|user|context): [\w.:@/-]{1,253})$/;
+
+/** One kubeconfig file, parsed with `yaml` and handed to client-node as JSON (so it is parsed only once). */
+export function loadKubeconfigFile(file: string): KubeConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw invalid(`cannot read kubeconfig ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const doc = parseDocument(text);
+  const [first] = doc.errors;
+  if (first) {
+    const at = first.linePos?.[0];
+    throw invalid(
+      `kubeconfig ${file} is not valid YAML: ${first.code}${at ? ` at line ${at.line}, column ${at.col}` : ''}`,
+    );
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalid(`kubeconfig ${file} is not a YAML mapping`);
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(JSON.stringify(value));
+  } catch (err) {
+    const message = err instanceof Error ? err.message : '';
+    const reason = STRUCTURE_ERROR.test(message) ? message : `${(err as Error).name ?? 'error'} reading its entries`;
+    throw invalid(`kubeconfig ${file} is not a valid kubeconfig: ${reason}`);
+  }
+  kc.makePathsAbsolute(dirname(file));
+  return kc;
+}
+
+/**
+ * The default kubeconfig as kubectl and client-node find it: the files of KUBECONFIG merged (the first one's
+ * current-context wins), else ~/.kube/config, else the pod's service account (in-cluster).
+ */
+export function loadDefaultKubeconfig(): KubeConfig {
+  const files = (process.env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
+  const home = join(homedir(), '.kube', 'config');
+  if (files.length === 0 && existsSync(home)) files.push(home);
+  if (files.length === 0) {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    return kc;
+  }
+  const [first, ...rest] = files.map(loadKubeconfigFile);
+  for (const [i, other] of rest.entries()) {
+    try {
+      first!.mergeConfig(other);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : '';
+      throw invalid(
+        `kubeconfig ${files[i + 1]} cannot be merged: ${STRUCTURE_ERROR.test(message) ? message : 'error'}`,
+      );
+    }
+  }
+  return first!;
+}
+
+/** A KubeConfig holding only `context` of `base` (sharing its cluster and user entries) with it current. */
+export function contextOf(base: KubeConfig, context: string, source: string): KubeConfig {
+  const ctx = base.getContextObject(context);
+  if (ctx === null)
+    throw new KubeError(`kubeconfig context "${context}" not found in ${source}`, undefined, {
+      code: 'KUBE_CONTEXT_NOT_FOUND',
+    });
+  const cluster = base.getCluster(ctx.cluster);
+  if (cluster === null)
+    throw invalid(`kubeconfig context "${context}" names cluster "${ctx.cluster}", not in ${source}`);
+  const user = ctx.user === undefined ? null : base.getUser(ctx.user);
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: [cluster], users: user ? [user] : [], contexts: [ctx], currentContext: context });
+  return kc;
+}
