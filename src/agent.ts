@@ -18,6 +18,7 @@ import type { Lab } from './lab/index.ts';
 import type { ProbeResult } from './core/model.ts';
 import type { ProbeContext } from './core/probe.ts';
 import { createRunner } from './scheduler/runner.ts';
+import { createMetrics } from './telemetry/metrics.ts';
 import type { Runner } from './scheduler/runner.ts';
 import { createScheduler, FALLBACK_JITTER_MS, periodMsOf } from './scheduler/scheduler.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
@@ -67,9 +68,18 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   await discovery.refresh();
   config = { ...config, clusters: discovery.clusters() };
 
+  const metrics = createMetrics({
+    latest: () => store.latest(),
+    diagnoses: () => store.diagnoses(),
+    clusters: () => config.clusters,
+    periodMs: (probe) => periodMsOf(config.schedules[probe].cron),
+    now: () => new Date(),
+    inFlight: () => runner.inFlight(),
+  });
   const onResult = (result: ProbeResult): void => {
     const before = store.latest(result.cluster).find((r) => r.probe === result.probe);
     const { redacted } = store.saveResult(result);
+    metrics.recordResult(result);
     // Kept, with the secret-looking text replaced: a hostile document cannot freeze the cluster's status this way.
     if (redacted)
       log.warn(
@@ -98,6 +108,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     onResult,
     timeoutMsFor: (probe) => config.schedules[probe].timeoutMs,
     contextFor,
+    onStart: (waitedMs) => metrics.recordLag(waitedMs / 1000),
   });
   let scheduler = createScheduler({ config, probes, runner, log });
   let scheduling = false;
@@ -146,6 +157,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         logger: log,
         simulateBucketPolicy: simulate,
         allowedHosts: allowedHostsFor(config.server),
+        metrics,
       }),
     simulateBucketPolicy: simulate,
     async rediscover() {

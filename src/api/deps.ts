@@ -3,6 +3,7 @@
 import type { PolicySimulation } from '../../probes/bucket/index.ts';
 import type { ClusterConfig } from '../core/cluster.ts';
 import type { Store } from '../store/store.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
 
 export interface ApiDeps {
   store: Store;
@@ -11,4 +12,39 @@ export interface ApiDeps {
   now: () => Date;
   /** What-if for a proposed bucket policy (needs the agent's AWS clients); absent: the route answers 409. */
   simulateBucketPolicy?: (cluster: ClusterConfig, policyText: string) => Promise<PolicySimulation>;
+  /** Alerting state, when alerting is configured. */
+  alerts?: AlertsView;
+  /** The public base URL of this agent (links in summary.json), default from the request. */
+  publicUrl?: string;
+  /** Prometheus metrics; absent: /metrics answers 404. */
+  metrics?: Metrics;
+}
+
+/** What the read surfaces (status, summary.json, the page, metrics) show of alerting; the alert engine provides it. */
+export interface AlertsView {
+  /** Alerts firing now, oldest first. */
+  firing(): FiringAlert[];
+  /** Maintenance windows in force at `now` or starting within a day, with the clusters each covers. */
+  maintenance(now: Date): MaintenanceWindow[];
+}
+
+export interface FiringAlert {
+  cluster: string;
+  /** The diagnosis cause code (or STALE). */
+  code: string;
+  severity: 'critical' | 'warning';
+  summary: string;
+  /** ISO 8601: when it started firing. */
+  since: string;
+  /** ISO 8601: when it last changed. */
+  updatedAt: string;
+  silenced: boolean;
+}
+
+export interface MaintenanceWindow {
+  name: string;
+  /** ISO 8601 */
+  startsAt: string;
+  endsAt: string;
+  clusters: string[];
 }

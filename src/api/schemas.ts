@@ -178,3 +178,81 @@ export const rolesResponse = {
     },
   },
 } as const;
+
+const componentStatus = {
+  type: 'string',
+  enum: ['operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance'],
+} as const;
+const incidentSchema = {
+  type: 'object',
+  required: ['id', 'name', 'status', 'impact', 'created_at', 'updated_at', 'shortlink', 'page_id', 'incident_updates'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    status: { type: 'string' },
+    impact: { type: 'string' },
+    created_at: { type: 'string' },
+    updated_at: { type: 'string' },
+    started_at: { type: 'string' },
+    scheduled_for: { type: 'string' },
+    scheduled_until: { type: 'string' },
+    monitoring_at: { type: ['string', 'null'] },
+    resolved_at: { type: ['string', 'null'] },
+    shortlink: { type: 'string' },
+    page_id: { type: 'string' },
+    incident_updates: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    components: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
+} as const;
+
+/** Atlassian Statuspage's /api/v2/summary.json shape. */
+export const summaryResponse = {
+  type: 'object',
+  description: "the fleet in Atlassian Statuspage's summary shape: clusters are components, firing alerts incidents",
+  required: ['page', 'status', 'components', 'incidents', 'scheduled_maintenances'],
+  properties: {
+    page: {
+      type: 'object',
+      required: ['id', 'name', 'url', 'updated_at'],
+      properties: {
+        id: { type: 'string' },
+        name: { type: 'string' },
+        url: { type: 'string' },
+        time_zone: { type: 'string' },
+        updated_at: { type: 'string' },
+      },
+    },
+    status: {
+      type: 'object',
+      required: ['indicator', 'description'],
+      properties: {
+        indicator: { type: 'string', enum: ['none', 'minor', 'major', 'critical'] },
+        description: { type: 'string' },
+      },
+    },
+    components: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'name', 'status', 'position', 'page_id', 'created_at', 'updated_at'],
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          status: componentStatus,
+          description: { type: ['string', 'null'] },
+          position: { type: 'integer' },
+          showcase: { type: 'boolean' },
+          start_date: { type: ['string', 'null'] },
+          group_id: { type: ['string', 'null'] },
+          group: { type: 'boolean' },
+          only_show_if_degraded: { type: 'boolean' },
+          page_id: { type: 'string' },
+          created_at: { type: 'string' },
+          updated_at: { type: 'string' },
+        },
+      },
+    },
+    incidents: { type: 'array', items: incidentSchema },
+    scheduled_maintenances: { type: 'array', items: incidentSchema },
+  },
+} as const;

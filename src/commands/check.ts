@@ -1,6 +1,7 @@
 // `irsa-sentinel check`: every probe once for the chosen clusters; a table (or --json); exit 0 ok/warn, 1 fail, 2 usage.
 import { diagnose } from '../diagnosis/diagnose.ts';
 import { createLogger } from '../logger.ts';
+import { startTelemetry } from '../telemetry/tracing.ts';
 import { redactValue } from '../redact.ts';
 import type { ProbeName, ProbeResult } from '../core/model.ts';
 import { PROBE_NAMES, worst } from '../core/model.ts';
@@ -23,10 +24,12 @@ export async function runCheckCommand(opts: CheckOptions): Promise<void> {
       process.exit(2);
     }
   }
-  // The agent (AWS SDK, lab, probes) loads only once the configuration and flags are known to be good.
-  const { createAgent } = await import('../agent.ts');
   // A one-shot run keeps nothing: results go to an in-memory store.
   const log = createLogger(process.env.IRSA_SENTINEL_LOG_LEVEL ?? 'warn');
+  // Tracing (when OTEL_* asks for it) starts before the agent's modules load; the cycle is flushed before exiting.
+  const telemetry = await startTelemetry(process.env, (message, err) => log.warn({ err }, message));
+  // The agent (AWS SDK, lab, probes) loads only once the configuration and flags are known to be good.
+  const { createAgent } = await import('../agent.ts');
   const tty = process.stderr.isTTY && !opts.json;
   let done = 0;
   const progress = (r: ProbeResult): void => {
@@ -52,6 +55,7 @@ export async function runCheckCommand(opts: CheckOptions): Promise<void> {
     throw err;
   }
   await agent.stop();
+  await telemetry.shutdown();
   const overall = worst(results.map((r) => r.status));
   // The root cause per cluster comes first, from every probe's result of this run.
   const computed = [...Map.groupBy(results, (r) => r.cluster)].map(([cluster, rs]) => ({ cluster, ...diagnose(rs) }));

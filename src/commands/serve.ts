@@ -1,13 +1,16 @@
 // `irsa-sentinel serve`: the long-running agent. SIGTERM/SIGINT stop it gracefully; a second signal exits at once.
 import { createLogger } from '../logger.ts';
+import { startTelemetry } from '../telemetry/tracing.ts';
 import { loadConfigOrExit } from './config-or-exit.ts';
 import { onShutdownSignals } from './signals.ts';
 
 export async function runServeCommand(opts: { config: string }): Promise<void> {
   const config = loadConfigOrExit(opts.config);
+  const log = createLogger(config.log.level);
+  // Tracing starts before the agent's modules load, so the HTTP and AWS SDK instrumentations see them.
+  const telemetry = await startTelemetry(process.env, (message, err) => log.warn({ err }, message));
   // The agent (AWS SDK, lab, probes) loads only once the configuration is known to be good.
   const { createAgent } = await import('../agent.ts');
-  const log = createLogger(config.log.level);
   const agent = await createAgent(config, log).catch((err: unknown) => {
     // A taken lab port: one line and exit 2, before the lab touched any file (LAB_PORT_IN_USE).
     if ((err as { code?: unknown }).code !== 'LAB_PORT_IN_USE') throw err;
@@ -22,7 +25,11 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   agent.startScheduling();
   log.info(
-    { url: `http://${config.server.host}:${port}`, clusters: agent.config.clusters.length },
+    {
+      url: `http://${config.server.host}:${port}`,
+      clusters: agent.config.clusters.length,
+      tracing: telemetry.enabled ? 'otlp' : 'off',
+    },
     'irsa-sentinel serving',
   );
 
@@ -30,6 +37,7 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
     async stop() {
       await api.close();
       await agent.stop();
+      await telemetry.shutdown();
     },
     exit(code) {
       log.flush();

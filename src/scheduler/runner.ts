@@ -11,6 +11,7 @@ import { runnerFinding as finding } from './runner-findings.ts';
 import type { Finding, ProbeName, ProbeOutcome, ProbeResult } from '../core/model.ts';
 import type { Probe, ProbeContext } from '../core/probe.ts';
 import { statusOf } from '../core/model.ts';
+import { inProbeSpan } from '../telemetry/probe-span.ts';
 
 /** A projected service-account token is a few KiB; more is not a token. */
 const TOKEN_FILE_MAX_BYTES = 64 * 1024;
@@ -29,6 +30,8 @@ export interface RunnerOptions {
   onResult: (result: ProbeResult) => void | Promise<void>;
   /** The run's budget (config.schedules[probe].timeoutMs). */
   timeoutMsFor: (probe: ProbeName) => number;
+  /** Told how long each run waited for a slot before it started (the scheduler lag metric). Must not throw. */
+  onStart?: (waitedMs: number) => void;
   /** The cluster's AWS clients and cluster-API access, handed to probes as ctx.aws and ctx.kube. May throw. */
   contextFor?: (cluster: ClusterConfig) => Pick<ProbeContext, 'aws' | 'kube'>;
 }
@@ -164,7 +167,12 @@ export function createRunner(opts: RunnerOptions): Runner {
 
   async function runKey(key: string, run: Run, cluster: ClusterConfig, probe: Probe) {
     try {
-      const result = await limit(() => (draining ? undefined : execute(cluster, probe, run.controller)));
+      const queued = performance.now();
+      const result = await limit(() => {
+        if (draining) return undefined;
+        opts.onStart?.(performance.now() - queued);
+        return inProbeSpan(cluster.name, probe.name, () => execute(cluster, probe, run.controller));
+      });
       // A run abandoned at shutdown delivers nothing: its `unknown` would be the agent's doing, not the cluster's.
       if (result === undefined || run.controller.signal.reason instanceof RunAbandonedError) {
         run.state = 'dropped';

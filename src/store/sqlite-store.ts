@@ -101,6 +101,7 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #sql: Statements;
   #open = true;
+  #revision = 0;
 
   constructor(db: DatabaseSync, location: string, schema: { from: number; to: number }) {
     this.#db = db;
@@ -129,6 +130,7 @@ export class SqliteStore implements Store {
         const previous = this.#diagnosisOf(stored.cluster);
         const diagnosis = this.#diagnose(stored.cluster);
         this.#db.exec('COMMIT');
+        this.#revision++;
         return {
           diagnosis,
           ...(previous !== undefined && { previous }),
@@ -159,6 +161,7 @@ export class SqliteStore implements Store {
       try {
         for (const cluster of clusters) this.#diagnose(cluster);
         this.#db.exec('COMMIT');
+        this.#revision++;
       } catch (err) {
         if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
         throw err;
@@ -184,6 +187,10 @@ export class SqliteStore implements Store {
       updated_ms: Date.now(),
     });
     return diagnosis;
+  }
+
+  revision(): number {
+    return this.#revision;
   }
 
   latest(cluster?: string): ProbeResult[] {

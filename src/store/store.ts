@@ -61,6 +61,8 @@ export interface Store {
   close(): void;
   /** False once closed (or if opening failed): what /readyz reports. */
   isOpen(): boolean;
+  /** A number that changes whenever a result or a diagnosis is saved or pruned: readers cache views by it. */
+  revision(): number;
 }
 
 export const STORE_ERROR_CODES = [

@@ -3,8 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { notChecked } from '../../diagnosis/diagnose.ts';
 import { observationsOf } from '../../observations.ts';
 import type { ProbeName } from '../../core/model.ts';
-import { clusterStatus, fleetStatus } from '../../status.ts';
-import type { ApiDeps } from '../deps.ts';
+import { clusterStatus } from '../../status.ts';
+import { sendCached } from '../conditional.ts';
+import type { RouteDeps } from '../route-deps.ts';
 import { ClusterNotFoundError } from '../errors.ts';
 import {
   clusterParams,
@@ -23,15 +24,23 @@ interface HistoryRoute extends ClusterRoute {
   Querystring: { probe?: ProbeName; limit: number; before?: string };
 }
 
-export const statusRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
   const clusterNamed = (name: string) => {
     const cluster = deps.clusters().find((c) => c.name === name);
     if (!cluster) throw new ClusterNotFoundError(name);
     return cluster;
   };
 
-  app.get('/api/v1/status', { schema: { response: { 200: statusResponse } } }, async () =>
-    fleetStatus(deps.clusters(), deps.store.latest(), deps.store.diagnoses(), deps.now()),
+  app.get(
+    '/api/v1/status',
+    {
+      schema: {
+        summary: 'The fleet: per cluster its status, diagnosis and probes (ETag; 304 when unchanged)',
+        tags: ['status'],
+        response: { 200: statusResponse, 304: { type: 'null', description: 'not modified' } },
+      },
+    },
+    async (req, reply) => sendCached(req, reply, deps.view.status(), { maxAgeSeconds: 2 }),
   );
 
   app.get<ClusterRoute>(
