@@ -43,6 +43,9 @@ const secondsOf = (iso: string | undefined): number | undefined => {
 export function createMetrics(source: MetricsSource): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Gauges named like counters, which promtool (and Prometheus's naming rules) reject; the per-type gauges stay.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+    registry.removeSingleMetric(name);
   const register = [registry];
 
   // The latest results, read once per scrape (scrape()) for every gauge below.
