@@ -157,6 +157,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         logger: log,
         simulateBucketPolicy: simulate,
         allowedHosts: allowedHostsFor(config.server),
+        rateLimit: { max: config.server.rateLimit.max, timeWindowMs: config.server.rateLimit.windowSeconds * 1000 },
+        ...(config.server.publicUrl !== undefined && { publicUrl: config.server.publicUrl }),
         metrics,
       }),
     simulateBucketPolicy: simulate,

@@ -32,6 +32,9 @@ const region = z
   .describe('AWS region code, e.g. us-east-1.');
 
 const httpsUrl = z.string().refine((s) => URL.canParse(s) && s.startsWith('https://'), 'must be an https:// URL');
+const httpUrl = z
+  .string()
+  .refine((s) => URL.canParse(s) && /^https?:\/\//.test(s), 'must be an http:// or https:// URL');
 
 /** Why a string cannot be an issuer as IAM and STS accept it (AWS-FACTS 1.3, 2.1), or undefined. */
 function issuerProblem(s: string): string | undefined {
@@ -287,6 +290,23 @@ export const configFileSchema = z
           .optional()
           .describe(
             "Host header names the API answers to (port ignored; '*' for any); others get 421 HOST_NOT_ALLOWED, which stops DNS rebinding from reading a loopback-bound API. Default: localhost, 127.0.0.1, ::1 and host when host is a loopback address; any otherwise.",
+          ),
+        rateLimit: z
+          .strictObject({
+            max: z
+              .number()
+              .int()
+              .min(0)
+              .default(1200)
+              .describe('Requests per client address and window; 0 turns limiting off. Default 1200.'),
+            windowSeconds: z.number().int().min(1).default(60).describe('The window in seconds. Default 60.'),
+          })
+          .prefault({})
+          .describe('Rate limiting per client address (health checks are never limited); over it: 429 RATE_LIMITED.'),
+        publicUrl: httpUrl
+          .optional()
+          .describe(
+            "This agent's URL as users reach it (links in summary.json and alerts). Default: none (links are relative).",
           ),
       })
       .prefault({})

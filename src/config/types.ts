@@ -62,7 +62,13 @@ export interface AgentConfig {
   shutdownGraceMs: number;
   storage: { dataDir: string; retentionDays: number; inMemory: boolean };
   /** allowedHosts: Host header names the API answers to; undefined: the default for `host` (src/api/hosts.ts). */
-  server: { host: string; port: number; allowedHosts?: string[] };
+  server: {
+    host: string;
+    port: number;
+    allowedHosts?: string[];
+    rateLimit: { max: number; windowSeconds: number };
+    publicUrl?: string;
+  };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   /** Start the lab embedded and monitor its fleet (demo, tests). */
   lab?: {
