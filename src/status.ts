@@ -31,6 +31,38 @@ export interface FleetStatus {
 
 export { clusterStatus };
 
+/** One cluster as the status shows it: its worst probe, its kept diagnosis, per probe the latest run. */
+export function clusterSummary(
+  c: ClusterConfig,
+  results: readonly ProbeResult[],
+  diagnosis: Diagnosis | undefined,
+): ClusterSummary {
+  const probes: Partial<Record<ProbeName, ProbeSummary>> = {};
+  for (const r of results) {
+    probes[r.probe] = {
+      status: r.status,
+      lastRun: r.startedAt,
+      durationMs: r.durationMs,
+      findings: r.findings.map((f) => f.code),
+    };
+  }
+  return {
+    name: c.name,
+    status: clusterStatus(results),
+    issuer: c.issuer,
+    labels: c.labels,
+    diagnosis: diagnosis ?? notChecked(),
+    probes,
+  };
+}
+
+/** The fleet's status from its clusters' summaries: the worst cluster's (`ok` for an empty fleet). */
+export const fleetOf = (summaries: ClusterSummary[], now: Date): FleetStatus => ({
+  status: summaries.length === 0 ? 'ok' : worst(summaries.map((s) => s.status)),
+  generatedAt: now.toISOString(),
+  clusters: summaries,
+});
+
 /** The fleet's status from the stored latest results and the diagnoses kept with them. */
 export function fleetStatus(
   clusters: readonly ClusterConfig[],
@@ -39,29 +71,8 @@ export function fleetStatus(
   now: Date,
 ): FleetStatus {
   const byCluster = Map.groupBy(latest, (r) => r.cluster);
-  const summaries = clusters.map((c): ClusterSummary => {
-    const results = byCluster.get(c.name) ?? [];
-    const probes: Partial<Record<ProbeName, ProbeSummary>> = {};
-    for (const r of results) {
-      probes[r.probe] = {
-        status: r.status,
-        lastRun: r.startedAt,
-        durationMs: r.durationMs,
-        findings: r.findings.map((f) => f.code),
-      };
-    }
-    return {
-      name: c.name,
-      status: clusterStatus(results),
-      issuer: c.issuer,
-      labels: c.labels,
-      diagnosis: diagnoses.get(c.name) ?? notChecked(),
-      probes,
-    };
-  });
-  return {
-    status: summaries.length === 0 ? 'ok' : worst(summaries.map((s) => s.status)),
-    generatedAt: now.toISOString(),
-    clusters: summaries,
-  };
+  return fleetOf(
+    clusters.map((c) => clusterSummary(c, byCluster.get(c.name) ?? [], diagnoses.get(c.name))),
+    now,
+  );
 }

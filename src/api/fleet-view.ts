@@ -1,12 +1,14 @@
-// The fleet as the read-mostly routes serve it (status, summary.json, badges, the page): built from the stored latest
-// results and the diagnoses kept with them, once per change of the store (its revision) or of the fleet, and at most
-// every `minAgeMs` while probes keep storing results. Bodies are serialised, redacted and tagged once, so a status page
-// polling every few seconds costs a lookup, not a diagnosis of the fleet.
+// The fleet as the read-mostly routes serve it (status, summary.json, badges, the page), kept up to date incrementally:
+// each cluster's summary is built from its stored latest results and kept diagnosis when the store says the cluster
+// changed (its revision), serialised and redacted once, and the status body is the concatenation of those fragments.
+// Rebuilds are coalesced (at most every `minAgeMs`), so a status page polling every few seconds, or a thousand of them,
+// costs a lookup and a 304, not a diagnosis of the fleet.
 import { createHash } from 'node:crypto';
 import type { ClusterConfig } from '../core/cluster.ts';
+import { worst } from '../core/model.ts';
 import { redactText } from '../redact.ts';
-import { fleetStatus } from '../status.ts';
-import type { FleetStatus } from '../status.ts';
+import { clusterSummary, fleetOf } from '../status.ts';
+import type { ClusterSummary, FleetStatus } from '../status.ts';
 import type { ApiDeps } from './deps.ts';
 import { statuspageSummary } from './statuspage.ts';
 
@@ -25,11 +27,9 @@ export interface FleetView {
 export interface FleetViewOptions {
   /** A view younger than this is served even if the store changed since. Default 250 ms. */
   minAgeMs?: number;
-  /** A view older than this is rebuilt even if nothing changed (ages, maintenance windows). Default 15 s. */
-  maxAgeMs?: number;
 }
 
-export const etagOf = (buf: Buffer): string =>
+export const etagOf = (buf: Buffer | string): string =>
   `W/"${createHash('sha1').update(buf).digest('base64url').slice(0, 22)}"`;
 
 const body = (value: unknown): Body => {
@@ -37,44 +37,88 @@ const body = (value: unknown): Body => {
   return { json, etag: etagOf(json) };
 };
 
-interface Built {
+interface Entry {
+  summary: ClusterSummary;
+  /** The summary as JSON, redacted. */
+  json: string;
+}
+
+interface State {
   revision: number;
   clusters: readonly ClusterConfig[];
+  entries: Map<string, Entry>;
+  /** Monotonic time of the last rebuild. */
   at: number;
-  fleet: FleetStatus;
+  generatedAt: Date;
+  fleet?: FleetStatus;
   status?: Body;
-  summary?: Body;
+  summary?: Body & { at: number };
 }
+
+/** summary.json also shows maintenance windows, which start and end without a result being stored. */
+const SUMMARY_MAX_AGE_MS = 15_000;
 
 export function createFleetView(deps: ApiDeps, opts: FleetViewOptions = {}): FleetView {
   const minAgeMs = opts.minAgeMs ?? 250;
-  const maxAgeMs = opts.maxAgeMs ?? 15_000;
-  let built: Built | undefined;
+  let state: State | undefined;
 
-  // Ages on the monotonic clock: deps.now() is the time shown (and a test may hold it still).
-  const current = (): Built => {
-    const revision = deps.store.revision();
-    const clusters = deps.clusters();
-    const t = performance.now();
-    if (built && built.clusters === clusters) {
-      const age = t - built.at;
-      const changed = built.revision !== revision;
-      if ((!changed && age < maxAgeMs) || (changed && age < minAgeMs)) return built;
-    }
-    const fleet = fleetStatus(clusters, deps.store.latest(), deps.store.diagnoses(), deps.now());
-    built = { revision, clusters, at: t, fleet };
-    return built;
+  const entryOf = (c: ClusterConfig): Entry => {
+    const summary = clusterSummary(c, deps.store.latest(c.name), deps.store.diagnosis(c.name));
+    return { summary, json: redactText(JSON.stringify(summary)) };
   };
 
+  /** Every cluster's entry built anew (a changed fleet, or a store that cannot say what changed). */
+  const full = (revision: number, clusters: readonly ClusterConfig[]): State => {
+    const byCluster = Map.groupBy(deps.store.latest(), (r) => r.cluster);
+    const diagnoses = deps.store.diagnoses();
+    const entries = new Map<string, Entry>();
+    for (const c of clusters) {
+      const summary = clusterSummary(c, byCluster.get(c.name) ?? [], diagnoses.get(c.name));
+      entries.set(c.name, { summary, json: redactText(JSON.stringify(summary)) });
+    }
+    return { revision, clusters, entries, at: performance.now(), generatedAt: deps.now() };
+  };
+
+  // Ages on the monotonic clock: deps.now() is the time shown (and a test may hold it still).
+  const current = (): State => {
+    const revision = deps.store.revision();
+    const clusters = deps.clusters();
+    if (!state || state.clusters !== clusters) return (state = full(revision, clusters));
+    if (state.revision === revision || performance.now() - state.at < minAgeMs) return state;
+    const changed = deps.store.changedSince(state.revision);
+    if (changed === undefined) return (state = full(revision, clusters));
+    const entries = new Map(state.entries);
+    const byName = new Map(clusters.map((c) => [c.name, c]));
+    for (const name of changed) {
+      const c = byName.get(name);
+      if (c) entries.set(name, entryOf(c));
+    }
+    return (state = { revision, clusters, entries, at: performance.now(), generatedAt: deps.now() });
+  };
+
+  const fleetStatusOf = (s: State): FleetStatus =>
+    (s.fleet ??= fleetOf(
+      s.clusters.map((c) => s.entries.get(c.name)!.summary),
+      s.generatedAt,
+    ));
+
   return {
-    fleet: () => current().fleet,
+    fleet: () => fleetStatusOf(current()),
     status() {
-      const b = current();
-      return (b.status ??= body(b.fleet));
+      const s = current();
+      if (s.status) return s.status;
+      const entries = s.clusters.map((c) => s.entries.get(c.name)!);
+      const status = entries.length === 0 ? 'ok' : worst(entries.map((e) => e.summary.status));
+      const json = Buffer.from(
+        `{"status":"${status}","generatedAt":"${s.generatedAt.toISOString()}","clusters":[${entries.map((e) => e.json).join(',')}]}`,
+      );
+      return (s.status = { json, etag: etagOf(json) });
     },
     summary() {
-      const b = current();
-      return (b.summary ??= body(statuspageSummary(b.fleet, deps)));
+      const s = current();
+      if (!s.summary || performance.now() - s.summary.at > SUMMARY_MAX_AGE_MS)
+        s.summary = { ...body(statuspageSummary(fleetStatusOf(s), deps)), at: performance.now() };
+      return s.summary;
     },
   };
 }

@@ -102,6 +102,8 @@ export class SqliteStore implements Store {
   readonly #sql: Statements;
   #open = true;
   #revision = 0;
+  /** Per cluster, the revision of its last change. */
+  readonly #changed = new Map<string, number>();
 
   constructor(db: DatabaseSync, location: string, schema: { from: number; to: number }) {
     this.#db = db;
@@ -130,7 +132,7 @@ export class SqliteStore implements Store {
         const previous = this.#diagnosisOf(stored.cluster);
         const diagnosis = this.#diagnose(stored.cluster);
         this.#db.exec('COMMIT');
-        this.#revision++;
+        this.#changed.set(stored.cluster, ++this.#revision);
         return {
           diagnosis,
           ...(previous !== undefined && { previous }),
@@ -162,6 +164,7 @@ export class SqliteStore implements Store {
         for (const cluster of clusters) this.#diagnose(cluster);
         this.#db.exec('COMMIT');
         this.#revision++;
+        for (const cluster of clusters) this.#changed.set(cluster, this.#revision);
       } catch (err) {
         if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
         throw err;
@@ -191,6 +194,11 @@ export class SqliteStore implements Store {
 
   revision(): number {
     return this.#revision;
+  }
+
+  changedSince(revision: number): string[] | undefined {
+    if (revision < 0 || revision > this.#revision) return undefined;
+    return [...this.#changed].filter(([, at]) => at > revision).map(([cluster]) => cluster);
   }
 
   latest(cluster?: string): ProbeResult[] {

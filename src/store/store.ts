@@ -61,8 +61,13 @@ export interface Store {
   close(): void;
   /** False once closed (or if opening failed): what /readyz reports. */
   isOpen(): boolean;
-  /** A number that changes whenever a result or a diagnosis is saved or pruned: readers cache views by it. */
+  /** A number that grows whenever a result or a diagnosis is saved: readers cache views by it. */
   revision(): number;
+  /**
+   * The clusters whose latest results or diagnosis changed after `revision`; undefined when this store cannot tell
+   * (a revision from before it opened): the reader then rebuilds its view whole.
+   */
+  changedSince(revision: number): string[] | undefined;
 }
 
 export const STORE_ERROR_CODES = [
