@@ -41,7 +41,7 @@ function start(args: string[], match: (line: Record<string, unknown>) => boolean
   });
   children.push(child);
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
       try {
         const line = JSON.parse(l) as Record<string, unknown>;
         if (match(line)) resolve(line);
