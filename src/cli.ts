@@ -1,9 +1,23 @@
 // irsa-sentinel command line. Exit codes: 0 ok, 1 findings failed, 2 usage or configuration error.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+
+/** The package's version, read from package.json beside src/ (and beside dist/src/ in the image). */
+function packageVersion(): string {
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      // not there: the other layout
+    }
+  }
+  return 'unknown';
+}
 
 const program = new Command()
   .name('irsa-sentinel')
   .description('Watches the OIDC -> STS web-identity chain of a fleet of OpenShift and EKS clusters.')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .exitOverride()
   .showHelpAfterError();
 

@@ -158,6 +158,14 @@ export async function startEmbeddedLab(
     agentConfig: agentConfigYaml,
   });
   const merged = labFleetConfig(lab.info(), config, lab.caPem, lab.kubeconfigFile);
-  log.info({ endpoint: lab.endpoint, clusters: merged.clusters.length }, 'lab started');
+  log.info(
+    {
+      endpoint: lab.endpoint,
+      caFile: lab.caFile,
+      controlTokenFile: lab.controlTokenFile,
+      clusters: merged.clusters.length,
+    },
+    `lab started at ${lab.endpoint} (CA ${lab.caFile}, control token in ${lab.controlTokenFile})`,
+  );
   return { lab, config: merged };
 }

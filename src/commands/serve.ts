@@ -24,11 +24,17 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
   const address = api.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   agent.startScheduling();
+  const url = `http://${config.server.host}:${port}`;
+  // Where a browser on this machine opens the page (a wildcard bind address is not one to browse to).
+  const local = `http://${['0.0.0.0', '::'].includes(config.server.host) ? '127.0.0.1' : config.server.host}:${port}`;
   log.info(
     {
-      url: `http://${config.server.host}:${port}`,
+      url,
+      page: `${local}/`,
+      api: `${local}/api/v1/status`,
       clusters: agent.config.clusters.length,
       tracing: telemetry.enabled ? 'otlp' : 'off',
+      ...(agent.lab && { lab: agent.lab.endpoint, labCaFile: agent.lab.caFile }),
     },
     'irsa-sentinel serving',
   );
