@@ -146,6 +146,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         logger: log,
         simulateBucketPolicy: simulate,
         allowedHosts: allowedHostsFor(config.server),
+        schedules: () => config.schedules,
       }),
     simulateBucketPolicy: simulate,
     async rediscover() {

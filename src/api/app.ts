@@ -9,6 +9,7 @@ import { ApiError } from './errors.ts';
 import { checkHostHeader } from './hosts.ts';
 import { bucketPolicyRoutes } from './routes/bucket-policy.ts';
 import { healthRoutes } from './routes/health.ts';
+import { pageRoutes } from './routes/page.ts';
 import { statusRoutes } from './routes/status.ts';
 
 export interface ApiOptions extends ApiDeps {
@@ -55,9 +56,11 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     clusters: opts.clusters,
     now: opts.now,
     ...(opts.simulateBucketPolicy && { simulateBucketPolicy: opts.simulateBucketPolicy }),
+    ...(opts.schedules && { schedules: opts.schedules }),
   };
   await app.register(healthRoutes, deps);
   await app.register(statusRoutes, deps);
   await app.register(bucketPolicyRoutes, deps);
+  await app.register(pageRoutes, deps);
   return app;
 }

@@ -2,6 +2,7 @@
 // fleet and a clock; the what-if when the agent can read AWS.
 import type { PolicySimulation } from '../../probes/bucket/index.ts';
 import type { ClusterConfig } from '../core/cluster.ts';
+import type { ProbeName } from '../core/model.ts';
 import type { Store } from '../store/store.ts';
 
 export interface ApiDeps {
@@ -11,4 +12,6 @@ export interface ApiDeps {
   now: () => Date;
   /** What-if for a proposed bucket policy (needs the agent's AWS clients); absent: the route answers 409. */
   simulateBucketPolicy?: (cluster: ClusterConfig, policyText: string) => Promise<PolicySimulation>;
+  /** Each probe's schedule (the status page calls a probe stale after 3 periods without a report); absent: never stale. */
+  schedules?: () => Readonly<Record<ProbeName, { cron: string; enabled?: boolean }>>;
 }
