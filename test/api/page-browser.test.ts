@@ -108,7 +108,14 @@ beforeAll(async () => {
   // vpce-locked's issuer probe last reported 12 minutes ago (it ran before alice's change; nothing since): stale, its
   // ok the last one reported. Every other (cluster, probe) runs once now.
   const old = new Date(Date.now() - STALE_AGE_MIN * 60_000 - 20_000).toISOString();
-  agent.store.saveResult({ cluster: FAILING, probe: 'issuer', status: 'ok', startedAt: old, durationMs: 180, findings: [] });
+  agent.store.saveResult({
+    cluster: FAILING,
+    probe: 'issuer',
+    status: 'ok',
+    startedAt: old,
+    durationMs: 180,
+    findings: [],
+  });
   await Promise.all([
     agent.scheduler.runOnce({ clusters: ['healthy', 'slow-issuer'] }),
     agent.scheduler.runOnce({ clusters: [FAILING], probes: ['jwks', 'bucket', 'cloudtrail', 'roles'] }),
@@ -178,7 +185,10 @@ describe('status page in headless Chromium', () => {
   it('cluster page: diagnosis with its fix, stale probe with its age, findings, roles table, history strips', async () => {
     const w = await newPage();
     await w.page.goto(`${origin}/`);
-    await Promise.all([w.page.waitForURL(/\/clusters\/vpce-locked$/), w.page.locator(`a.name:text-is("${FAILING}")`).click()]);
+    await Promise.all([
+      w.page.waitForURL(/\/clusters\/vpce-locked$/),
+      w.page.locator(`a.name:text-is("${FAILING}")`).click(),
+    ]);
     await w.page.screenshot({ path: join(OUT, 'cluster.png'), fullPage: true });
     const d = diagnosisOf(FAILING);
     expect(await w.page.locator('#diagnosis .lead').textContent()).toBe(d.summary);
@@ -194,10 +204,14 @@ describe('status page in headless Chromium', () => {
     expect(await w.page.locator('#probe-bucket .finding').count()).toBeGreaterThan(0);
     expect(await w.page.locator('#probe-bucket .finding .fix').count()).toBeGreaterThan(0);
     expect(await w.page.locator('#probe-roles table.roles tbody tr').count()).toBeGreaterThan(0);
-    expect(await w.page.locator('#probe-roles table.roles tbody').textContent()).toContain('ASSUME_KEY_RETRIEVAL_FAILED');
+    expect(await w.page.locator('#probe-roles table.roles tbody').textContent()).toContain(
+      'ASSUME_KEY_RETRIEVAL_FAILED',
+    );
     // One strip per probe that reported, each with at least one run drawn.
     expect(await w.page.locator('svg.strip').count()).toBe(5);
-    expect(await w.page.locator('#probe-bucket svg.strip rect.h-fail, #probe-bucket svg.strip rect.h-warn').count()).toBeGreaterThan(0);
+    expect(
+      await w.page.locator('#probe-bucket svg.strip rect.h-fail, #probe-bucket svg.strip rect.h-warn').count(),
+    ).toBeGreaterThan(0);
     expect(await w.page.locator('#alerts').textContent()).toContain('No alerting configured');
     expectClean(w);
     await w.page.close();

@@ -3,8 +3,8 @@
 // and selectors of any form are shown as text) and a failing view never breaks the page.
 import type { ClusterConfig } from '../../core/cluster.ts';
 import { ago, timestamp } from './format.ts';
-import { html } from './html.ts';
-import type { Html } from './html.ts';
+import { markup } from './markup.ts';
+import type { Html } from './markup.ts';
 import type { PageAlertsView, TimeLike } from './types.ts';
 
 /** ISO text of a time the alerting code hands over; undefined when it is not one. */
@@ -16,13 +16,13 @@ export function isoOf(t: TimeLike): string | undefined {
 /** "12 min ago" (or "in 2 h"), the full time in its title. */
 const when = (t: TimeLike, now: Date): Html => {
   const iso = isoOf(t);
-  return iso ? html`<time datetime="${iso}" title="${timestamp(iso)}">${ago(iso, now)}</time>` : html`${String(t)}`;
+  return iso ? markup`<time datetime="${iso}" title="${timestamp(iso)}">${ago(iso, now)}</time>` : markup`${String(t)}`;
 };
 
 /** An end time: "2026-12-02 16:00:00 UTC (in 2 h)". */
 const until = (t: TimeLike, now: Date): Html => {
   const iso = isoOf(t);
-  return iso ? html`<time datetime="${iso}">${timestamp(iso)}</time> (${ago(iso, now)})` : html`${String(t)}`;
+  return iso ? markup`<time datetime="${iso}">${timestamp(iso)}</time> (${ago(iso, now)})` : markup`${String(t)}`;
 };
 
 interface Matcher {
@@ -73,34 +73,44 @@ export function selectorHolds(selector: unknown, cluster: ClusterConfig): boolea
 
 export function alertsSection(alerts: PageAlertsView | undefined, cluster: ClusterConfig, now: Date): Html {
   if (!alerts)
-    return html`<p class="muted">No alerting configured: firing alerts, silences and maintenance windows show here when the agent routes alerts.</p>`;
+    return markup`<p class="muted">No alerting configured: firing alerts, silences and maintenance windows show here when the agent routes alerts.</p>`;
   try {
     const firing = alerts.firing().filter((a) => a.cluster === cluster.name);
     const maintenance = alerts.activeMaintenance(now).filter((m) => selectorHolds(m.selector, cluster));
     const silences = alerts.silences().filter((s) => silenceMayApply(s.matchers, cluster.name));
     const firingList =
       firing.length === 0
-        ? html`<p>No alert firing for this cluster.</p>`
-        : html`<ul class="alerts">${firing.map(
+        ? markup`<p>No alert firing for this cluster.</p>`
+        : markup`<ul class="alerts">${firing.map(
             (a) =>
-              html`<li class="alert sev-${a.severity}"><span class="sev">${a.severity.toUpperCase()}</span> <code>${a.code}</code> ${a.summary} <span class="muted">firing since ${when(a.since, now)}</span></li>`,
+              markup`<li class="alert sev-${a.severity}"><span class="sev">${a.severity.toUpperCase()}</span> <code>${a.code}</code> ${a.summary} <span class="muted">firing since ${when(a.since, now)}</span></li>`,
           )}</ul>`;
     const maintenanceList =
       maintenance.length === 0
         ? ''
-        : html`<h3>Maintenance</h3><ul class="alerts">${maintenance.map(
+        : markup`<h3>Maintenance</h3><ul class="alerts">${maintenance.map(
             (m) =>
-              html`<li><strong>${m.name}</strong>: alerts held back until ${until(m.endsAt, now)}${m.selector === undefined ? '' : html` <span class="muted">(${matchersOf(m.selector).map((x) => x.text).join(', ')})</span>`}</li>`,
+              markup`<li><strong>${m.name}</strong>: alerts held back until ${until(m.endsAt, now)}${
+                m.selector === undefined
+                  ? ''
+                  : markup` <span class="muted">(${matchersOf(m.selector)
+                      .map((x) => x.text)
+                      .join(', ')})</span>`
+              }</li>`,
           )}</ul>`;
     const silenceList =
       silences.length === 0
-        ? html`<p class="muted">No silence applies.</p>`
-        : html`<h3>Silences that may apply</h3><ul class="alerts">${silences.map(
+        ? markup`<p class="muted">No silence applies.</p>`
+        : markup`<h3>Silences that may apply</h3><ul class="alerts">${silences.map(
             (s) =>
-              html`<li><code>${matchersOf(s.matchers).map((x) => x.text).join(', ') || 'every alert'}</code> until ${until(s.endsAt, now)}${s.comment ? html`: ${s.comment}` : ''} <span class="muted">(silence ${s.id})</span></li>`,
+              markup`<li><code>${
+                matchersOf(s.matchers)
+                  .map((x) => x.text)
+                  .join(', ') || 'every alert'
+              }</code> until ${until(s.endsAt, now)}${s.comment ? markup`: ${s.comment}` : ''} <span class="muted">(silence ${s.id})</span></li>`,
           )}</ul>`;
-    return html`${firingList}${maintenanceList}${silenceList}`;
+    return markup`${firingList}${maintenanceList}${silenceList}`;
   } catch (err) {
-    return html`<p class="warn-text">The alert state could not be read: ${(err as Error).message}</p>`;
+    return markup`<p class="warn-text">The alert state could not be read: ${(err as Error).message}</p>`;
   }
 }

@@ -11,8 +11,8 @@ import type { RoleObservation } from '../../../probes/roles/index.ts';
 import { alertsSection } from './alerts.ts';
 import { ago, duration, labelPairs, markWord, plural, runDuration, statusMark, timestamp } from './format.ts';
 import { historyStrip } from './history-svg.ts';
-import { html } from './html.ts';
-import type { Html } from './html.ts';
+import { markup, pathSegment } from './markup.ts';
+import type { Html } from './markup.ts';
 import type { View } from './layout.ts';
 import type { PageAlertsView } from './types.ts';
 import { STALE_PERIODS } from './view.ts';
@@ -37,20 +37,21 @@ const FOLD_SHOWN = 2;
 
 const SEVERITY_ORDER: readonly Severity[] = ['fail', 'warn', 'unknown', 'info'];
 /** A finding's severity as a mark (info has its own colour and symbol). */
-const severityMark = (s: Severity): Html => html`<span class="mark m-${s}">${s.toUpperCase()}</span>`;
+const severityMark = (s: Severity): Html => markup`<span class="mark m-${s}">${s.toUpperCase()}</span>`;
 
 /** Text that may hold paragraphs (a remediation): kept as lines by the stylesheet. */
-const prose = (text: string | undefined, cls = 'prose'): Html => (text ? html`<p class="${cls}">${text}</p>` : html``);
+const prose = (text: string | undefined, cls = 'prose'): Html =>
+  text ? markup`<p class="${cls}">${text}</p>` : markup``;
 
 const evidenceLine = (e: Evidence): Html =>
-  html`<li><a href="#probe-${e.probe}">${e.probe}</a> ${severityMark(e.severity)} <code>${e.code}</code> ${e.message}${e.subject ? html` <span class="subject">(${e.subject})</span>` : ''}</li>`;
+  markup`<li><a href="#probe-${e.probe}">${e.probe}</a> ${severityMark(e.severity)} <code>${e.code}</code> ${e.message}${e.subject ? markup` <span class="subject">(${e.subject})</span>` : ''}</li>`;
 
 function cause(c: DiagnosisCause, i: number, root: boolean): Html {
-  return html`<li class="cause s-${c.status}">
-<h3>${statusMark(c.status)} <code>${c.code}</code>${root ? html` <span class="root">root cause</span>` : ''}</h3>
+  return markup`<li class="cause s-${c.status}">
+<h3>${statusMark(c.status)} <code>${c.code}</code>${root ? markup` <span class="root">root cause</span>` : ''}</h3>
 ${root ? '' : prose(c.summary, 'summary')}
-${c.remediation ? html`<div class="fix"><h4>Fix</h4>${prose(c.remediation)}</div>` : ''}
-${c.evidence.length > 0 ? html`<details class="chain" data-key="cause-${i}-${c.code}"><summary>evidence chain (${c.evidence.length})</summary><ul class="evidence-list">${c.evidence.map(evidenceLine)}</ul></details>` : ''}
+${c.remediation ? markup`<div class="fix"><h4>Fix</h4>${prose(c.remediation)}</div>` : ''}
+${c.evidence.length > 0 ? markup`<details class="chain" data-key="cause-${i}-${c.code}"><summary>evidence chain (${c.evidence.length})</summary><ul class="evidence-list">${c.evidence.map(evidenceLine)}</ul></details>` : ''}
 </li>`;
 }
 
@@ -58,17 +59,17 @@ function diagnosisSection(v: ClusterView): Html {
   const d = v.diagnosis;
   const causes =
     d.causes.length > 0
-      ? html`<ol class="causes">${d.causes.map((c, i) => cause(c, i, i === 0))}</ol>`
-      : html`<div class="cause s-${d.status}"><h3>${statusMark(d.status)} <code>${d.code}</code></h3>${prose(d.summary, 'summary')}${d.remediation ? html`<div class="fix"><h4>Fix</h4>${prose(d.remediation)}</div>` : ''}</div>`;
+      ? markup`<ol class="causes">${d.causes.map((c, i) => cause(c, i, i === 0))}</ol>`
+      : markup`<div class="cause s-${d.status}"><h3>${statusMark(d.status)} <code>${d.code}</code></h3>${prose(d.summary, 'summary')}${d.remediation ? markup`<div class="fix"><h4>Fix</h4>${prose(d.remediation)}</div>` : ''}</div>`;
   const undecided =
     d.undecided.length > 0
-      ? html`<h3>Not decided (${d.undecided.length})</h3><p class="muted">Links of the chain that could not be checked and that no cause above explains: they may be fine or broken.</p><ul class="evidence-list undecided">${d.undecided.map(evidenceLine)}</ul>`
+      ? markup`<h3>Not decided (${d.undecided.length})</h3><p class="muted">Links of the chain that could not be checked and that no cause above explains: they may be fine or broken.</p><ul class="evidence-list undecided">${d.undecided.map(evidenceLine)}</ul>`
       : '';
   const intro =
     d.causes.length > 1
-      ? html`<p class="muted">${plural(d.causes.length, 'cause')}, the root cause first; each with its fix.</p>`
+      ? markup`<p class="muted">${plural(d.causes.length, 'cause')}, the root cause first; each with its fix.</p>`
       : '';
-  return html`<section id="diagnosis" class="diagnosis s-${d.status}" aria-labelledby="diagnosis-h">
+  return markup`<section id="diagnosis" class="diagnosis s-${d.status}" aria-labelledby="diagnosis-h">
 <h2 id="diagnosis-h">Diagnosis</h2>
 <p class="lead">${d.summary}</p>
 ${intro}${causes}${undecided}
@@ -80,31 +81,31 @@ function findingsList(p: ProbeState): Html {
   const findings = [...p.result.findings].sort(
     (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity),
   );
-  if (findings.length === 0) return html`<p class="muted">No findings: every check of this probe passed.</p>`;
+  if (findings.length === 0) return markup`<p class="muted">No findings: every check of this probe passed.</p>`;
   const groups = Map.groupBy(findings, (f) => `${f.severity}\u0000${f.code}`);
   let n = 0;
   const item = (f: Finding, withFix: boolean): Html => {
     const key = `${p.probe}-${f.code}-${f.subject ?? n++}`;
-    return html`<li>
+    return markup`<li>
 ${prose(f.message, 'msg')}
-${f.subject ? html`<p class="subject">${f.subject}</p>` : ''}
-${withFix ? html`<div class="fix"><h4>Fix</h4>${prose(f.remediation)}</div>` : ''}
-${f.evidence && Object.keys(f.evidence).length > 0 ? html`<details class="evidence" data-key="${key}"><summary>evidence</summary><pre>${JSON.stringify(f.evidence, null, 2)}</pre></details>` : ''}
+${f.subject ? markup`<p class="subject">${f.subject}</p>` : ''}
+${withFix ? markup`<div class="fix"><h4>Fix</h4>${prose(f.remediation)}</div>` : ''}
+${f.evidence && Object.keys(f.evidence).length > 0 ? markup`<details class="evidence" data-key="${key}"><summary>evidence</summary><pre>${JSON.stringify(f.evidence, null, 2)}</pre></details>` : ''}
 </li>`;
   };
   /** Many findings of one code (seven roles failing alike): the first few, the rest folded. */
   const items = (list: Finding[], sameFix: boolean, key: string): Html => {
     const shown = list.length > FOLD_ABOVE ? list.slice(0, FOLD_SHOWN) : list;
     const rest = list.slice(shown.length);
-    return html`<ul class="f-items">${shown.map((f) => item(f, !sameFix))}</ul>${rest.length > 0 ? html`<details class="more" data-key="more-${key}"><summary>${rest.length} more</summary><ul class="f-items">${rest.map((f) => item(f, !sameFix))}</ul></details>` : ''}`;
+    return markup`<ul class="f-items">${shown.map((f) => item(f, !sameFix))}</ul>${rest.length > 0 ? markup`<details class="more" data-key="more-${key}"><summary>${rest.length} more</summary><ul class="f-items">${rest.map((f) => item(f, !sameFix))}</ul></details>` : ''}`;
   };
-  return html`<ul class="findings">${[...groups.values()].map((list) => {
+  return markup`<ul class="findings">${[...groups.values()].map((list) => {
     const first = list[0]!;
     const sameFix = list.every((f) => f.remediation === first.remediation);
-    return html`<li class="finding sev-${first.severity}">
-<h4 class="f-head">${severityMark(first.severity)} <code>${first.code}</code>${list.length > 1 ? html` <span class="times">×${list.length}</span>` : ''}</h4>
+    return markup`<li class="finding sev-${first.severity}">
+<h4 class="f-head">${severityMark(first.severity)} <code>${first.code}</code>${list.length > 1 ? markup` <span class="times">×${list.length}</span>` : ''}</h4>
 ${items(list, sameFix, `${p.probe}-${first.code}`)}
-${sameFix && first.remediation ? html`<div class="fix"><h4>Fix</h4>${prose(first.remediation)}</div>` : ''}
+${sameFix && first.remediation ? markup`<div class="fix"><h4>Fix</h4>${prose(first.remediation)}</div>` : ''}
 </li>`;
   })}</ul>`;
 }
@@ -113,22 +114,22 @@ const roleName = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1) ||
 
 function rolesTable(p: ProbeState): Html {
   const roles = (p.result.observations as { roles?: RoleObservation[] } | undefined)?.roles;
-  if (!Array.isArray(roles) || roles.length === 0) return html`<p class="muted">No roles were tested.</p>`;
+  if (!Array.isArray(roles) || roles.length === 0) return markup`<p class="muted">No roles were tested.</p>`;
   const rank = { fail: 0, warn: 1, unknown: 2, ok: 3 } as const;
   const sorted = [...roles].sort((a, b) => (rank[a.status] ?? 4) - (rank[b.status] ?? 4));
-  return html`<h3>Roles (${roles.length})</h3>
+  return markup`<h3>Roles (${roles.length})</h3>
 <div class="table-wrap"><table class="roles">
 <thead><tr><th scope="col">Status</th><th scope="col">Role</th><th scope="col">Service account</th><th scope="col">Findings</th></tr></thead>
 <tbody>${sorted.map(
     (r) =>
-      html`<tr class="s-${r.status}"><td>${statusMark(r.status)}</td><td><span class="role-name">${roleName(r.arn)}</span><br><code class="arn">${r.arn}</code></td><td><code>${r.serviceAccount}</code>${r.audience ? html`<br><span class="muted">audience ${r.audience}</span>` : ''}</td><td>${r.findings.length > 0 ? r.findings.map((c) => html`<code class="code-chip">${c}</code> `) : html`<span class="muted">none</span>`}</td></tr>`,
+      markup`<tr class="s-${r.status}"><td>${statusMark(r.status)}</td><td><span class="role-name">${roleName(r.arn)}</span><br><code class="arn">${r.arn}</code></td><td><code>${r.serviceAccount}</code>${r.audience ? markup`<br><span class="muted">audience ${r.audience}</span>` : ''}</td><td>${r.findings.length > 0 ? r.findings.map((c) => markup`<code class="code-chip">${c}</code> `) : markup`<span class="muted">none</span>`}</td></tr>`,
   )}</tbody>
 </table></div>`;
 }
 
 function staleLine(p: ProbeState, now: Date): Html {
-  if (!p.stale) return html``;
-  return html`<p class="stale-line">${statusMark('stale', { small: true, explain: true })} stale, last report ${ago(p.result.startedAt, now)}: expected every ${duration(p.periodMs ?? 0)}, none for ${STALE_PERIODS} periods. The status below is the last one reported, not the current one.</p>`;
+  if (!p.stale) return markup``;
+  return markup`<p class="stale-line">${statusMark('stale', { small: true, explain: true })} stale, last report ${ago(p.result.startedAt, now)}: expected every ${duration(p.periodMs ?? 0)}, none for ${STALE_PERIODS} periods. The status below is the last one reported, not the current one.</p>`;
 }
 
 function probeSection(
@@ -140,21 +141,21 @@ function probeSection(
 ): Html {
   if (!p) {
     const configured = cluster.probes === undefined || cluster.probes.includes(probe);
-    return html`<section id="probe-${probe}" class="probe none" aria-labelledby="probe-${probe}-h">
+    return markup`<section id="probe-${probe}" class="probe none" aria-labelledby="probe-${probe}-h">
 <h2 id="probe-${probe}-h"><span class="mark m-none">NO RESULT</span> ${probe}</h2>
 <p class="muted">${configured ? 'No result yet: this probe has not reported on this cluster (or does not apply to it).' : 'Not run for this cluster (its probes list leaves it out).'}</p>
 </section>`;
   }
   const r = p.result;
   const facts = [
-    html`last run <time datetime="${r.startedAt}">${timestamp(r.startedAt)}</time> (${ago(r.startedAt, now)})`,
-    html`took ${runDuration(r.durationMs)}`,
-    ...(p.periodMs !== undefined ? [html`every ${duration(p.periodMs)}`] : []),
-    ...(r.traceId ? [html`trace <code class="trace">${r.traceId}</code>`] : []),
+    markup`last run <time datetime="${r.startedAt}">${timestamp(r.startedAt)}</time> (${ago(r.startedAt, now)})`,
+    markup`took ${runDuration(r.durationMs)}`,
+    ...(p.periodMs !== undefined ? [markup`every ${duration(p.periodMs)}`] : []),
+    ...(r.traceId ? [markup`trace <code class="trace">${r.traceId}</code>`] : []),
   ];
-  return html`<section id="probe-${probe}" class="probe s-${r.status}${p.stale ? ' is-stale' : ''}" aria-labelledby="probe-${probe}-h">
-<h2 id="probe-${probe}-h">${statusMark(r.status)} ${probe}${p.stale ? html` ${statusMark('stale', { small: true, explain: true })}` : ''}</h2>
-<p class="run">${facts.map((f, i) => html`${i > 0 ? ' · ' : ''}${f}`)}</p>
+  return markup`<section id="probe-${probe}" class="probe s-${r.status}${p.stale ? ' is-stale' : ''}" aria-labelledby="probe-${probe}-h">
+<h2 id="probe-${probe}-h">${statusMark(r.status)} ${probe}${p.stale ? markup` ${statusMark('stale', { small: true, explain: true })}` : ''}</h2>
+<p class="run">${facts.map((f, i) => markup`${i > 0 ? ' · ' : ''}${f}`)}</p>
 ${staleLine(p, now)}
 ${h ? historyStrip(probe, h.runs, { now, capped: h.capped, ...(p.periodMs !== undefined && { periodMs: p.periodMs }) }) : ''}
 ${findingsList(p)}
@@ -167,22 +168,22 @@ export function clusterPageView(input: ClusterPageInput): View {
   const c = v.cluster;
   const labels = labelPairs(c.labels);
   const jump = [
-    html`<a href="#diagnosis">diagnosis</a>`,
-    html`<a href="#alerts">alerts</a>`,
+    markup`<a href="#diagnosis">diagnosis</a>`,
+    markup`<a href="#alerts">alerts</a>`,
     ...PROBE_NAMES.map((p) => {
       const st = v.probes.find((x) => x.probe === p);
-      return html`<a href="#probe-${p}" class="${st ? `m-${st.result.status}` : 'none'}">${p}</a>`;
+      return markup`<a href="#probe-${p}" class="${st ? `m-${st.result.status}` : 'none'}">${p}</a>`;
     }),
   ];
-  const body = html`<section class="head">
-<h1>${statusMark(v.status, { explain: true })} ${c.name}${v.stale ? html` ${statusMark('stale', { small: true, explain: true })}` : ''}</h1>
+  const body = markup`<section class="head">
+<h1>${statusMark(v.status, { explain: true })} ${c.name}${v.stale ? markup` ${statusMark('stale', { small: true, explain: true })}` : ''}</h1>
 <dl class="meta">
 <dt>issuer</dt><dd><code>${c.issuer}</code></dd>
-${c.region ? html`<dt>region</dt><dd>${c.region}</dd>` : ''}
-${labels.length > 0 ? html`<dt>labels</dt><dd>${labels.map((l) => html`<span class="label">${l}</span> `)}</dd>` : ''}
-<dt>last report</dt><dd>${v.lastRun ? html`<time datetime="${v.lastRun}">${timestamp(v.lastRun)}</time> (${ago(v.lastRun, now)})` : 'none yet'}</dd>
+${c.region ? markup`<dt>region</dt><dd>${c.region}</dd>` : ''}
+${labels.length > 0 ? markup`<dt>labels</dt><dd>${labels.map((l) => markup`<span class="label">${l}</span> `)}</dd>` : ''}
+<dt>last report</dt><dd>${v.lastRun ? markup`<time datetime="${v.lastRun}">${timestamp(v.lastRun)}</time> (${ago(v.lastRun, now)})` : 'none yet'}</dd>
 </dl>
-<nav class="jump" aria-label="sections">${jump.map((j, i) => html`${i > 0 ? ' · ' : ''}${j}`)}</nav>
+<nav class="jump" aria-label="sections">${jump.map((j, i) => markup`${i > 0 ? ' · ' : ''}${j}`)}</nav>
 </section>
 ${diagnosisSection(v)}
 <section id="alerts" class="alerts-state" aria-labelledby="alerts-h">
@@ -204,13 +205,13 @@ ${PROBE_NAMES.map((p) =>
 }
 
 /** The page for a name no cluster has. */
-export function notFoundView(name: string, known: readonly string[], now: Date): View {
+export function notFoundView(name: string, known: readonly string[], now: Date, base = '../'): View {
   const close = known.filter((k) => k.toLowerCase().includes(name.toLowerCase().slice(0, 4))).slice(0, 5);
   return {
     title: `No cluster ${name} · irsa-sentinel`,
     status: 'unknown',
     generatedAt: now,
-    body: html`<section class="head"><h1>No cluster named <code>${name}</code></h1>
-<p>This agent does not monitor a cluster of that name.${close.length > 0 ? html` Did you mean ${close.map((k, i) => html`${i > 0 ? ', ' : ''}<a href="${encodeURIComponent(k)}">${k}</a>`)}?` : ''} <a href="../">All clusters</a>.</p></section>`,
+    body: markup`<section class="head"><h1>No cluster named <code>${name}</code></h1>
+<p>This agent does not monitor a cluster of that name.${close.length > 0 ? markup` Did you mean ${close.map((k, i) => markup`${i > 0 ? ', ' : ''}<a href="${base}clusters/${pathSegment(k)}">${k}</a>`)}?` : ''} <a href="${base}">All clusters</a>.</p></section>`,
   };
 }

@@ -4,8 +4,8 @@
 import { worst } from '../../core/model.ts';
 import { ago, agoMs, labelPairs, markMeaning, markWord, plural, statusMark } from './format.ts';
 import type { Mark } from './format.ts';
-import { html, pathSegment, queryString } from './html.ts';
-import type { Html } from './html.ts';
+import { markup, pathSegment, queryString } from './markup.ts';
+import type { Html } from './markup.ts';
 import type { View } from './layout.ts';
 import { countsOf, isFiltered, matches } from './view.ts';
 import type { ClusterView, Counts, FleetFilter, ProbeState } from './view.ts';
@@ -16,13 +16,13 @@ const COUNT_ORDER: readonly Mark[] = ['fail', 'warn', 'unknown', 'ok', 'stale'];
 function badge(p: ProbeState): Html {
   const r = p.result;
   const when = p.stale ? `stale: last report ${agoMs(p.ageMs)}` : agoMs(p.ageMs);
-  return html`<span class="badge m-${r.status}${p.stale ? ' is-stale' : ''}" title="${p.probe} ${markWord(r.status)}, ${when}">${p.probe}</span>`;
+  return markup`<span class="badge m-${r.status}${p.stale ? ' is-stale' : ''}" title="${p.probe} ${markWord(r.status)}, ${when}">${p.probe}</span>`;
 }
 
 function labelLinks(labels: Readonly<Record<string, string>>): Html {
   const pairs = labelPairs(labels);
-  if (pairs.length === 0) return html``;
-  return html`<span class="labels">${pairs.map((l) => html`<a class="label" href="./${queryString([['label', l]])}">${l}</a>`)}</span>`;
+  if (pairs.length === 0) return markup``;
+  return markup`<span class="labels">${pairs.map((l) => markup`<a class="label" href="./${queryString([['label', l]])}">${l}</a>`)}</span>`;
 }
 
 function row(v: ClusterView, now: Date): Html {
@@ -30,21 +30,21 @@ function row(v: ClusterView, now: Date): Html {
   const stale = v.probes.filter((p) => p.stale);
   const staleNote =
     stale.length > 0
-      ? html` <span class="mark m-stale small" title="not reporting: ${stale.map((p) => p.probe).join(', ')}">STALE</span>`
+      ? markup` <span class="mark m-stale small" title="not reporting: ${stale.map((p) => p.probe).join(', ')}">STALE</span>`
       : '';
-  return html`<li class="cluster s-${v.status}${v.stale ? ' is-stale' : ''}">
+  return markup`<li class="cluster s-${v.status}${v.stale ? ' is-stale' : ''}">
 <span class="c-mark">${statusMark(v.status)}${staleNote}</span>
 <span class="c-name"><a class="name" href="clusters/${pathSegment(cluster.name)}">${cluster.name}</a>${labelLinks(cluster.labels)}</span>
 <span class="c-summary" title="${diagnosis.summary}"><span class="code">${diagnosis.code}</span> ${diagnosis.summary}</span>
 <span class="c-probes">${v.probes.map(badge)}</span>
-<span class="c-age">${v.lastRun ? html`<time datetime="${v.lastRun}">${ago(v.lastRun, now)}</time>` : 'no report yet'}</span>
+<span class="c-age">${v.lastRun ? markup`<time datetime="${v.lastRun}">${ago(v.lastRun, now)}</time>` : 'no report yet'}</span>
 </li>`;
 }
 
 function counts(c: Counts): Html {
   const tile = (m: Mark) =>
-    html`<li><a class="count m-${m}${c[m] === 0 ? ' zero' : ''}" href="./?status=${m}" title="${markMeaning(m)}"><span class="n">${c[m]}</span> <span class="w">${markWord(m)}</span></a></li>`;
-  return html`<ul class="counts">${COUNT_ORDER.map(tile)}<li><a class="count all" href="./" title="every cluster"><span class="n">${c.total}</span> <span class="w">ALL</span></a></li></ul>`;
+    markup`<li><a class="count m-${m}${c[m] === 0 ? ' zero' : ''}" href="./?status=${m}" title="${markMeaning(m)}"><span class="n">${c[m]}</span> <span class="w">${markWord(m)}</span></a></li>`;
+  return markup`<ul class="counts">${COUNT_ORDER.map(tile)}<li><a class="count all" href="./" title="every cluster"><span class="n">${c.total}</span> <span class="w">ALL</span></a></li></ul>`;
 }
 
 function describeFilter(f: FleetFilter): string {
@@ -62,16 +62,16 @@ export function fleetView(views: readonly ClusterView[], filter: FleetFilter, no
   const status = views.length === 0 ? 'unknown' : worst(views.map((v) => v.status));
   const staleNote =
     c.stale > 0
-      ? html`<p class="note stale-note">${statusMark('stale', { small: true })} ${plural(c.stale, 'cluster')} with a probe that has not reported for 3 of its periods (also counted under their last status).</p>`
+      ? markup`<p class="note stale-note">${statusMark('stale', { small: true })} ${plural(c.stale, 'cluster')} with a probe that has not reported for 3 of its periods (also counted under their last status).</p>`
       : '';
   const filterNote = isFiltered(filter)
-    ? html`<p class="note">Showing ${shown.length} of ${plural(views.length, 'cluster')} (${describeFilter(filter)}) · <a href="./">show all</a></p>`
+    ? markup`<p class="note">Showing ${shown.length} of ${plural(views.length, 'cluster')} (${describeFilter(filter)}) · <a href="./">show all</a></p>`
     : '';
   const list =
     shown.length > 0
-      ? html`<ul class="fleet">${shown.map((v) => row(v, now))}</ul>`
-      : html`<p class="empty">${views.length === 0 ? 'No clusters are configured.' : 'No cluster matches the filter.'}</p>`;
-  const body = html`<section class="overview" aria-label="fleet overview">
+      ? markup`<ul class="fleet">${shown.map((v) => row(v, now))}</ul>`
+      : markup`<p class="empty">${views.length === 0 ? 'No clusters are configured.' : 'No cluster matches the filter.'}</p>`;
+  const body = markup`<section class="overview" aria-label="fleet overview">
 <h1>${statusMark(status, { explain: true })} Fleet: ${plural(c.total, 'cluster')}</h1>
 ${counts(c)}
 ${staleNote}${filterNote}
@@ -89,11 +89,11 @@ ${list}`;
 export function filterForm(views: readonly ClusterView[], filter: FleetFilter): Html {
   const known = [...new Set(views.flatMap((v) => labelPairs(v.cluster.labels)))].sort();
   const box = (m: Mark) =>
-    html`<label class="check m-${m}"><input type="checkbox" name="status" value="${m}"${filter.statuses.includes(m) ? html` checked` : ''}> ${markWord(m).toLowerCase()}</label>`;
-  return html`<form class="filters" method="get" action="./" role="search" aria-label="filter clusters">
+    markup`<label class="check m-${m}"><input type="checkbox" name="status" value="${m}"${filter.statuses.includes(m) ? markup` checked` : ''}> ${markWord(m).toLowerCase()}</label>`;
+  return markup`<form class="filters" method="get" action="./" role="search" aria-label="filter clusters">
 <fieldset class="statuses"><legend>Status</legend>${COUNT_ORDER.map(box)}</fieldset>
 <label class="field">Label <input name="label" list="known-labels" placeholder="env=prod, team" value="${filter.labels.join(', ')}" autocomplete="off"></label>
-<datalist id="known-labels">${known.map((l) => html`<option value="${l}"></option>`)}</datalist>
+<datalist id="known-labels">${known.map((l) => markup`<option value="${l}"></option>`)}</datalist>
 <label class="field">Name <input name="q" type="search" placeholder="part of a name" value="${filter.name}" autocomplete="off"></label>
 <span class="actions"><button type="submit">Filter</button> <a href="./">clear</a></span>
 </form>`;

@@ -1,8 +1,8 @@
 // Small formatters the page's modules share: ages, times, durations, status marks. Times are shown in UTC and say
 // so: the server cannot know the reader's zone, and the API's times are UTC too.
 import type { Status } from '../../core/model.ts';
-import { html } from './html.ts';
-import type { Html } from './html.ts';
+import { markup } from './markup.ts';
+import type { Html } from './markup.ts';
 
 /** What the page shows for a probe or a cluster: a status, or stale (no report for 3 periods). */
 export type Mark = Status | 'stale';
@@ -27,7 +27,7 @@ export const markMeaning = (m: Mark): string => MEANING[m];
  * colour: ✗ fail, ▲ warn, ? unknown, ✓ ok, ◷ stale). With `explain`, the meaning in its title.
  */
 export const statusMark = (m: Mark, opts: { small?: boolean; explain?: boolean } = {}): Html =>
-  html`<span class="mark m-${m}${opts.small ? ' small' : ''}"${opts.explain ? html` title="${MEANING[m]}"` : ''}>${WORD[m]}</span>`;
+  markup`<span class="mark m-${m}${opts.small ? ' small' : ''}"${opts.explain ? markup` title="${MEANING[m]}"` : ''}>${WORD[m]}</span>`;
 
 /** "12 s", "4 min", "3 h 5 min", "2 d 4 h": how long `ms` is, coarse. */
 export function duration(ms: number): string {
@@ -73,7 +73,7 @@ export function timestamp(iso: string): string {
 
 /** A <time> element: the UTC timestamp and, after it, how long ago. */
 export const timeAgo = (iso: string, now: Date): Html =>
-  html`<time datetime="${iso}" title="${timestamp(iso)}">${ago(iso, now)}</time>`;
+  markup`<time datetime="${iso}" title="${timestamp(iso)}">${ago(iso, now)}</time>`;
 
 /** "env=prod" per label, sorted by key. */
 export const labelPairs = (labels: Readonly<Record<string, string>>): string[] =>

@@ -5,8 +5,8 @@
 import { STATUSES } from '../../core/model.ts';
 import type { ProbeName, ProbeResult, Status } from '../../core/model.ts';
 import { markWord, plural, timestamp } from './format.ts';
-import { html } from './html.ts';
-import type { Html } from './html.ts';
+import { markup } from './markup.ts';
+import type { Html } from './markup.ts';
 
 export const HISTORY_WINDOW_MS = 24 * 3_600_000;
 /** Most runs a strip reads (the store's cap per query). */
@@ -93,11 +93,11 @@ export function historyStrip(probe: ProbeName, runs: readonly ProbeResult[], opt
   const rects = segs.map((s) => {
     const left = Math.min(x(s.from), WIDTH - MIN_WIDTH);
     const w = Math.max(x(s.to) - x(s.from), MIN_WIDTH);
-    return html`<rect class="h-${s.status}" x="${left.toFixed(1)}" y="2" width="${w.toFixed(1)}" height="${HEIGHT - 4}"><title>${tooltip(s)}</title></rect>`;
+    return markup`<rect class="h-${s.status}" x="${left.toFixed(1)}" y="2" width="${w.toFixed(1)}" height="${HEIGHT - 4}"><title>${tooltip(s)}</title></rect>`;
   });
   const ticks = [6, 12, 18].map((h) => {
     const tx = (WIDTH * h) / 24;
-    return html`<line class="tick" x1="${tx}" x2="${tx}" y1="0" y2="${HEIGHT}" vector-effect="non-scaling-stroke"></line>`;
+    return markup`<line class="tick" x1="${tx}" x2="${tx}" y1="0" y2="${HEIGHT}" vector-effect="non-scaling-stroke"></line>`;
   });
   const byStatus = STATUSES.map((st) => [st, inWindow.filter((r) => r.status === st).length] as const).filter(
     ([, n]) => n > 0,
@@ -106,15 +106,13 @@ export function historyStrip(probe: ProbeName, runs: readonly ProbeResult[], opt
     inWindow.length === 0
       ? 'no runs in the last 24 h'
       : `${plural(inWindow.length, 'run')} in 24 h: ${byStatus.map(([st, n]) => `${n} ${st}`).join(', ')}`;
-  const capNote = opts.capped
-    ? ` (the newest ${runs.length} drawn; earlier runs of the window are left out)`
-    : '';
+  const capNote = opts.capped ? ` (the newest ${runs.length} drawn; earlier runs of the window are left out)` : '';
   const oldest = opts.capped ? runs.reduce((m, r) => Math.min(m, Date.parse(r.startedAt)), Infinity) : undefined;
   const capRect =
     oldest !== undefined && oldest > start
-      ? html`<rect class="h-capped" x="0" y="2" width="${x(oldest).toFixed(1)}" height="${HEIGHT - 4}"><title>earlier runs not read</title></rect>`
+      ? markup`<rect class="h-capped" x="0" y="2" width="${x(oldest).toFixed(1)}" height="${HEIGHT - 4}"><title>earlier runs not read</title></rect>`
       : '';
-  return html`<figure class="history">
+  return markup`<figure class="history">
 <svg class="strip" viewBox="0 0 ${WIDTH} ${HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${probe}, last 24 h: ${account}"><rect class="track" x="0" y="0" width="${WIDTH}" height="${HEIGHT}"></rect>${capRect}${ticks}${rects}</svg>
 <div class="axis" aria-hidden="true"><span>24 h ago</span><span>18 h</span><span>12 h</span><span>6 h</span><span>now</span></div>
 <figcaption>${account}${capNote}</figcaption>

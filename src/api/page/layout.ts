@@ -4,8 +4,8 @@
 import type { Status } from '../../core/model.ts';
 import { ASSETS } from './assets.ts';
 import { clock } from './format.ts';
-import { html } from './html.ts';
-import type { Html } from './html.ts';
+import { markup } from './markup.ts';
+import type { Html } from './markup.ts';
 import { REFRESH_SECONDS } from './script.ts';
 
 /** The Content-Security-Policy of every page: nothing from elsewhere, no inline script or style. */
@@ -38,10 +38,10 @@ export interface View {
 
 /** The refreshed part of a page: its root element carries the title and the time for the refresh line. */
 export const fragment = (view: View): Html =>
-  html`<div class="view" data-title="${view.title}" data-generated="${view.generatedAt.toISOString()}" data-updated="${clock(view.generatedAt)}" data-icon="${favicon(view.status)}">${view.body}</div>`;
+  markup`<div class="view" data-title="${view.title}" data-generated="${view.generatedAt.toISOString()}" data-updated="${clock(view.generatedAt)}" data-icon="${favicon(view.status)}">${view.body}</div>`;
 
 export interface PageOptions {
-  /** Relative path to the root: './' at /, '../' under /clusters/. */
+  /** Relative path to the root: './' at /, '../' under /clusters/ ('../../' for /clusters/x/). */
   base: string;
   /** Before the refreshed part, kept while it refreshes (the filter form: what is typed there is not lost). */
   before?: Html;
@@ -50,7 +50,7 @@ export interface PageOptions {
 
 export function page(view: View, opts: PageOptions): Html {
   const { base } = opts;
-  return html`<!doctype html>
+  return markup`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

@@ -1,9 +1,10 @@
 // HTML by tagged template with escaping by default: every interpolated value is text (cluster names, finding
 // messages and evidence are untrusted: a discovery document's text can reach a finding message) unless it is
 // already Html made by this module. Attributes must be double-quoted in the templates; the escaping covers both
-// text and double- or single-quoted attribute values.
+// text and double- or single-quoted attribute values. The tag is `markup`, not `html`: prettier formats a template
+// tagged `html` as an HTML document, which changes the whitespace the page shows (pre-line text, <pre>).
 
-/** Markup known to be safe: made by `html` from escaped parts. */
+/** Markup known to be safe: made by `markup` from escaped parts. */
 export class Html {
   readonly #text: string;
   constructor(text: string) {
@@ -29,6 +30,7 @@ const INVALID_SOURCE =
   '[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
 const INVALID = new RegExp(INVALID_SOURCE, 'g');
 /** Cheap first test: any control character or surrogate at all (paired surrogates are then kept by INVALID). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const SUSPECT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ud800-\udfff]/;
 
 /** Text as HTML text or attribute value: `& < > " ' \`` as entities, control characters and lone surrogates as U+FFFD. */
@@ -49,7 +51,7 @@ function piece(value: unknown): string {
 }
 
 /** The template's literal parts as written; every value escaped as text unless it is Html. */
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+export function markup(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0] ?? '';
   for (let i = 0; i < values.length; i++) out += piece(values[i]) + (strings[i + 1] ?? '');
   return new Html(out);
@@ -64,11 +66,11 @@ export const join = (parts: readonly Html[], separator = ''): Html =>
 
 /**
  * A URL path segment for links built from data (a cluster name): percent-encoded so it cannot leave the path,
- * start a scheme (`javascript:`) or a query. The result is then escaped as an attribute value by `html`.
+ * start a scheme (`javascript:`) or a query. The result is then escaped as an attribute value by `markup`.
  */
 export const pathSegment = (text: string): string => encodeURIComponent(text);
 
-/** A query string from pairs (repeated keys kept, in order), '' for none; escaped by `html` where used. */
+/** A query string from pairs (repeated keys kept, in order), '' for none; escaped by `markup` where used. */
 export function queryString(pairs: readonly (readonly [string, string])[]): string {
   if (pairs.length === 0) return '';
   return `?${new URLSearchParams(pairs.map(([k, v]): [string, string] => [k, v])).toString()}`;
