@@ -286,4 +286,42 @@ describe('status page in headless Chromium', () => {
     expectClean(w);
     await w.page.close();
   });
+
+  it('pauses while the tab is hidden, refreshes when it shows again, and says when a refresh failed', async () => {
+    const w = await newPage();
+    await w.page.clock.install();
+    await w.page.goto(`${origin}/`);
+    const fragments = () => w.requests.filter((u) => u === `${origin}/`).length - 1; // the page itself is the first
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      inPage(
+        w.page,
+        `Object.defineProperty(document, 'visibilityState', { value: '${state}', configurable: true }); ` +
+          "document.dispatchEvent(new Event('visibilitychange'))",
+      );
+    await setVisibility('hidden');
+    expect(await w.page.locator('#refresh-state').textContent()).toBe('auto-refresh paused while the tab is hidden');
+    await w.page.clock.runFor(60_000);
+    expect(fragments()).toBe(0);
+    const back = w.page.waitForResponse((r) => r.request().headers()['x-page-fragment'] === '1');
+    await setVisibility('visible');
+    await back;
+    expect(fragments()).toBe(1);
+    // The agent answers 503 once: the older data stays, the line says so, the next tick tries again.
+    await w.page.route(`${origin}/`, (route) =>
+      route.request().headers()['x-page-fragment'] === '1'
+        ? route.fulfill({ status: 503, body: 'down' })
+        : route.continue(),
+    );
+    await w.page.clock.runFor(16_000);
+    await expect.poll(() => w.page.locator('#refresh-state').textContent()).toContain('refresh failed (HTTP 503)');
+    expect(await w.page.locator('#refresh-state').getAttribute('class')).toContain('failed');
+    expect(await w.page.locator('.fleet > li').count()).toBe(3);
+    await w.page.unroute(`${origin}/`);
+    await w.page.clock.runFor(16_000);
+    await expect.poll(() => w.page.locator('#refresh-state').textContent()).toBe('auto-refresh every 15 s');
+    // The browser logs the 503 it was made to get; nothing else.
+    w.errors = w.errors.filter((e) => !/status of 503/.test(e));
+    expectClean(w);
+    await w.page.close();
+  });
 });

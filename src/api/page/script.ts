@@ -68,7 +68,8 @@ export const PAGE_JS = String.raw`(function () {
     clearTimeout(timer);
     fetch(location.href, { headers: { 'x-page-fragment': '1' }, cache: 'no-store', credentials: 'same-origin' })
       .then(function (res) {
-        if (!res.ok) throw new Error('HTTP ' + res.status);
+        // A 404 is a page too: the cluster is gone (or not there yet), and the page says so.
+        if (!res.ok && res.status !== 404) throw new Error('HTTP ' + res.status);
         return res.text();
       })
       .then(function (text) {

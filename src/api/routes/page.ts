@@ -2,7 +2,7 @@
 // (src/api/page/), nothing from elsewhere, a strict Content-Security-Policy. A request with `x-page-fragment: 1`
 // gets the refreshed part alone (what the page's script asks for every 15 s).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { PROBE_NAMES } from '../../core/model.ts';
+import type { ProbeName } from '../../core/model.ts';
 import { ASSETS } from '../page/assets.ts';
 import type { AssetName } from '../page/assets.ts';
 import { clusterPageView, notFoundView } from '../page/cluster.ts';
@@ -78,7 +78,7 @@ export const pageRoutes: FastifyPluginAsync<PageDeps> = async (app, deps) => {
       now,
     );
     const windowStart = now.getTime() - HISTORY_WINDOW_MS;
-    const history: Partial<Record<(typeof PROBE_NAMES)[number], ProbeHistory>> = {};
+    const history: Partial<Record<ProbeName, ProbeHistory>> = {};
     for (const p of view.probes) {
       const limit = runsFor(periods[p.probe]);
       const runs = deps.store.history(cluster.name, { probe: p.probe, limit });
