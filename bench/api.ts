@@ -76,7 +76,13 @@ void start(['serve', '--config', join(dir, 'agent.yaml')], () => false).catch((e
   console.error(err);
   process.exit(1);
 });
-while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) await new Promise((r) => setTimeout(r, 500));
+while (
+  !(await fetch(`${base}/readyz`).then(
+    (r) => r.ok,
+    () => false,
+  ))
+)
+  await new Promise((r) => setTimeout(r, 500));
 
 // Wait until every cluster has reported on at least one probe: the status body is then at its fleet size.
 for (;;) {

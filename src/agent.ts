@@ -160,6 +160,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         rateLimit: { max: config.server.rateLimit.max, timeWindowMs: config.server.rateLimit.windowSeconds * 1000 },
         ...(config.server.publicUrl !== undefined && { publicUrl: config.server.publicUrl }),
         metrics,
+        schedules: () => config.schedules,
       }),
     simulateBucketPolicy: simulate,
     async rediscover() {

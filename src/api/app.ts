@@ -13,6 +13,7 @@ import { ApiError } from './errors.ts';
 import { checkHostHeader } from './hosts.ts';
 import { bucketPolicyRoutes } from './routes/bucket-policy.ts';
 import { healthRoutes } from './routes/health.ts';
+import { pageRoutes } from './routes/page.ts';
 import { statusRoutes } from './routes/status.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { summaryRoutes } from './routes/summary.ts';
@@ -129,6 +130,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     ...(opts.alerts && { alerts: opts.alerts }),
     ...(opts.publicUrl !== undefined && { publicUrl: opts.publicUrl }),
     ...(opts.metrics && { metrics: opts.metrics }),
+    ...(opts.schedules && { schedules: opts.schedules }),
   };
   const deps: RouteDeps = { ...base, view: createFleetView(base) };
   await app.register(healthRoutes, deps);
@@ -136,5 +138,6 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   await app.register(summaryRoutes, deps);
   await app.register(metricsRoutes, deps);
   await app.register(bucketPolicyRoutes, deps);
+  await app.register(pageRoutes, deps);
   return app;
 }

@@ -2,6 +2,7 @@
 // fleet and a clock; the what-if when the agent can read AWS.
 import type { PolicySimulation } from '../../probes/bucket/index.ts';
 import type { ClusterConfig } from '../core/cluster.ts';
+import type { ProbeName } from '../core/model.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 
@@ -18,14 +19,29 @@ export interface ApiDeps {
   publicUrl?: string;
   /** Prometheus metrics; absent: /metrics answers 404. */
   metrics?: Metrics;
+  /** Each probe's schedule (the status page calls a probe stale after 3 periods without a report); absent: never stale. */
+  schedules?: () => Readonly<Record<ProbeName, { cron: string; enabled?: boolean }>>;
 }
 
 /** What the read surfaces (status, summary.json, the page, metrics) show of alerting; the alert engine provides it. */
 export interface AlertsView {
   /** Alerts firing now, oldest first. */
   firing(): FiringAlert[];
-  /** Maintenance windows in force at `now` or starting within a day, with the clusters each covers. */
-  maintenance(now: Date): MaintenanceWindow[];
+  /** Silences in force. */
+  silences(): SilenceView[];
+  /** Maintenance windows in force at `now`. */
+  activeMaintenance(now: Date): MaintenanceWindow[];
+  /** Maintenance windows in force at `now` or starting within a day (summary.json's scheduled maintenances). */
+  upcomingMaintenance(now: Date): MaintenanceWindow[];
+}
+
+export interface SilenceView {
+  id: string;
+  matchers: { name: string; value: string; isRegex?: boolean }[];
+  /** ISO 8601 */
+  endsAt: string;
+  comment: string;
+  createdBy?: string;
 }
 
 export interface FiringAlert {
@@ -46,5 +62,8 @@ export interface MaintenanceWindow {
   /** ISO 8601 */
   startsAt: string;
   endsAt: string;
+  /** The clusters it covers now. */
   clusters: string[];
+  /** Its cluster label selector; absent: the whole fleet. */
+  selector?: Record<string, string>;
 }

@@ -10,11 +10,7 @@ export const PAGE_ID = 'irsa-sentinel';
 
 /** Statuspage's component statuses. */
 export type ComponentStatus =
-  | 'operational'
-  | 'degraded_performance'
-  | 'partial_outage'
-  | 'major_outage'
-  | 'under_maintenance';
+  'operational' | 'degraded_performance' | 'partial_outage' | 'major_outage' | 'under_maintenance';
 export type Indicator = 'none' | 'minor' | 'major' | 'critical';
 
 /** Statuspage's wording of the page indicator. */
@@ -26,7 +22,11 @@ const DESCRIPTION: Record<Indicator, string> = {
 };
 
 /** Causes that break single roles, not the whole cluster: a partial outage. */
-const ROLE_LEVEL = new Set(RULES.filter((r) => r.perRole).map((r) => r.code).concat(['ASSUME_DENIED', 'TOKEN_EXPIRED']));
+const ROLE_LEVEL = new Set(
+  RULES.filter((r) => r.perRole)
+    .map((r) => r.code)
+    .concat(['ASSUME_DENIED', 'TOKEN_EXPIRED']),
+);
 
 export function componentStatus(c: ClusterSummary, inMaintenance: boolean): ComponentStatus {
   if (inMaintenance) return 'under_maintenance';
@@ -107,7 +107,7 @@ function maintenance(m: MaintenanceWindow, now: Date, page: string) {
 export function statuspageSummary(fleet: FleetStatus, deps: Pick<ApiDeps, 'alerts' | 'publicUrl' | 'now'>) {
   const now = deps.now();
   const page = (deps.publicUrl ?? '').replace(/\/+$/, '');
-  const windows = deps.alerts?.maintenance(now) ?? [];
+  const windows = deps.alerts?.upcomingMaintenance(now) ?? [];
   const underMaintenance = new Set(
     windows.filter((w) => Date.parse(w.startsAt) <= now.getTime()).flatMap((w) => w.clusters),
   );
@@ -124,7 +124,7 @@ export function statuspageSummary(fleet: FleetStatus, deps: Pick<ApiDeps, 'alert
     only_show_if_degraded: false,
     page_id: PAGE_ID,
     created_at: fleet.generatedAt,
-    updated_at: c.probes ? latestRun(c) ?? fleet.generatedAt : fleet.generatedAt,
+    updated_at: c.probes ? (latestRun(c) ?? fleet.generatedAt) : fleet.generatedAt,
   }));
   const worst = Math.max(0, ...components.map((c) => RANK[c.status]));
   const indicator = INDICATOR[worst]!;

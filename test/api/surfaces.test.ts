@@ -56,7 +56,9 @@ const alerts: AlertsView = {
       silenced: false,
     },
   ],
-  maintenance: () => [
+  silences: () => [],
+  activeMaintenance: () => [],
+  upcomingMaintenance: () => [
     {
       name: 'key-rotation',
       startsAt: '2026-11-23T09:00:00.000Z',
@@ -259,7 +261,12 @@ describe('API hygiene', () => {
     expect(verdict.errors ?? [], JSON.stringify(verdict.errors)).toEqual([]);
     expect(verdict.valid).toBe(true);
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ['/api/v1/status', '/api/v1/summary.json', '/api/v1/clusters/{name}', '/badges/{cluster}/health.{format}'])
+    for (const path of [
+      '/api/v1/status',
+      '/api/v1/summary.json',
+      '/api/v1/clusters/{name}',
+      '/badges/{cluster}/health.{format}',
+    ])
       expect(Object.keys(doc.paths)).toContain(path);
     expect((await get('/docs')).statusCode).toBe(200);
   });

@@ -46,8 +46,7 @@ export const summaryRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
     async (req, reply) => {
       const { cluster, format } = req.params;
       const fleet = deps.view.fleet();
-      const status =
-        cluster === 'fleet' ? fleet.status : fleet.clusters.find((c) => c.name === cluster)?.status;
+      const status = cluster === 'fleet' ? fleet.status : fleet.clusters.find((c) => c.name === cluster)?.status;
       if (status === undefined) throw new ClusterNotFoundError(cluster);
       const made = badge({ label: cluster === 'fleet' ? 'irsa-sentinel' : `irsa ${cluster}`, status });
       return format === 'svg'
