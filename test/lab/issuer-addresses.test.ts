@@ -1,5 +1,6 @@
 // Fleet option `issuerAddresses: distinct`: each cluster's issuer is its own host, on its own loopback address on the
 // lab's port (issuer-hosts.ts), with a certificate valid for that address, and answers only its own issuer's paths.
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Agent, request } from 'undici';
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { issuerAddress } from '../../src/lab/issuer-hosts.ts';
 import type { Lab } from '../../src/lab/index.ts';
+import { generateLabTls } from '../../src/lab/tls.ts';
 import { LabPortInUseError } from '../../src/lab/index.ts';
 import { assumeIngressRole, startTestLab } from '../helpers/lab.ts';
 
@@ -25,6 +27,20 @@ describe('issuerAddress', () => {
     expect(new Set(all).size).toBe(5000);
     expect(all.every((a) => /^127\.0\.\d+\.\d+$/.test(a) && net.isIPv4(a))).toBe(true);
     expect(all.filter((a) => a === '127.0.0.1' || /\.(0|255)$/.test(a))).toEqual([]);
+  });
+});
+
+describe('certificateFor', () => {
+  it('names every address of a /24 as an IP SAN, valid for each and no other', async () => {
+    const tlsMaterial = await generateLabTls('111122223333');
+    const addresses = Array.from({ length: 254 }, (_, i) => `127.0.9.${i + 1}`);
+    const cert = new X509Certificate(await tlsMaterial.certificateFor(addresses));
+    expect(cert.subjectAltName?.split(', ')).toEqual(addresses.map((a) => `IP Address:${a}`));
+    expect(cert.checkIP('127.0.9.1')).toBe('127.0.9.1');
+    expect(cert.checkIP('127.0.9.254')).toBe('127.0.9.254');
+    expect(cert.checkIP('127.0.8.1')).toBeUndefined();
+    expect(cert.verify(new X509Certificate(tlsMaterial.caPem).publicKey)).toBe(true);
+    expect(cert.checkPrivateKey(createPrivateKey(tlsMaterial.keyPem))).toBe(true);
   });
 });
 
