@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { issuerAddress } from '../../src/lab/issuer-hosts.ts';
+import { NAMES_PER_CERTIFICATE, issuerAddress } from '../../src/lab/issuer-hosts.ts';
 import type { Lab } from '../../src/lab/index.ts';
 import { generateLabTls } from '../../src/lab/tls.ts';
 import { LabPortInUseError } from '../../src/lab/index.ts';
@@ -168,6 +168,39 @@ describe('lab with distinct issuer addresses', () => {
       issuer: string;
     };
     expect(healed.issuer).toBe(`https://127.0.0.2:${port}/east-oidc`);
+  });
+});
+
+/** The IP SANs of the certificate served on address:port. */
+function sansOn(address: string, port: number, ca: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: address, port, ca }, () => {
+      resolve((socket.getPeerCertificate().subjectaltname ?? '').split(', ').map((n) => n.replace('IP Address:', '')));
+      socket.end();
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('lab with more issuer addresses than one certificate names', () => {
+  it(`names ${NAMES_PER_CERTIFICATE} addresses per certificate, and serves every address`, async () => {
+    const lab = await startTestLab({ fleet: { issuerAddresses: 'distinct', generate: { prefix: 'g', count: 18 } } });
+    const agent = new Agent({ connect: { ca: lab.caPem } });
+    try {
+      const port = Number(new URL(lab.endpoint).port);
+      const addresses = lab.info().clusters.map((c) => c.issuerAddress!);
+      expect(addresses).toEqual(Array.from({ length: 18 }, (_, i) => issuerAddress(i)));
+      expect(await sansOn(addresses[0]!, port, lab.caPem)).toEqual(addresses.slice(0, NAMES_PER_CERTIFICATE));
+      expect(await sansOn(addresses[17]!, port, lab.caPem)).toEqual(addresses.slice(NAMES_PER_CERTIFICATE));
+      for (const c of lab.info().clusters) {
+        const res = await request(`${c.issuer}/keys.json`, { dispatcher: agent });
+        expect(res.statusCode).toBe(200);
+        await res.body.dump();
+      }
+    } finally {
+      await agent.close();
+      await lab.close();
+    }
   });
 });
 
