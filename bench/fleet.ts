@@ -156,6 +156,14 @@ console.log(
 );
 
 // The agent's RSS per cluster: the slope between sizes, and a least-squares line over all of them.
+for (const r of rows) {
+  if (!r.meter) continue;
+  const h = r.meter.heap;
+  console.log(
+    `${r.clusters} clusters: agent V8 heap peak used ${mib(h.used)} MiB, total ${mib(h.total)} MiB, external ${mib(h.external)} MiB (RSS ${mib(r.agentPeak)} MiB); cycle started ${((r.meter.cycleStartMs ?? 0) / 1000).toFixed(1)} s after the agent's start`,
+  );
+}
+
 const done = rows.filter((r) => r.exit === '0' || r.exit === '1');
 for (let i = 1; i < done.length; i++) {
   const [a, b] = [done[i - 1]!, done[i]!];

@@ -44,7 +44,11 @@ export async function startLabProcess(opts: LabProcessOptions): Promise<LabProce
   writeFileSync(fleetFile, opts.fleet);
   const t0 = performance.now();
   const child = spawn(process.execPath, [CLI, 'lab', '--port', '0', '--data-dir', opts.dataDir, '--fleet', fleetFile], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The lab's stderr, but for the line it writes when it is stopped.
+  createInterface({ input: child.stderr }).on('line', (l) => {
+    if (!/: SIGTERM: stopping$/.test(l)) process.stderr.write(`${l}\n`);
   });
   const ready = await new Promise<ReadyLine>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', (l) => resolve(JSON.parse(l) as ReadyLine));
