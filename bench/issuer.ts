@@ -122,7 +122,7 @@ const line = (who: string, round: string, r: Round): void =>
       `${who.padEnd(9)} ${round.padEnd(8)} ${r.seconds.toFixed(2).padStart(6)} s`,
       `${String(r.ok).padStart(5)} ok ${String(r.failed).padStart(4)} failed`,
       `${String(r.documents).padStart(5)} documents ${(r.documents / r.seconds).toFixed(0).padStart(5)}/s`,
-      `${(r.ok / r.seconds).toFixed(0).padStart(4)} probes/s`,
+      `${((r.ok + r.failed) / r.seconds).toFixed(0).padStart(4)} probes/s`,
       `CPU s: prober ${r.proberCpu.toFixed(1).padStart(5)} lab ${r.labCpu.toFixed(1).padStart(5)}`,
     ].join('  '),
   );
@@ -148,12 +148,18 @@ try {
   const rate = (r: Round): number => r.documents / r.seconds;
   console.log(`\nbest of ${rounds}, concurrency ${concurrency}, ${clusters} issuers on distinct addresses:`);
   console.log(
-    `agent issuer probe:           ${(a.ok / a.seconds).toFixed(0)} probes/s, ${rate(a).toFixed(0)} documents/s`,
+    `agent issuer probe:           ${((a.ok + a.failed) / a.seconds).toFixed(0)} probes/s (${a.ok} passed), ${rate(a).toFixed(0)} documents/s`,
   );
   console.log(
-    `blackbox_exporter http probe: ${(b.ok / b.seconds).toFixed(0)} probes/s, ${rate(b).toFixed(0)} documents/s`,
+    `blackbox_exporter http probe: ${((b.ok + b.failed) / b.seconds).toFixed(0)} probes/s (${b.ok} passed), ${rate(b).toFixed(0)} documents/s`,
   );
   console.log(`ratio (agent documents/s ÷ blackbox documents/s): ${(rate(a) / rate(b)).toFixed(2)} (target ≥ 1.0)`);
+  // CPU per document over every measured round: less sensitive to what else the shared machine runs.
+  const cpuPerDocument = (rs: Round[], of: 'proberCpu' | 'labCpu'): string =>
+    ((rs.reduce((s, r) => s + r[of], 0) / rs.reduce((s, r) => s + r.documents, 0)) * 1000).toFixed(2);
+  console.log(
+    `CPU ms per document: agent ${cpuPerDocument(agent, 'proberCpu')} (lab ${cpuPerDocument(agent, 'labCpu')}), blackbox_exporter ${cpuPerDocument(bb, 'proberCpu')} (lab ${cpuPerDocument(bb, 'labCpu')})`,
+  );
   console.log(`agent RSS peak (this process): ${mib(agentPeakRss)} MiB; lab RSS peak: ${mib(lab.memory().peak)} MiB`);
   const failures = [...agent, ...bb].reduce((n, r) => n + r.failed, 0);
   if (failures > 0) {
