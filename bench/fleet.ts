@@ -125,31 +125,41 @@ for (const n of sizes) {
 }
 
 const pad = (s: string, n: number): string => s.padStart(n);
-console.log(
-  `\n${pad('clusters', 8)} ${pad('cycle s', 8)} ${pad('agent RSS', 10)} ${pad('lag p99', 8)} ${pad('lag max', 8)} ${pad('LookupEvents', 15)} ${pad('calls/s', 8)} ${pad('peak/s', 7)} ${pad('results', 26)} ${pad('lab start', 10)} ${pad('lab RSS', 8)}`,
-);
+const COLUMNS: [string, number][] = [
+  ['clusters', 8],
+  ['exit', 22],
+  ['cycle s', 8],
+  ['agent RSS', 10],
+  ['lag p99', 9],
+  ['lag max', 9],
+  ['LookupEvents', 15],
+  ['calls/s', 8],
+  ['peak/s', 7],
+  ['results', 24],
+  ['lab start', 10],
+  ['lab RSS', 9],
+];
+console.log('\n' + COLUMNS.map(([h, w]) => pad(h, w)).join(' '));
 for (const r of rows) {
-  const lookups = r.lookups.map((l) => `${l.calls} (${l.throttled} thr)`).join('+') || '0';
-  const perSecond = r.lookups.map((l) => l.perSecond.toFixed(2)).join('+') || '0';
-  const peak = r.lookups.map((l) => String(l.peak)).join('+') || '0';
+  const finished = r.exit === '0' || r.exit === '1';
   const results = Object.entries(r.results)
     .map(([s, n]) => `${n} ${s}`)
     .join(', ');
-  console.log(
-    [
-      pad(String(r.clusters), 8),
-      pad(r.exit === '0' || r.exit === '1' ? r.cycleS.toFixed(1) : r.exit, 8),
-      pad(`${mib(r.agentPeak)} MiB`, 10),
-      pad(r.meter ? `${r.meter.lag.p99} ms` : '-', 8),
-      pad(r.meter ? `${r.meter.lag.max} ms` : '-', 8),
-      pad(lookups, 15),
-      pad(perSecond, 8),
-      pad(peak, 7),
-      pad(`${results || '-'} /${r.expectedResults}`, 26),
-      pad(`${r.labStartS.toFixed(1)} s`, 10),
-      pad(`${r.labPeakMiB.toFixed(0)} MiB`, 8),
-    ].join(' '),
-  );
+  const cells = [
+    String(r.clusters),
+    r.exit,
+    finished ? r.cycleS.toFixed(1) : `(${r.cycleS.toFixed(0)})`,
+    `${mib(r.agentPeak)} MiB`,
+    r.meter ? `${r.meter.lag.p99} ms` : '-',
+    r.meter ? `${r.meter.lag.max} ms` : '-',
+    r.lookups.map((l) => `${l.calls} (${l.throttled} thr)`).join('+') || '0',
+    r.lookups.map((l) => l.perSecond.toFixed(2)).join('+') || '0',
+    r.lookups.map((l) => String(l.peak)).join('+') || '0',
+    `${results || '-'} /${r.expectedResults}`,
+    `${r.labStartS.toFixed(1)} s`,
+    `${r.labPeakMiB.toFixed(0)} MiB`,
+  ];
+  console.log(cells.map((c, i) => pad(c, COLUMNS[i]![1])).join(' '));
 }
 console.log(
   `LookupEvents: ${[...new Set(rows.flatMap((r) => r.lookups.map((l) => l.key)))].join(', ')} (account/region)`,
