@@ -43,9 +43,10 @@ export const fleetSchema = z.strictObject({
    * each cluster on its own loopback address on the lab's port, https://127.0.x.y:PORT/<bucket>, as every real issuer
    * is its own host (so no client shares a connection between two clusters' issuers).
    */
+  // Optional rather than defaulted, as topology: a parsed fleet (and the config's lab block) only carries it when given.
   issuerAddresses: z
     .enum(ISSUER_ADDRESSES)
-    .default('shared')
+    .optional()
     .describe(
       "shared (default): every issuer on the lab's address 127.0.0.1; distinct: each cluster's issuer on its own loopback address 127.0.x.y (the lab's port), like separate hosts.",
     ),

@@ -15,7 +15,8 @@ describe('lab fleet file', () => {
   });
 
   it('serves issuers on the lab address unless issuerAddresses is distinct', () => {
-    expect(parseFleet({}).issuerAddresses).toBe('shared');
+    expect(parseFleet({})).not.toHaveProperty('issuerAddresses'); // absent: shared
+    expect(parseFleet({ issuerAddresses: 'shared' }).issuerAddresses).toBe('shared');
     expect(parseFleet({ issuerAddresses: 'distinct', generate: { prefix: 'b', count: 5000 } }).issuerAddresses).toBe(
       'distinct',
     );
