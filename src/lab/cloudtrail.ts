@@ -173,6 +173,18 @@ export class RateLimiter {
   }
 }
 
+/** Calls per key in the last second, counting every call (what a caller sends, whether answered or not). */
+export class CallsInLastSecond {
+  readonly #calls = new Map<string, number[]>();
+  /** Record a call now and return how many calls the key had in the last second, this one included. */
+  add(key: string, now = Date.now()): number {
+    const recent = (this.#calls.get(key) ?? []).filter((t) => now - t < 1000);
+    recent.push(now);
+    this.#calls.set(key, recent);
+    return recent.length;
+  }
+}
+
 interface LookupInput {
   LookupAttributes?: { AttributeKey?: string; AttributeValue?: string }[];
   StartTime?: number | string;
@@ -196,6 +208,7 @@ export interface CloudTrailOptions {
 /** CloudTrail_20131101 (JSON 1.1). Only LookupEvents is modelled. */
 export function createCloudTrailHandler(ctx: LabContext, opts: CloudTrailOptions = {}): LabHandler {
   const limiter = new RateLimiter(opts.lookupsPerSecond ?? 2);
+  const lastSecond = new CallsInLastSecond();
   /** NextToken -> the parameters it was issued for and the offset, as AWS requires identical parameters. */
   const tokens = new Map<string, { params: string; offset: number }>();
   return (req) => {
@@ -210,6 +223,7 @@ export function createCloudTrailHandler(ctx: LabContext, opts: CloudTrailOptions
     const key = `${ctx.state.accountId}/${req.region}`;
     const count = ctx.state.lookups.get(key) ?? { answered: 0, throttled: 0 };
     ctx.state.lookups.set(key, count);
+    ctx.state.lookupPeaks.set(key, Math.max(ctx.state.lookupPeaks.get(key) ?? 0, lastSecond.add(key)));
     if (!limiter.tryTake(key)) {
       count.throttled++;
       return jsonError(400, 'ThrottlingException', 'Rate exceeded', req.requestId);

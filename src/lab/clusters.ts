@@ -10,7 +10,6 @@ import {
   serviceAccountSubject,
 } from '../ccoctl/credentials-requests.ts';
 import { publishedJwk } from './keys.ts';
-import type { KeyPool } from './keys.ts';
 import type {
   Bucket,
   ClusterTopology,
@@ -132,15 +131,27 @@ export async function ccoctlKeysJson(keys: SigningKey[]): Promise<string> {
   return JSON.stringify({ keys: await Promise.all(keys.map(publishedJwk)) }, null, 4);
 }
 
-function putObject(bucket: Bucket, key: string, body: string, contentType: string, tags: Record<string, string>): void {
-  const buf = Buffer.from(body);
-  bucket.objects.set(key, {
-    body: buf,
-    contentType,
-    lastModified: new Date(),
-    etag: `"${createHash('md5').update(buf).digest('hex')}"`,
-    tags,
-  });
+/** An object's body and ETag; S3 computes the ETag of a single-part upload as the MD5 of the body. */
+interface Content {
+  body: Buffer;
+  etag: string;
+}
+
+const content = (text: string): Content => {
+  const body = Buffer.from(text);
+  return { body, etag: `"${createHash('md5').update(body).digest('hex')}"` };
+};
+
+/** keys.json of a cluster publishing only `key`: clusters sharing a pooled key share one body (never mutated). */
+const publishedKeys = new WeakMap<SigningKey, Promise<Content>>();
+function keysJsonContent(key: SigningKey): Promise<Content> {
+  let c = publishedKeys.get(key);
+  if (c === undefined) publishedKeys.set(key, (c = ccoctlKeysJson([key]).then(content)));
+  return c;
+}
+
+function putObject(bucket: Bucket, key: string, { body, etag }: Content, at: Date, tags: Record<string, string>): void {
+  bucket.objects.set(key, { body, contentType: 'application/json', lastModified: at, etag, tags });
 }
 
 const roleIdFor = (arn: string): string =>
@@ -157,7 +168,7 @@ export const CLOUDFRONT_PATH_PREFIX = '/_cloudfront/';
  */
 export async function provisionCluster(
   state: LabState,
-  endpoint: string,
+  issuerOrigin: string,
   name: string,
   signingKey: SigningKey,
   topology?: ClusterTopology,
@@ -168,31 +179,37 @@ export async function provisionCluster(
   if (previous?.distributionId) state.distributions.delete(previous.distributionId);
   const distributionId = shape === 'cloudfront' ? cloudFrontId('distribution', name) : undefined;
   // ccoctl's issuer is https://<bucket>.s3.<region>.<suffix> or https://<distribution>.cloudfront.net; the lab has no
-  // DNS of its own, so both live under its one port.
-  const issuer = distributionId ? `${endpoint}${CLOUDFRONT_PATH_PREFIX}${distributionId}` : `${endpoint}/${bucketName}`;
+  // DNS of its own, so both live under the origin given: the lab's endpoint, or the cluster's own issuer address.
+  const issuer = distributionId
+    ? `${issuerOrigin}${CLOUDFRONT_PATH_PREFIX}${distributionId}`
+    : `${issuerOrigin}/${bucketName}`;
   const providerUrl = issuer.replace(/^https:\/\//, '');
   const providerArn = `arn:aws:iam::${state.accountId}:oidc-provider/${providerUrl}`;
-  const tags = { [`openshift.io/cloud-credential-operator/${name}`]: 'owned', Name: name };
+  const tags = ccoctlTags(name);
   const crs = bundledCredentialsRequests();
-  const cluster: LabCluster = {
+  const roleArns = crs.map((cr) => `arn:aws:iam::${state.accountId}:role/${ccoctlRoleName(name, cr)}`);
+  const cluster: LabCluster = withKubeObjects({
     name,
     bucket: bucketName,
     topology: shape,
     ...(distributionId ? { distributionId } : {}),
+    issuerOrigin,
     issuer,
     oidcProviderArn: providerArn,
     signingKey,
     extraKeys: [],
     kubeToken: previous?.kubeToken ?? `lab-${randomBytes(24).toString('base64url')}`,
     credentialsRequests: crs,
-    roleArns: [],
-    secrets: new Map(),
-    serviceAccounts: new Set([AGENT_SERVICE_ACCOUNT]),
-  };
+    roleArns,
+  });
   await publishCluster(state, cluster, tags);
-  for (const cr of crs) {
-    const roleName = ccoctlRoleName(name, cr);
-    const roleArn = `arn:aws:iam::${state.accountId}:role/${roleName}`;
+  // Cheap per role: the tag list and the creation time are shared by the cluster's roles (a role's tags are replaced,
+  // never changed in place), and the trust policy is a template filled with strings the cluster already holds.
+  const roleTags = tagList(tags);
+  const now = new Date();
+  crs.forEach((cr, i) => {
+    const roleArn = roleArns[i] as string;
+    const roleName = roleArn.slice(roleArn.indexOf('/') + 1);
     const subjects = cr.serviceAccounts.map((sa) => serviceAccountSubject(cr.secretNamespace, sa));
     state.roles.set(roleName, {
       name: roleName,
@@ -202,17 +219,52 @@ export async function provisionCluster(
       assumeRolePolicy: ccoctlTrustPolicy(providerArn, providerUrl, subjects),
       description: `OpenShift role for ${cr.secretNamespace}/${cr.secretName}`,
       maxSessionDuration: 3600,
-      createdAt: state.roles.get(roleName)?.createdAt ?? new Date(),
-      tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      createdAt: state.roles.get(roleName)?.createdAt ?? now,
+      tags: roleTags,
       // ccoctl puts the CredentialsRequest's statementEntries as an inline policy; the lab does not model them yet.
       policies: new Map(),
     });
-    cluster.roleArns.push(roleArn);
-    cluster.secrets.set(`${cr.secretNamespace}/${cr.secretName}`, { credentials: ccoctlCredentialsIni(roleArn) });
-    for (const sa of cr.serviceAccounts) cluster.serviceAccounts.add(`${cr.secretNamespace}/${sa}`);
-  }
+  });
   state.clusters.set(name, cluster);
   return cluster;
+}
+
+/** ccoctl's tags on what it makes for cluster `name` (bucket, objects, OIDC provider, roles). */
+const ccoctlTags = (name: string): Record<string, string> => ({
+  [`openshift.io/cloud-credential-operator/${name}`]: 'owned',
+  Name: name,
+});
+
+const tagList = (tags: Record<string, string>): { Key: string; Value: string }[] =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+/**
+ * The cluster's kube objects, built on first use (most clusters of a big fleet are never asked): the ccoctl
+ * credentials secret of each CredentialsRequest, and the service accounts (the agent's and the CredentialsRequests').
+ */
+function withKubeObjects(base: Omit<LabCluster, 'secrets' | 'serviceAccounts'>): LabCluster {
+  let secrets: LabCluster['secrets'] | undefined;
+  let serviceAccounts: LabCluster['serviceAccounts'] | undefined;
+  return Object.defineProperties(base as LabCluster, {
+    secrets: {
+      enumerable: true,
+      get: () =>
+        (secrets ??= new Map(
+          base.credentialsRequests.map((cr, i) => [
+            `${cr.secretNamespace}/${cr.secretName}`,
+            { credentials: ccoctlCredentialsIni(base.roleArns[i] as string) },
+          ]),
+        )),
+    },
+    serviceAccounts: {
+      enumerable: true,
+      get: () =>
+        (serviceAccounts ??= new Set([
+          AGENT_SERVICE_ACCOUNT,
+          ...base.credentialsRequests.flatMap((cr) => cr.serviceAccounts.map((sa) => `${cr.secretNamespace}/${sa}`)),
+        ])),
+    },
+  });
 }
 
 /**
@@ -222,20 +274,18 @@ export async function provisionCluster(
 export async function publishCluster(
   state: LabState,
   cluster: LabCluster,
-  tags: Record<string, string> = {
-    [`openshift.io/cloud-credential-operator/${cluster.name}`]: 'owned',
-    Name: cluster.name,
-  },
+  tags: Record<string, string> = ccoctlTags(cluster.name),
 ): Promise<void> {
   const distribution =
     cluster.topology === 'cloudfront'
       ? cloudFrontDistribution(state.accountId, cluster.name, cluster.bucket)
       : undefined;
   if (distribution) state.distributions.set(distribution.id, distribution);
+  const now = new Date();
   const bucket: Bucket = {
     name: cluster.bucket,
     region: state.region,
-    createdAt: state.buckets.get(cluster.bucket)?.createdAt ?? new Date(),
+    createdAt: state.buckets.get(cluster.bucket)?.createdAt ?? now,
     policy: distribution
       ? ccoctlOaiBucketPolicy(cluster.bucket, distribution.oaiId)
       : ccoctlBucketPolicy(cluster.bucket),
@@ -245,14 +295,8 @@ export async function publishCluster(
     tags,
     behaviour: {},
   };
-  putObject(
-    bucket,
-    '.well-known/openid-configuration',
-    ccoctlDiscoveryDocument(cluster.issuer),
-    'application/json',
-    tags,
-  );
-  putObject(bucket, 'keys.json', await ccoctlKeysJson([cluster.signingKey]), 'application/json', tags);
+  putObject(bucket, '.well-known/openid-configuration', content(ccoctlDiscoveryDocument(cluster.issuer)), now, tags);
+  putObject(bucket, 'keys.json', await keysJsonContent(cluster.signingKey), now, tags);
   state.buckets.set(bucket.name, bucket);
   const providerUrl = cluster.issuer.replace(/^https:\/\//, '');
   state.providers.set(cluster.oidcProviderArn, {
@@ -261,10 +305,8 @@ export async function publishCluster(
     clientIds: [...CCOCTL_AUDIENCES],
     // ccoctl: SHA-1 of the last certificate of the issuer's chain, uppercase hex (AWS-FACTS 5); not used by STS.
     thumbprints: [createHash('sha1').update(providerUrl).digest('hex').toUpperCase()],
-    createdAt: state.providers.get(cluster.oidcProviderArn)?.createdAt ?? new Date(),
-    tags: Object.entries(tags)
-      .map(([Key, Value]) => ({ Key, Value }))
-      .sort((a, b) => a.Key.localeCompare(b.Key)),
+    createdAt: state.providers.get(cluster.oidcProviderArn)?.createdAt ?? now,
+    tags: tagList(tags).sort((a, b) => a.Key.localeCompare(b.Key)),
   });
 }
 
@@ -309,16 +351,4 @@ function uidFor(...parts: string[]): string {
 /** The cluster's own /openid/v1/jwks: the signing key and any others it still trusts (AWS-FACTS 6). */
 export async function clusterJwks(cluster: LabCluster): Promise<{ keys: JWK[] }> {
   return { keys: await Promise.all([cluster.signingKey, ...cluster.extraKeys].map(publishedJwk)) };
-}
-
-/** Provision `names` with keys from the pool (fleet start-up). */
-export async function provisionFleet(
-  state: LabState,
-  endpoint: string,
-  names: string[],
-  pool: KeyPool,
-): Promise<LabCluster[]> {
-  const out: LabCluster[] = [];
-  for (const name of names) out.push(await provisionCluster(state, endpoint, name, pool.take()));
-  return out;
 }

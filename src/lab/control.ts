@@ -1,7 +1,9 @@
-// The lab's control API under /_lab/v1/: what the lab is (info, kubeconfig) and fault injection. Not an AWS API.
+// The lab's control API under /_lab/v1/: what the lab is (info, kubeconfig, stats) and fault injection. Not an AWS API.
 // Every route needs the lab's control token (control-token.ts): `info` hands out every user's secret key.
 import { checkBearer } from './control-token.ts';
 import { FaultError } from './faults.ts';
+import type { IssuerAddresses } from './fleet.ts';
+import type { LabStats } from './stats.ts';
 import type { ActiveFault, ClusterTopology } from './state.ts';
 import type { LabHandler, LabResponse } from './wire.ts';
 
@@ -18,9 +20,13 @@ export interface LabInfo {
   s3controlProxy?: string;
   /** The --endpoint-url for `aws s3control` through that proxy: https://localhost:PORT. */
   s3controlEndpoint?: string;
+  /** `distinct` when each cluster's issuer is served on its own loopback address (absent: all on the lab's). */
+  issuerAddresses?: IssuerAddresses;
   clusters: {
     name: string;
     issuer: string;
+    /** With issuerAddresses distinct: the cluster's own loopback address (127.0.x.y) its issuer is served on. */
+    issuerAddress?: string;
     bucket: string;
     oidcProviderArn: string;
     roles: string[];
@@ -47,6 +53,8 @@ export interface LabControl {
   applyFault(input: Record<string, unknown>): Promise<ActiveFault>;
   heal(): Promise<void>;
   faultCatalogue(): { fault: string; description: string; cluster: boolean }[];
+  /** What the lab has served since it started. */
+  stats(): LabStats;
 }
 
 const json = (status: number, body: unknown, requestId: string): LabResponse => ({
@@ -78,6 +86,8 @@ export function createControlHandler(lab: LabControl, controlToken: string): Lab
           return problem(404, 'NotFound', 'this lab was started without an agent config renderer', req.requestId);
         return { status: 200, headers: { 'content-type': 'application/yaml' }, body };
       }
+      case 'GET /_lab/v1/stats':
+        return json(200, lab.stats(), req.requestId);
       case 'GET /_lab/v1/faults':
         return json(200, { active: lab.faults(), available: lab.faultCatalogue() }, req.requestId);
       case 'DELETE /_lab/v1/faults':

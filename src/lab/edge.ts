@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CLOUDFRONT_PATH_PREFIX } from './clusters.ts';
 import { parseAuthorization, verifySigV4 } from './sigv4.ts';
+import type { LabCounters } from './stats.ts';
 import type { LabState } from './state.ts';
 import { jsonError, newRequestId, queryError, s3Error } from './wire.ts';
 import type { Caller, LabHandler, LabRequest, LabResponse } from './wire.ts';
@@ -165,7 +166,28 @@ export interface EdgeOptions {
   /** Region assumed for unsigned requests. */
   defaultRegion: string;
   logger?: boolean;
+  /**
+   * For a connection to one of the issuers' own addresses (issuer-hosts.ts): the issuer's path there (e.g.
+   * `/demo-oidc`), the only paths that host answers; undefined for the lab's own address, which answers everything.
+   */
+  issuerPathOn?: (localAddress: string) => string | undefined;
+  /** Counts what was served (GET /_lab/v1/stats). */
+  counters?: LabCounters;
 }
+
+/** What a host that is only one issuer answers for any other path: S3's answer for a bucket it does not have. */
+function notThisHost(path: string, requestId: string): LabResponse {
+  const segment = path.split('/')[1] ?? '';
+  let bucket = segment;
+  try {
+    bucket = decodeURIComponent(segment);
+  } catch {
+    // kept as sent
+  }
+  return s3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', requestId, { BucketName: bucket });
+}
+
+const within = (path: string, prefix: string): boolean => path === prefix || path.startsWith(`${prefix}/`);
 
 export function createEdge(opts: EdgeOptions): FastifyInstance {
   const app = Fastify({
@@ -181,10 +203,19 @@ export function createEdge(opts: EdgeOptions): FastifyInstance {
     const requestId = newRequestId();
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const url = new URL(req.url, 'https://lab.invalid');
+    const issuerPath = opts.issuerPathOn?.(req.socket.localAddress ?? '');
+    if (issuerPath !== undefined && !within(url.pathname, issuerPath)) {
+      opts.counters?.served('s3', url.pathname, 404);
+      return await send(req, reply, notThisHost(url.pathname, requestId));
+    }
     const service = routeOf(url.pathname, req.headers, body);
+    const answer = async (res: LabResponse): Promise<void> => {
+      opts.counters?.served(service, url.pathname, res.status);
+      await send(req, reply, res);
+    };
     try {
       const auth = await authenticate(opts.state, service, req, body, requestId);
-      if ('error' in auth) return await send(req, reply, auth.error);
+      if ('error' in auth) return await answer(auth.error);
       const vpce = header(req, 'x-lab-source-vpce');
       const labReq: LabRequest = {
         method: req.method,
@@ -201,12 +232,10 @@ export function createEdge(opts: EdgeOptions): FastifyInstance {
         userAgent: header(req, 'user-agent') ?? '',
         requestId,
       };
-      await send(req, reply, await opts.handlers[service](labReq));
+      await answer(await opts.handlers[service](labReq));
     } catch (err) {
       req.log.error({ err, service }, 'lab handler failed');
-      await send(
-        req,
-        reply,
+      await answer(
         authError(service, 500, 'InternalError', 'We encountered an internal error. Please try again.', requestId),
       );
     }

@@ -16,6 +16,10 @@ const faultSpec = z.looseObject({ fault: z.string().min(1) });
 /** public-s3: ccoctl's default public bucket; cloudfront: `--create-private-s3-bucket` (AWS-FACTS 5). */
 export const TOPOLOGIES = ['public-s3', 'cloudfront'] as const;
 
+/** Where the clusters' issuers are served (fleetSchema.issuerAddresses). */
+export const ISSUER_ADDRESSES = ['shared', 'distinct'] as const;
+export type IssuerAddresses = (typeof ISSUER_ADDRESSES)[number];
+
 export const fleetSchema = z.strictObject({
   clusters: z
     .array(
@@ -34,6 +38,18 @@ export const fleetSchema = z.strictObject({
     .default([]),
   /** Many identical healthy public-s3 clusters, named `<prefix>-<n>` (benchmarks). */
   generate: z.strictObject({ prefix: clusterName, count: z.number().int().min(1).max(5000) }).optional(),
+  /**
+   * Where issuers are served: `shared` (default) on the lab's own address, https://127.0.0.1:PORT/<bucket>; `distinct`
+   * each cluster on its own loopback address on the lab's port, https://127.0.x.y:PORT/<bucket>, as every real issuer
+   * is its own host (so no client shares a connection between two clusters' issuers).
+   */
+  // Optional rather than defaulted, as topology: a parsed fleet (and the config's lab block) only carries it when given.
+  issuerAddresses: z
+    .enum(ISSUER_ADDRESSES)
+    .optional()
+    .describe(
+      "shared (default): every issuer on the lab's address 127.0.0.1; distinct: each cluster's issuer on its own loopback address 127.0.x.y (the lab's port), like separate hosts.",
+    ),
   /** How many distinct signing keys clusters share (RSA generation is the slow part of starting). */
   keyPool: z.number().int().min(1).max(64).default(8),
   /** Modulus of generated signing keys; ccoctl makes 4096, 2048 starts faster. */

@@ -1,8 +1,8 @@
 // Start the lab: TLS, account, users, simulated clusters, and the HTTPS edge serving every service on one port.
 // Nothing is written to the data dir until the port is ours: a second lab on a taken port leaves the first's files.
 import { writeFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import { createCloudFrontHandler } from './cloudfront.ts';
 import { createCloudTrailHandler } from './cloudtrail.ts';
 import { startConnectProxy } from './connect-proxy.ts';
@@ -18,13 +18,17 @@ import type { FaultContext, Invoke } from './faults.ts';
 import { DEFAULT_FLEET, fleetNames, parseFleet } from './fleet.ts';
 import type { Fleet, FleetInput } from './fleet.ts';
 import { createIamHandler } from './iam.ts';
+import { issuerAddress, listenIssuerHosts } from './issuer-hosts.ts';
+import type { IssuerHosts } from './issuer-hosts.ts';
 import { KeyPool } from './keys.ts';
 import { listenLab } from './listen.ts';
 import { createKubeHandler } from './kube.ts';
+import { renderKubeconfig } from './kubeconfig.ts';
 import { restoreBucketSettings } from './restore.ts';
 import { createS3Handler } from './s3.ts';
 import { createS3ControlHandler } from './s3control.ts';
 import { LabState } from './state.ts';
+import { LabCounters } from './stats.ts';
 import type { ActiveFault, ClusterTopology, SigningKey } from './state.ts';
 import { createStsHandler } from './sts.ts';
 import { generateLabTls, s3ControlHost, writeLabCa } from './tls.ts';
@@ -69,6 +73,16 @@ export interface Lab extends LabControl {
   close(): Promise<void>;
 }
 
+/** The issuer path each distinct issuer address answers (the edge's issuerPathOn): its cluster's issuer's path. */
+function issuerPathOn(state: LabState, clusterOn: Map<string, string>): (address: string) => string | undefined {
+  return (address) => {
+    const name = clusterOn.get(address);
+    if (name === undefined) return undefined;
+    const issuer = state.clusters.get(name)?.issuer;
+    return issuer === undefined ? `/${name}-oidc` : new URL(issuer).pathname;
+  };
+}
+
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const dataDir = resolve(opts.dataDir ?? join('data', 'lab'));
   const fleet = parseFleet(opts.fleet ?? DEFAULT_FLEET, 'fleet');
@@ -86,6 +100,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const faults: ActiveFault[] = [];
   const originalKeys = new Map<string, SigningKey>();
   const kubeconfigFile = join(dataDir, 'kubeconfig');
+  const counters = new LabCounters();
+  const names = fleetNames(fleet);
+  // fleet.issuerAddresses distinct: cluster i's issuer on its own loopback address (issuer-hosts.ts).
+  const addressOf = new Map<string, string>(
+    fleet.issuerAddresses === 'distinct' ? names.map((name, i) => [name, issuerAddress(i)]) : [],
+  );
+  const clusterOn = new Map<string, string>([...addressOf].map(([name, address]) => [address, name]));
+  let issuerHosts: IssuerHosts | undefined;
 
   const handlers: ServiceHandlers = {
     s3: createS3Handler(ctx),
@@ -153,11 +175,13 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         })),
         s3controlProxy: lab.s3controlProxy,
         s3controlEndpoint: ctx.endpoint.replace('127.0.0.1', 'localhost'),
+        ...(addressOf.size > 0 ? { issuerAddresses: 'distinct' as const } : {}),
         clusters: [...state.clusters.values()].map((c) => {
           const distribution = c.distributionId ? state.distributions.get(c.distributionId) : undefined;
           return {
             name: c.name,
             issuer: c.issuer,
+            ...(addressOf.has(c.name) ? { issuerAddress: addressOf.get(c.name) } : {}),
             bucket: c.bucket,
             oidcProviderArn: c.oidcProviderArn,
             roles: [...c.roleArns],
@@ -172,21 +196,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       };
     },
     kubeconfig(): string {
-      const clusters = [...state.clusters.values()];
-      return stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        'current-context': clusters[0]?.name ?? '',
-        clusters: clusters.map((c) => ({
+      return renderKubeconfig(
+        [...state.clusters.values()].map((c) => ({
           name: c.name,
-          cluster: {
-            server: `${ctx.endpoint}/_clusters/${c.name}`,
-            'certificate-authority-data': Buffer.from(tls.caPem).toString('base64'),
-          },
+          server: `${ctx.endpoint}/_clusters/${c.name}`,
+          token: c.kubeToken,
         })),
-        users: clusters.map((c) => ({ name: c.name, user: { token: c.kubeToken } })),
-        contexts: clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
-      });
+        tls.caPem,
+      );
     },
     agentConfig: () => opts.agentConfig?.(lab.info(), kubeconfigFile),
     faults: () => faults.map((f) => ({ ...f })),
@@ -228,13 +245,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       } finally {
         state.accountPublicAccessBlock = undefined;
         for (const c of state.clusters.values()) {
-          await provisionCluster(state, ctx.endpoint, c.name, originalKeys.get(c.name) ?? c.signingKey);
+          await provisionCluster(state, c.issuerOrigin, c.name, originalKeys.get(c.name) ?? c.signingKey);
         }
         faults.length = 0;
       }
     },
+    stats: () => counters.snapshot(state),
     async close() {
-      await Promise.all([app.close(), proxy?.close()]);
+      await Promise.all([app.close(), proxy?.close(), issuerHosts?.close()]);
     },
   };
   const control: LabHandler = createControlHandler(lab, controlToken);
@@ -244,24 +262,41 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     handlers,
     https: { key: tls.keyPem, cert: tls.certPem },
     defaultRegion: state.region,
+    counters,
+    ...(clusterOn.size > 0 ? { issuerPathOn: issuerPathOn(state, clusterOn) } : {}),
   });
   const host = opts.host ?? '127.0.0.1';
+  let labPort: number;
   try {
-    ctx.endpoint = `https://127.0.0.1:${await listenLab(app, host, opts.port ?? 0)}`;
+    labPort = await listenLab(app, host, opts.port ?? 0);
+    ctx.endpoint = `https://127.0.0.1:${labPort}`;
+    if (addressOf.size > 0) {
+      issuerHosts = await listenIssuerHosts({
+        addresses: [...addressOf.values()],
+        port: labPort,
+        server: app.server as HttpsServer,
+        keyPem: tls.keyPem,
+        certificateFor: tls.certificateFor,
+      });
+    }
   } catch (err) {
     await app.close();
     throw err;
   }
+  const issuerOriginOf = (name: string): string => {
+    const address = addressOf.get(name);
+    return address === undefined ? ctx.endpoint : `https://${address}:${labPort}`;
+  };
 
   try {
     // The port is ours: now the files, then the S3 Control proxy and the fleet.
     writeLabCa(dataDir, tls.caPem);
     writeControlToken(dataDir, controlToken);
-    const labPort = Number(new URL(ctx.endpoint).port);
     proxy = await startConnectProxy({ labPort, hosts: ['127.0.0.1', 'localhost', s3ControlHost(state.accountId)] });
     const topologies = new Map<string, ClusterTopology>(fleet.clusters.map((c) => [c.name, c.topology ?? 'public-s3']));
-    for (const name of fleetNames(fleet)) {
-      const c = await provisionCluster(state, ctx.endpoint, name, pool.take(), topologies.get(name) ?? 'public-s3');
+    for (const name of names) {
+      const topology = topologies.get(name) ?? 'public-s3';
+      const c = await provisionCluster(state, issuerOriginOf(name), name, pool.take(), topology);
       originalKeys.set(name, c.signingKey);
     }
     for (const spec of fleet.clusters) {

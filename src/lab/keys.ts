@@ -23,10 +23,19 @@ export async function generateSigningKey(modulusLength = 2048): Promise<SigningK
   };
 }
 
-/** A JWK as ccoctl publishes it in keys.json: use, kty, kid, alg, n, e (AWS-FACTS 5). */
+const published = new WeakMap<SigningKey, Promise<JWK>>();
+
+/**
+ * A JWK as ccoctl publishes it in keys.json: use, kty, kid, alg, n, e (AWS-FACTS 5). Exported once per key: pooled
+ * keys serve many clusters, and the export was the largest cost of provisioning a big fleet. A fresh copy each call.
+ */
 export async function publishedJwk(key: SigningKey): Promise<JWK> {
-  const { n, e } = await exportJWK(key.publicKey);
-  return { use: 'sig', kty: 'RSA', kid: key.kid, alg: 'RS256', n, e };
+  let jwk = published.get(key);
+  if (jwk === undefined) {
+    jwk = exportJWK(key.publicKey).then(({ n, e }) => ({ use: 'sig', kty: 'RSA', kid: key.kid, alg: 'RS256', n, e }));
+    published.set(key, jwk);
+  }
+  return { ...(await jwk) };
 }
 
 /**

@@ -165,7 +165,12 @@ export interface LabCluster {
   /** The distribution serving the issuer of a cloudfront cluster (LabState.distributions). */
   distributionId?: string;
   /**
-   * public-s3: the bucket's path-style URL on the lab, e.g. https://127.0.0.1:PORT/demo-oidc;
+   * Where the issuer is served: the lab's endpoint (https://127.0.0.1:PORT), or with the fleet's `issuerAddresses:
+   * distinct` the cluster's own loopback address on the lab's port (https://127.0.x.y:PORT).
+   */
+  issuerOrigin: string;
+  /**
+   * public-s3: the bucket's path-style URL on the issuer origin, e.g. https://127.0.0.1:PORT/demo-oidc;
    * cloudfront: the distribution's URL on the lab, e.g. https://127.0.0.1:PORT/_cloudfront/E2QWRUHAPOMQZL
    */
   issuer: string;
@@ -179,11 +184,11 @@ export interface LabCluster {
   /** Bearer token for the cluster's kube API. */
   kubeToken: string;
   credentialsRequests: CredentialsRequestInfo[];
-  /** Service accounts that exist in the cluster, as `<namespace>/<name>`. */
+  /** Service accounts that exist in the cluster, as `<namespace>/<name>` (built on first use). */
   serviceAccounts: Set<string>;
   /** Role ARNs created for the cluster's CredentialsRequests (ccoctl naming). */
   roleArns: string[];
-  /** Secrets readable from the kube API, keyed `<namespace>/<name>`; values are the decoded data. */
+  /** Secrets readable from the kube API, keyed `<namespace>/<name>`; values are the decoded data (built on first use). */
   secrets: Map<string, Record<string, string>>;
 }
 
@@ -210,6 +215,8 @@ export class LabState {
   readonly trail: TrailEvent[] = [];
   /** LookupEvents calls per `<account>/<region>`, answered and throttled: what tests read to count scans. */
   readonly lookups = new Map<string, { answered: number; throttled: number }>();
+  /** The most LookupEvents calls (answered or throttled) in any one second, per `<account>/<region>`. */
+  readonly lookupPeaks = new Map<string, number>();
   readonly clusters = new Map<string, LabCluster>();
   readonly faults: ActiveFault[] = [];
 

@@ -1,5 +1,6 @@
 // The lab's TLS: a CA made at start (kept in the data dir so clients can trust it) and a leaf for 127.0.0.1,
-// localhost and <account>.localhost (the host the AWS CLI's S3 Control endpoint rules make of localhost).
+// localhost and <account>.localhost (the host the AWS CLI's S3 Control endpoint rules make of localhost); on demand,
+// leaves with the same key for issuers on their own loopback addresses.
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,11 @@ export interface LabTls {
   caPem: string;
   certPem: string;
   keyPem: string;
+  /**
+   * A certificate for the leaf key (keyPem) naming exactly `addresses` as IP SANs, signed by the lab CA: for issuers
+   * served on their own loopback addresses (issuer-hosts.ts). Valid as long as the main leaf.
+   */
+  certificateFor: (addresses: string[]) => Promise<string>;
 }
 
 /** A LabTls whose CA was written to a file. */
@@ -60,28 +66,61 @@ export async function generateLabTls(accountId: string, days = 30): Promise<LabT
     ],
   });
   const leafKeys = await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify']);
-  const leaf = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: 'CN=127.0.0.1',
-    issuer: ca.subject,
-    notBefore: new Date(now - DAY),
-    notAfter: new Date(now + days * DAY),
-    signingKey: caKeys.privateKey,
-    publicKey: leafKeys.publicKey,
-    signingAlgorithm: RSA,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        { type: 'ip', value: '127.0.0.1' },
-        { type: 'dns', value: 'localhost' },
-        { type: 'dns', value: s3ControlHost(accountId) },
-      ]),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
+  const authorityKeyId = await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey);
+  const leafFor = async (subject: string, names: x509.JsonGeneralNames | x509.Extension): Promise<string> => {
+    const leaf = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject,
+      issuer: ca.subject,
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + days * DAY),
+      signingKey: caKeys.privateKey,
+      publicKey: leafKeys.publicKey,
+      signingAlgorithm: RSA,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        names instanceof x509.Extension ? names : new x509.SubjectAlternativeNameExtension(names),
+        authorityKeyId,
+      ],
+    });
+    return leaf.toString('pem');
+  };
+  const certPem = await leafFor('CN=127.0.0.1', [
+    { type: 'ip', value: '127.0.0.1' },
+    { type: 'dns', value: 'localhost' },
+    { type: 'dns', value: s3ControlHost(accountId) },
+  ]);
+  return {
+    caPem: ca.toString('pem'),
+    certPem,
+    keyPem: await pkcs8Pem(leafKeys.privateKey),
+    certificateFor: (addresses) => leafFor(`CN=${addresses[0] ?? '127.0.0.1'}`, ipAddressNames(addresses)),
+  };
+}
+
+/** DER length octets (X.690 8.1.3): short form below 128, else long form. */
+function derLength(n: number): number[] {
+  if (n < 0x80) return [n];
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
+  return [0x80 | bytes.length, ...bytes];
+}
+
+/**
+ * subjectAltName (RFC 5280 4.2.1.6) of IPv4 addresses: SEQUENCE of iPAddress [7] IMPLICIT OCTET STRING (4 octets).
+ * Encoded here because the library's encoder took 100 ms for 254 names (measured with --cpu-prof).
+ */
+function ipAddressNames(addresses: string[]): x509.Extension {
+  const names = addresses.flatMap((a) => {
+    const octets = a.split('.').map(Number);
+    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) {
+      throw new Error(`not an IPv4 address: ${a}`);
+    }
+    return [0x87, 4, ...octets];
   });
-  return { caPem: ca.toString('pem'), certPem: leaf.toString('pem'), keyPem: await pkcs8Pem(leafKeys.privateKey) };
+  return new x509.Extension('2.5.29.17', false, new Uint8Array([0x30, ...derLength(names.length), ...names]));
 }
 
 /** Generate the TLS material (for the lab account) and write the CA to `<dataDir>/ca.pem` at once. */

@@ -14,6 +14,14 @@ describe('lab fleet file', () => {
     expect(fleet.clusters[0]).not.toHaveProperty('topology');
   });
 
+  it('serves issuers on the lab address unless issuerAddresses is distinct', () => {
+    expect(parseFleet({})).not.toHaveProperty('issuerAddresses'); // absent: shared
+    expect(parseFleet({ issuerAddresses: 'shared' }).issuerAddresses).toBe('shared');
+    expect(parseFleet({ issuerAddresses: 'distinct', generate: { prefix: 'b', count: 5000 } }).issuerAddresses).toBe(
+      'distinct',
+    );
+  });
+
   it('takes a topology per cluster: public-s3 or cloudfront', () => {
     const fleet = parseFleet({
       clusters: [
@@ -36,6 +44,8 @@ describe('lab fleet file', () => {
     ],
     [{ clusters: [{ name: 'a', topology: true }] }, /^fleet: clusters\.0\.topology: /],
     [{ generate: { prefix: 'x', count: 1, topology: 'cloudfront' } }, /generate: Unrecognized key: "topology"/],
+    [{ issuerAddresses: 'own' }, /^fleet: issuerAddresses: Invalid option: expected one of "shared"\|"distinct"$/],
+    [{ generate: { prefix: 'x', count: 5001 } }, /generate\.count/],
   ])('rejects %j with the key path', (input, message) => {
     expect(() => parseFleet(input)).toThrow(message);
   });

@@ -362,6 +362,14 @@ describe('AssumeRoleWithWebIdentity token failures (AWS-FACTS 1.3)', () => {
     await expectError(assume({}, { kid: '' }), 400, 'InvalidIdentityToken', COULD_NOT_RETRIEVE);
   });
 
+  it('issuer certificate from a CA STS does not trust', async () => {
+    const stranger = await createLabTls(mkdtempSync(join(tmpdir(), 'sts-stranger-')));
+    ctx = { ...ctx, caPem: stranger.caPem };
+    sts = createStsHandler(ctx, { fetchBudgetMs: 1000 });
+    await expectError(assume(), 400, 'InvalidIdentityToken', COULD_NOT_RETRIEVE);
+    expect(seenHeaders).toHaveLength(0); // refused at the handshake: no request reached the issuer
+  });
+
   it('discovery document answers 403', async () => {
     routes.set('/demo-oidc/.well-known/openid-configuration', { status: 403, body: { Code: 'AccessDenied' } });
     await expectError(assume(), 400, 'InvalidIdentityToken', COULD_NOT_RETRIEVE);
