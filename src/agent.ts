@@ -11,6 +11,7 @@ import { createAwsClientFactory } from './clients/aws-factory.ts';
 import type { AwsClientFactoryOptions } from './clients/aws-factory.ts';
 import { createHttpFetcher } from './clients/http-fetcher.ts';
 import { createKubeAccessFactory } from './clients/kube-client.ts';
+import type { KubeAccessFactory } from './clients/kube-client.ts';
 import { createFleetDiscovery } from './discovery/fleet.ts';
 import type { AgentConfig, ClusterConfig } from './config/types.ts';
 import { startEmbeddedLab } from './lab-adapter.ts';
@@ -63,7 +64,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   const http = createHttpFetcher();
   const aws = createAwsClientFactory(config.accounts, { trail: trailScannerOptions(config) });
   const [probes, simulateBucketPolicy] = await Promise.all([loadProbes(config.probes), loadBucketPolicySimulator()]);
-  const contextFor = clusterAccess(aws);
+  const kubeFor = createKubeAccessFactory();
+  const contextFor = clusterAccess(aws, kubeFor);
   const discovery = createFleetDiscovery({ configured: config.clusters, accounts: config.accounts, aws, log });
   await discovery.refresh();
   config = { ...config, clusters: discovery.clusters() };
@@ -185,6 +187,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
       store.close();
       aws.close();
       await http.close();
+      await kubeFor.close();
       await lab?.close();
     },
   };
@@ -207,8 +210,10 @@ export function trailScannerOptions(
  * per kubeconfig context (each kubeconfig file parsed once). A kubeconfig that cannot be loaded never fails a run: the
  * probes that call the cluster's API get its short reason (file, line, column) as their finding.
  */
-function clusterAccess(factory: AwsClientFactory): (cluster: ClusterConfig) => Pick<ProbeContext, 'aws' | 'kube'> {
-  const kubeFor = createKubeAccessFactory();
+function clusterAccess(
+  factory: AwsClientFactory,
+  kubeFor: KubeAccessFactory,
+): (cluster: ClusterConfig) => Pick<ProbeContext, 'aws' | 'kube'> {
   return (cluster) => {
     const aws = factory.forAccount(cluster.account, cluster.region);
     return {

@@ -3,6 +3,7 @@
 // timeouts. Nothing here logs; credentials never leave the SDK's providers.
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -54,6 +55,18 @@ export function createAwsClientFactory(
   const byName = new Map(accounts.map((a) => [a.name, a]));
   // The CA files, read once at start so a missing file is a start-up error naming the account.
   const caPems = new Map(accounts.flatMap((a) => (a.caFile === undefined ? [] : [[a.name, readCa(a)] as const])));
+  // One connection pool and one TLS context per account, shared by its regions: a `ca` option on the agent would
+  // build a TLS context again for every connection.
+  const agents = new Map<string, Agent>();
+  const agentFor = (account: AccountConfig): Agent => {
+    let agent = agents.get(account.name);
+    if (agent === undefined) {
+      const ca = caPems.get(account.name);
+      agent = new Agent({ keepAlive: true, secureContext: createSecureContext(ca === undefined ? {} : { ca }) });
+      agents.set(account.name, agent);
+    }
+    return agent;
+  };
   const cache = new Map<string, AwsClients>();
   // Per account id and region, whatever entry or cluster asks: LookupEvents' limit is per account and region.
   const scanners = new Map<string, TrailScanner>();
@@ -69,7 +82,7 @@ export function createAwsClientFactory(
     const requestHandler = new NodeHttpHandler({
       connectionTimeout: CONNECTION_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
-      httpsAgent: new Agent({ keepAlive: true, ca: caPems.get(account.name) }),
+      httpsAgent: agentFor(account),
     });
     const endpointOverride = endpoint === undefined ? {} : { endpoint };
     const credentials = credentialsFor(account, { region, requestHandler, ...endpointOverride });
@@ -127,6 +140,8 @@ export function createAwsClientFactory(
     },
     close() {
       for (const client of destroyables.splice(0)) client.destroy();
+      for (const agent of agents.values()) agent.destroy();
+      agents.clear();
       cache.clear();
       scanners.clear();
     },

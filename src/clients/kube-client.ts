@@ -9,6 +9,7 @@ import type { CredentialsRequestInfo } from '../ccoctl/credentials-requests.ts';
 import { KubeError } from './kube.ts';
 import type { KubeAccess, ServiceAccountRef } from './kube.ts';
 import { contextOf, loadDefaultKubeconfig, loadKubeconfigFile } from './kubeconfig.ts';
+import type { PooledKubeConfig } from './kubeconfig.ts';
 
 const CREDENTIALS_REQUESTS = { group: 'cloudcredential.openshift.io', version: 'v1', plural: 'credentialsrequests' };
 
@@ -25,9 +26,16 @@ export interface KubeTarget {
  * and the line and column of a YAML error) and the others are not touched. Read once: a changed kubeconfig needs a
  * restart.
  */
-export function createKubeAccessFactory(): (kube: KubeTarget) => KubeAccess {
+export interface KubeAccessFactory {
+  (kube: KubeTarget): KubeAccess;
+  /** Closes every context's connections (requests in flight finish first). */
+  close(): Promise<void>;
+}
+
+export function createKubeAccessFactory(): KubeAccessFactory {
   const files = new Map<string, KubeConfig | KubeError>();
   const accesses = new Map<string, KubeAccess>();
+  const contexts: PooledKubeConfig[] = [];
   const fileOf = (kubeconfig: string | undefined): KubeConfig => {
     const key = kubeconfig ?? '';
     let loaded = files.get(key);
@@ -38,18 +46,26 @@ export function createKubeAccessFactory(): (kube: KubeTarget) => KubeAccess {
     if (loaded instanceof KubeError) throw loaded;
     return loaded;
   };
-  return (kube) => {
+  const factory = (kube: KubeTarget): KubeAccess => {
     const key = `${kube.kubeconfig ?? ''}\u0000${kube.context}`;
     let access = accesses.get(key);
     if (access === undefined) {
-      const made = attempt(() =>
-        accessFor(contextOf(fileOf(kube.kubeconfig), kube.context, kube.kubeconfig ?? 'the default kubeconfig'), kube),
-      );
+      const made = attempt(() => {
+        const kc = contextOf(fileOf(kube.kubeconfig), kube.context, kube.kubeconfig ?? 'the default kubeconfig');
+        contexts.push(kc);
+        return accessFor(kc, kube);
+      });
       access = made instanceof KubeError ? unavailable(made) : made;
       accesses.set(key, access);
     }
     return access;
   };
+  return Object.assign(factory, {
+    async close(): Promise<void> {
+      accesses.clear();
+      await Promise.all(contexts.splice(0).map((kc) => kc.closeDispatcher()));
+    },
+  });
 }
 
 /** `make()`'s value, or the KubeError it threw (anything else is a bug and propagates). */

@@ -1,10 +1,13 @@
 // Kubeconfig files for kube-client.ts, each read and parsed once, and one small KubeConfig per context. A kubeconfig
 // holds tokens and keys, so a broken one is reported by the YAML parser's code, line and column (the `yaml` package),
 // never by a message that quotes the file.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { Cluster } from '@kubernetes/client-node';
+import type { Dispatcher } from 'undici';
 import { parseDocument } from 'yaml';
 import { KubeError } from './kube.ts';
 
@@ -73,7 +76,7 @@ export function loadDefaultKubeconfig(): KubeConfig {
 }
 
 /** A KubeConfig holding only `context` of `base` (sharing its cluster and user entries) with it current. */
-export function contextOf(base: KubeConfig, context: string, source: string): KubeConfig {
+export function contextOf(base: KubeConfig, context: string, source: string): PooledKubeConfig {
   const ctx = base.getContextObject(context);
   if (ctx === null)
     throw new KubeError(`kubeconfig context "${context}" not found in ${source}`, undefined, {
@@ -85,5 +88,42 @@ export function contextOf(base: KubeConfig, context: string, source: string): Ku
   const user = ctx.user === undefined ? null : base.getUser(ctx.user);
   const kc = new KubeConfig();
   kc.loadFromOptions({ clusters: [cluster], users: user ? [user] : [], contexts: [ctx], currentContext: context });
-  return kc;
+  return reuseDispatcher(kc);
+}
+
+type CreateDispatcher = (cluster: Cluster | null, agentOptions: object) => Dispatcher | undefined;
+
+/** A KubeConfig whose connection pool can be closed. */
+export type PooledKubeConfig = KubeConfig & { closeDispatcher(): Promise<void> };
+
+/**
+ * client-node 2.x builds a new undici Agent for every request (KubeConfig.createDispatcher, called from
+ * applySecurityAuthentication), so no connection is ever reused and each request's pool lingers until collected;
+ * measured at 1,000 clusters, that was a large share of the agent's memory. Here one dispatcher serves the context
+ * while its TLS options stay the same (a rotated client certificate makes a new one and closes the old one, letting
+ * requests in flight finish). createDispatcher is private in the typings, so it is replaced on the instance; the
+ * client-node upgrade that renames it fails here at start, not silently.
+ */
+function reuseDispatcher(kc: KubeConfig): PooledKubeConfig {
+  const target = kc as unknown as { createDispatcher?: CreateDispatcher };
+  const create = target.createDispatcher;
+  if (typeof create !== 'function')
+    throw new Error('@kubernetes/client-node: KubeConfig.createDispatcher is gone; kubeconfig.ts needs updating');
+  let current: { key: string; dispatcher: Dispatcher | undefined } | undefined;
+  target.createDispatcher = (cluster, agentOptions) => {
+    // The options hold the client key: only a digest of them is kept.
+    const options = kc.createDispatcherOptions(cluster, agentOptions);
+    const key = createHash('sha256').update(JSON.stringify(options)).digest('hex');
+    if (current?.key === key) return current.dispatcher;
+    void current?.dispatcher?.close().catch(() => undefined);
+    current = { key, dispatcher: create.call(kc, cluster, agentOptions) };
+    return current.dispatcher;
+  };
+  return Object.assign(kc, {
+    async closeDispatcher(): Promise<void> {
+      const dispatcher = current?.dispatcher;
+      current = undefined;
+      await dispatcher?.close().catch(() => undefined);
+    },
+  });
 }

@@ -1,7 +1,8 @@
 // KubeAccess through @kubernetes/client-node against the lab's cluster APIs, loaded from the lab's kubeconfig file:
 // the JWKS, TokenRequest, secrets, CredentialsRequests, and errors as KubeError with the HTTP status.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,6 +237,43 @@ describe('createKubeAccessFactory', () => {
     expect(await kubeError(kubeFor({ context: 'nope', kubeconfig: lab.kubeconfigFile }).jwks())).toMatchObject({
       code: 'KUBE_CONTEXT_NOT_FOUND',
     });
+  });
+
+  it('keeps one connection pool per context across requests, and closes it', async () => {
+    // A TCP forwarder in front of the lab's API server counts the connections the client opens.
+    let connections = 0;
+    const sockets = new Set<Socket>();
+    const upstream = new URL((parse(lab.kubeconfig()) as KubeconfigDoc).clusters[0]!.cluster.server);
+    const forwarder = createServer((socket) => {
+      connections += 1;
+      const out = connect(Number(upstream.port), upstream.hostname);
+      socket.pipe(out).pipe(socket);
+      sockets.add(socket).add(out);
+      socket.on('error', () => out.destroy());
+      out.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.1', resolve));
+    const { port } = forwarder.address() as AddressInfo;
+    const file = kubeconfigWith((kc) => {
+      for (const c of kc.clusters) {
+        const url = new URL(c.cluster.server);
+        url.port = String(port);
+        c.cluster.server = url.toString().replace(/\/$/, '');
+      }
+    });
+    try {
+      const kubeFor = createKubeAccessFactory();
+      const east = kubeFor({ context: 'east', kubeconfig: file });
+      for (let i = 0; i < 5; i += 1) await east.jwks();
+      await east.createToken(INGRESS, ['openshift'], 600);
+      // client-node alone makes a new agent, so a new connection, for each of these six requests (measured: 6). The
+      // pool may open a second one while the first is still finishing its response.
+      expect(connections).toBeLessThanOrEqual(2);
+      await kubeFor.close();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => forwarder.close(resolve));
+    }
   });
 
   it('finds the context through the default lookup (KUBECONFIG) when no file is given', async () => {
