@@ -26,10 +26,21 @@ interface CredentialsRequestDoc {
 
 /** AWS CredentialsRequests from YAML text; ccoctl skips those annotated release.openshift.io/delete (AWS-FACTS 5). */
 export function parseCredentialsRequests(text: string, source: string): CredentialsRequestInfo[] {
-  const out: CredentialsRequestInfo[] = [];
-  for (const doc of parseAllDocuments(text)) {
+  const objects = parseAllDocuments(text).map((doc) => {
     if (doc.errors.length > 0) throw new Error(`${source}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
-    const cr = doc.toJS() as CredentialsRequestDoc | null;
+    return doc.toJS() as unknown;
+  });
+  return readCredentialsRequests(objects, source);
+}
+
+/**
+ * AWS CredentialsRequests from parsed objects (an API list's items, or YAML documents): those of another kind or
+ * provider are left out, as are those annotated release.openshift.io/delete (AWS-FACTS 5).
+ */
+export function readCredentialsRequests(objects: unknown[], source: string): CredentialsRequestInfo[] {
+  const out: CredentialsRequestInfo[] = [];
+  for (const object of objects) {
+    const cr = object as CredentialsRequestDoc | null;
     if (cr?.kind !== 'CredentialsRequest' || cr.spec?.providerSpec?.kind !== 'AWSProviderSpec') continue;
     if (cr.metadata?.annotations?.['release.openshift.io/delete'] === 'true') continue;
     const { name } = cr.metadata ?? {};

@@ -4,7 +4,7 @@
 import { ApiException, CoreV1Api, CustomObjectsApi, OpenidApi } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { JWK } from 'jose';
-import { parseCredentialsRequests } from '../ccoctl/credentials-requests.ts';
+import { readCredentialsRequests } from '../ccoctl/credentials-requests.ts';
 import type { CredentialsRequestInfo } from '../ccoctl/credentials-requests.ts';
 import { KubeError } from './kube.ts';
 import type { KubeAccess, ServiceAccountRef } from './kube.ts';
@@ -154,12 +154,10 @@ function accessFor(kc: KubeConfig, kube: KubeTarget): KubeAccess {
       const list = (await call('list credentialsrequests.cloudcredential.openshift.io', () =>
         custom.listClusterCustomObject(CREDENTIALS_REQUESTS),
       )) as { items?: unknown[] };
-      // JSON is YAML: each item as one document, read by the same rules as a CredentialsRequests folder.
-      const docs = (list.items ?? []).map((item) =>
-        JSON.stringify({ kind: 'CredentialsRequest', ...(item as object) }),
-      );
+      // Read by the same rules as a CredentialsRequests folder; a list's items may leave out their kind.
+      const items = (list.items ?? []).map((item) => ({ kind: 'CredentialsRequest', ...(item as object) }));
       try {
-        return parseCredentialsRequests(docs.join('\n---\n'), `${where}: credentialsrequests`);
+        return readCredentialsRequests(items, `${where}: credentialsrequests`);
       } catch (err) {
         throw new KubeError((err as Error).message, undefined, { cause: err });
       }

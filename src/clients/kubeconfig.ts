@@ -7,7 +7,10 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster } from '@kubernetes/client-node';
+import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
+import { createSecureContext } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { parseDocument } from 'yaml';
 import { KubeError } from './kube.ts';
 
@@ -111,13 +114,15 @@ function reuseDispatcher(kc: KubeConfig): PooledKubeConfig {
     throw new Error('@kubernetes/client-node: KubeConfig.createDispatcher is gone; kubeconfig.ts needs updating');
   let current: { key: string; dispatcher: Dispatcher | undefined } | undefined;
   target.createDispatcher = (cluster, agentOptions) => {
-    // The options hold the client key: only a digest of them is kept.
     const options = kc.createDispatcherOptions(cluster, agentOptions);
-    const key = createHash('sha256').update(JSON.stringify(options)).digest('hex');
+    const key = digestOf(options);
     if (current?.key === key) return current.dispatcher;
     void current?.dispatcher?.close().catch(() => undefined);
-    current = { key, dispatcher: create.call(kc, cluster, agentOptions) };
-    return current.dispatcher;
+    // A direct connection gets its TLS context built once here; client-node would pass the CA and client key to every
+    // connection, which builds a new context each time. Proxies keep client-node's own dispatcher.
+    const dispatcher = options.type === 'agent' ? directAgent(options.connect) : create.call(kc, cluster, agentOptions);
+    current = { key, dispatcher };
+    return dispatcher;
   };
   return Object.assign(kc, {
     async closeDispatcher(): Promise<void> {
@@ -126,4 +131,30 @@ function reuseDispatcher(kc: KubeConfig): PooledKubeConfig {
       await dispatcher?.close().catch(() => undefined);
     },
   });
+}
+
+/** A digest of the dispatcher options (they hold the client key, which is not kept): their Buffers hashed as bytes. */
+function digestOf(options: object): string {
+  const hash = createHash('sha256');
+  const visit = (value: unknown): void => {
+    if (Buffer.isBuffer(value)) hash.update('b').update(value);
+    else if (Array.isArray(value)) for (const item of value) visit(item);
+    else if (value !== null && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) {
+        hash.update(`\u0000${k}=`);
+        visit(v);
+      }
+    else hash.update(`s${String(value)}`);
+  };
+  visit(options);
+  return hash.digest('hex');
+}
+
+type TlsConnect = ConnectionOptions & { keepAlive?: boolean; keepAliveInitialDelay?: number };
+
+/** An undici Agent for client-node's direct-connection options, with their TLS material as one secure context. */
+function directAgent(connect: TlsConnect): Dispatcher {
+  const { ca, cert, key, pfx, passphrase, ...rest } = connect;
+  const secureContext = createSecureContext({ ca, cert, key, pfx, passphrase });
+  return new Agent({ connect: { ...rest, secureContext } });
 }

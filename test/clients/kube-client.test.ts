@@ -5,6 +5,7 @@ import { connect, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -274,6 +275,21 @@ describe('createKubeAccessFactory', () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => forwarder.close(resolve));
     }
+  });
+
+  it('verifies the API server against the kubeconfig CA with the pooled TLS context', async () => {
+    // Another CA (a public root) than the one that signed the lab's API server certificate.
+    const file = kubeconfigWith((kc) => {
+      for (const c of kc.clusters)
+        (c.cluster as Record<string, unknown>)['certificate-authority-data'] = Buffer.from(
+          rootCertificates[0]!,
+        ).toString('base64');
+    });
+    const kubeFor = createKubeAccessFactory();
+    const err = await kubeError(kubeFor({ context: 'east', kubeconfig: file }).jwks());
+    expect(err.status).toBeUndefined();
+    expect(err.message).toMatch(/^context east: GET \/openid\/v1\/jwks failed: .*certificate/);
+    await kubeFor.close();
   });
 
   it('finds the context through the default lookup (KUBECONFIG) when no file is given', async () => {
