@@ -156,5 +156,6 @@ type TlsConnect = ConnectionOptions & { keepAlive?: boolean; keepAliveInitialDel
 function directAgent(connect: TlsConnect): Dispatcher {
   const { ca, cert, key, pfx, passphrase, ...rest } = connect;
   const secureContext = createSecureContext({ ca, cert, key, pfx, passphrase });
-  return new Agent({ connect: { ...rest, secureContext } });
+  // Idle connections close after 4 s whatever the server's Keep-Alive hint: one per cluster across a fleet adds up.
+  return new Agent({ connect: { ...rest, secureContext }, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 4_000 });
 }
