@@ -171,6 +171,35 @@ describe('createHttpFetcher', () => {
   });
 });
 
+describe('createHttpFetcher connections', () => {
+  it('reuses a connection for the next request and closes it when idle, whatever the Keep-Alive hint', async () => {
+    let opened = 0;
+    let closed = 0;
+    const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (_req, res) => res.end('{}'));
+    // A Node server announces `Keep-Alive: timeout=72` for this; the fetcher still closes after its own 200 ms.
+    server.keepAliveTimeout = 72_000;
+    server.on('secureConnection', (socket: Socket) => {
+      opened += 1;
+      socket.on('close', () => (closed += 1));
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const own = createHttpFetcher({ keepAliveTimeoutMs: 200 });
+    try {
+      const first = await own.get(`${url}/a`, opts());
+      expect(first.headers['keep-alive']).toBe('timeout=72');
+      // undici frees the connection a moment after the body ends.
+      await new Promise((r) => setTimeout(r, 20));
+      await own.get(`${url}/b`, opts());
+      expect(opened).toBe(1);
+      await expect.poll(() => closed, { timeout: 3000, interval: 50 }).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('createHttpFetcher with an address guard', () => {
   /** Refuses loopback addresses, and records every address it was asked about. */
   const guarded = () => {
