@@ -4,7 +4,12 @@ import type { Logger } from 'pino';
 import { loadBucketPolicySimulator } from '../probes/bucket/index.ts';
 import type { PolicySimulation } from '../probes/bucket/index.ts';
 import { loadProbes } from '../probes/index.ts';
+import { createAlertService } from './alerts/service.ts';
+import type { AlertService } from './alerts/service.ts';
+import { createSink } from './alerts/sinks/index.ts';
+import type { DeliveryOutcomeLabel } from './alerts/types.ts';
 import { buildApi } from './api/app.ts';
+import { createApiAuth } from './api/auth.ts';
 import { allowedHostsFor } from './api/hosts.ts';
 import type { AwsClientFactory } from './clients/aws.ts';
 import { createAwsClientFactory } from './clients/aws-factory.ts';
@@ -43,6 +48,10 @@ export interface Agent {
   startScheduling(): void;
   /** Lists the discovering accounts' providers again now; resolves true when the fleet changed. */
   rediscover(): Promise<boolean>;
+  /** Alerting, when the agent runs it (`serve`). */
+  readonly alerts?: AlertService;
+  /** Where the API listens, once it does: the base of alert links unless server.publicUrl says otherwise. */
+  listening(url: string): void;
   /** Stop scheduling, finish or abandon in-flight runs within the grace period, flush the store, stop the lab. */
   stop(): Promise<void>;
 }
@@ -50,6 +59,15 @@ export interface Agent {
 export interface AgentOptions {
   /** Called after each result is stored (the `check` command's progress). Must not throw. */
   onResult?: (result: ProbeResult) => void;
+  /**
+   * Run alerting (serve): evaluate alerts after each stored result, deliver them, and when a probe's status changes
+   * run the cluster's other probes at once (at most once per alerts.rerunCooldownSeconds per cluster). Default false.
+   */
+  alerting?: boolean;
+  /** Every delivery outcome per sink (metrics). Must not throw. */
+  onDelivery?: (sink: string, outcome: DeliveryOutcomeLabel) => void;
+  /** How often alerting's tick runs (stale checks, reminders, refreshes, releases). Default 5 s. */
+  alertTickMs?: number;
 }
 
 export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOptions = {}): Promise<Agent> {
@@ -66,6 +84,22 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   const discovery = createFleetDiscovery({ configured: config.clusters, accounts: config.accounts, aws, log });
   await discovery.refresh();
   config = { ...config, clusters: discovery.clusters() };
+
+  let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
+  // Declared here, made below (it reads the scheduler): results only arrive once scheduling starts.
+  let alerts: AlertService | undefined;
+  const lastRerun = new Map<string, number>();
+  /** A probe's status changed: the cluster's other probes run now, and its alerts wait for them. */
+  const rerunOthers = (result: ProbeResult): boolean => {
+    if (!alerts) return false;
+    const cooldownMs = config.alerts.rerunCooldownSeconds * 1000;
+    const last = lastRerun.get(result.cluster) ?? Number.NEGATIVE_INFINITY;
+    if (Date.now() - last < cooldownMs) return false;
+    lastRerun.set(result.cluster, Date.now());
+    log.debug({ cluster: result.cluster, probe: result.probe }, 're-running the cluster after a status change');
+    alerts.settle(result.cluster, scheduler.runCluster(result.cluster, [result.probe]));
+    return true;
+  };
 
   const onResult = (result: ProbeResult): void => {
     const before = store.latest(result.cluster).find((r) => r.probe === result.probe);
@@ -88,6 +122,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         'status changed',
       );
     }
+    const changed = before !== undefined && before.status !== result.status;
+    if (!(changed && rerunOthers(result))) alerts?.evaluate(result.cluster);
     opts.onResult?.(result);
   };
   const runner = createRunner({
@@ -101,6 +137,21 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   });
   let scheduler = createScheduler({ config, probes, runner, log });
   let scheduling = false;
+  if (opts.alerting) {
+    const sinks = config.alerts.sinks.map((s) => createSink(s, { sendResolved: config.alerts.sendResolved }));
+    alerts = createAlertService({
+      config: config.alerts,
+      clusters: () => config.clusters,
+      results: store,
+      store: store.alertStore(),
+      sinks,
+      expected: () => scheduler.expected(),
+      baseUrl: () => baseUrl,
+      log,
+      ...(opts.onDelivery && { onDelivery: opts.onDelivery }),
+      ...(opts.alertTickMs !== undefined && { tickMs: opts.alertTickMs }),
+    });
+  }
   /** A new fleet: the scheduler is rebuilt over it; runs in flight finish on the runner. */
   const fleetChanged = (): void => {
     config = { ...config, clusters: discovery.clusters() };
@@ -138,6 +189,10 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
       return scheduler;
     },
     ...(lab ? { lab } : {}),
+    ...(alerts ? { alerts } : {}),
+    listening(url) {
+      if (config.server.publicUrl === undefined) baseUrl = url;
+    },
     api: () =>
       buildApi({
         store,
@@ -146,6 +201,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         logger: log,
         simulateBucketPolicy: simulate,
         allowedHosts: allowedHostsFor(config.server),
+        auth: createApiAuth(config.server.auth.tokens),
+        ...(alerts && { alerts }),
       }),
     simulateBucketPolicy: simulate,
     async rediscover() {
@@ -155,7 +212,19 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     },
     startScheduling() {
       scheduling = true;
+      alerts?.start();
       scheduler.start();
+      // What fired before a restart is checked at once: a cause that cleared while the agent was down resolves now.
+      if (alerts)
+        for (const cluster of new Set(
+          store
+            .alertStore()
+            .openAlerts()
+            .map((a) => a.cluster),
+        )) {
+          lastRerun.set(cluster, Date.now());
+          alerts.settle(cluster, scheduler.runCluster(cluster));
+        }
       discovery.start(fleetChanged);
       prune();
       pruneTimer = setInterval(prune, HOUR_MS);
@@ -167,6 +236,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
       clearInterval(pruneTimer);
       const report = await runner.drain(config.shutdownGraceMs);
       log.info(report, 'probe runs drained');
+      await alerts?.stop(config.shutdownGraceMs);
       store.close();
       aws.close();
       await http.close();

@@ -5,16 +5,22 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiDeps } from './deps.ts';
 import { redactText } from '../redact.ts';
+import { createApiAuth, registerAuth } from './auth.ts';
+import type { ApiAuth } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { checkHostHeader } from './hosts.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { bucketPolicyRoutes } from './routes/bucket-policy.ts';
 import { healthRoutes } from './routes/health.ts';
+import { silenceRoutes } from './routes/silences.ts';
 import { statusRoutes } from './routes/status.ts';
 
 export interface ApiOptions extends ApiDeps {
   logger?: Logger;
   /** Host header names answered (allowedHostsFor in hosts.ts); undefined: any. */
   allowedHosts?: readonly string[];
+  /** The API tokens (auth.ts); default none, so routes that need one answer 401. */
+  auth?: ApiAuth;
 }
 
 /** The whole request (headers and body) must arrive within this; a slow client is cut off with 408. */
@@ -36,6 +42,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   });
   checkHostHeader(app, opts.allowedHosts);
+  registerAuth(app, opts.auth ?? createApiAuth([]));
   // The last line of defence for every response: a secret that reached a result, a message or an error is replaced.
   app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? redactText(payload) : payload));
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
@@ -55,9 +62,12 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     clusters: opts.clusters,
     now: opts.now,
     ...(opts.simulateBucketPolicy && { simulateBucketPolicy: opts.simulateBucketPolicy }),
+    ...(opts.alerts && { alerts: opts.alerts }),
   };
   await app.register(healthRoutes, deps);
   await app.register(statusRoutes, deps);
   await app.register(bucketPolicyRoutes, deps);
+  await app.register(alertRoutes, deps);
+  await app.register(silenceRoutes, deps);
   return app;
 }

@@ -1,6 +1,7 @@
 // What the API's routes are given (as plugin options, the way fastify/demo passes dependencies): the store, the
-// fleet and a clock; the what-if when the agent can read AWS.
+// fleet and a clock; the what-if when the agent can read AWS; alerting when the agent runs it.
 import type { PolicySimulation } from '../../probes/bucket/index.ts';
+import type { AlertsApi } from '../alerts/service.ts';
 import type { ClusterConfig } from '../core/cluster.ts';
 import type { Store } from '../store/store.ts';
 
@@ -11,4 +12,6 @@ export interface ApiDeps {
   now: () => Date;
   /** What-if for a proposed bucket policy (needs the agent's AWS clients); absent: the route answers 409. */
   simulateBucketPolicy?: (cluster: ClusterConfig, policyText: string) => Promise<PolicySimulation>;
+  /** Alerting (serve); absent: the alert routes answer 409 ALERTS_DISABLED and the status shows no alerts. */
+  alerts?: AlertsApi;
 }

@@ -9,6 +9,7 @@ import type { Probes, ProbesWithSettings } from '../../probes/index.ts';
 import { PROBE_NAMES } from '../core/model.ts';
 import type { ProbeName } from '../core/model.ts';
 import type { ProbeModule } from '../core/probe.ts';
+import { alertsProblems, alertsSchema, authSchema } from './alerts-schema.ts';
 import { audiences, flavor, identityChainSettings, roles, signingKeys } from './identity-schema.ts';
 import { bucketFromIssuer, REGION_PATTERN } from './issuer-url.ts';
 import { formatKeyPath } from './key-path.ts';
@@ -288,6 +289,14 @@ export const configFileSchema = z
           .describe(
             "Host header names the API answers to (port ignored; '*' for any); others get 421 HOST_NOT_ALLOWED, which stops DNS rebinding from reading a loopback-bound API. Default: localhost, 127.0.0.1, ::1 and host when host is a loopback address; any otherwise.",
           ),
+        publicUrl: z
+          .string()
+          .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), 'must be an http:// or https:// URL')
+          .optional()
+          .describe(
+            'The URL people reach the agent at, for the cluster links in alerts (<publicUrl>/clusters/<name>). Default http://<host>:<port>.',
+          ),
+        auth: authSchema,
       })
       .prefault({})
       .describe('The HTTP API.'),
@@ -301,6 +310,7 @@ export const configFileSchema = z
       .prefault({})
       .describe('Logging.'),
     lab: lab.optional(),
+    alerts: alertsSchema,
   })
   .superRefine((config, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -335,6 +345,8 @@ export const configFileSchema = z
         'must list at least one cluster (or set lab: to watch the lab fleet, or discover: on an account)',
       );
     }
+
+    for (const p of alertsProblems(config.alerts, config.lab !== undefined)) issue(p.path, p.message);
 
     config.clusters.forEach((c, i) => {
       if (c.account === undefined || accounts.has(c.account)) return;

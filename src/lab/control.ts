@@ -2,6 +2,7 @@
 // Every route needs the lab's control token (control-token.ts): `info` hands out every user's secret key.
 import { checkBearer } from './control-token.ts';
 import { FaultError } from './faults.ts';
+import type { LabReceiver } from './receiver.ts';
 import type { ActiveFault, ClusterTopology } from './state.ts';
 import type { LabHandler, LabResponse } from './wire.ts';
 
@@ -47,6 +48,8 @@ export interface LabControl {
   applyFault(input: Record<string, unknown>): Promise<ActiveFault>;
   heal(): Promise<void>;
   faultCatalogue(): { fault: string; description: string; cluster: boolean }[];
+  /** The demo webhook receiver (receiver.ts). */
+  readonly receiver: LabReceiver;
 }
 
 const json = (status: number, body: unknown, requestId: string): LabResponse => ({
@@ -80,6 +83,14 @@ export function createControlHandler(lab: LabControl, controlToken: string): Lab
       }
       case 'GET /_lab/v1/faults':
         return json(200, { active: lab.faults(), available: lab.faultCatalogue() }, req.requestId);
+      case 'POST /_lab/v1/receiver':
+        lab.receiver.record(req.headers, req.body);
+        return json(202, { received: true }, req.requestId);
+      case 'GET /_lab/v1/receiver':
+        return json(200, { received: lab.receiver.list() }, req.requestId);
+      case 'DELETE /_lab/v1/receiver':
+        lab.receiver.clear();
+        return json(200, { received: [] }, req.requestId);
       case 'DELETE /_lab/v1/faults':
         await lab.heal();
         return json(200, { active: lab.faults() }, req.requestId);

@@ -21,6 +21,7 @@ import { createIamHandler } from './iam.ts';
 import { KeyPool } from './keys.ts';
 import { listenLab } from './listen.ts';
 import { createKubeHandler } from './kube.ts';
+import { LabReceiver } from './receiver.ts';
 import { restoreBucketSettings } from './restore.ts';
 import { createS3Handler } from './s3.ts';
 import { createS3ControlHandler } from './s3control.ts';
@@ -189,6 +190,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       });
     },
     agentConfig: () => opts.agentConfig?.(lab.info(), kubeconfigFile),
+    receiver: new LabReceiver(),
     faults: () => faults.map((f) => ({ ...f })),
     faultCatalogue: () =>
       Object.entries(FAULTS).map(([fault, def]) => ({

@@ -37,6 +37,14 @@ export interface Scheduler {
    * Rejects with UnknownClusterError or UnknownProbeError when the filter names something that does not exist.
    */
   runOnce(filter?: RunFilter): Promise<ProbeResult[]>;
+  /**
+   * Runs, now, every enabled probe that applies to the cluster, except `except` (the one whose changed status asks for
+   * the others: the agent re-runs them so the diagnosis does not wait for their schedules). Resolves with their results;
+   * an unknown cluster resolves with none.
+   */
+  runCluster(name: string, except?: readonly ProbeName[]): Promise<ProbeResult[]>;
+  /** The (cluster, probe) pairs the schedule runs, with their periods (the expression's; a day when it has none). */
+  expected(): { cluster: string; probe: ProbeName; periodMs: number }[];
   /** Stops every cron job and pending jitter timer, for good; runs in flight go on (drain the runner for those). */
   stop(): void;
 }
@@ -56,6 +64,8 @@ export class UnknownProbeError extends Error {
     this.name = 'UnknownProbeError';
   }
 }
+
+const DAY_MS = 86_400_000;
 
 /** Jitter window when the period cannot be read from the expression. */
 export const FALLBACK_JITTER_MS = 30_000;
@@ -159,6 +169,25 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return (await Promise.all(runs)).filter((r): r is ProbeResult => r !== undefined);
   }
 
+  async function runCluster(name: string, except: readonly ProbeName[] = []): Promise<ProbeResult[]> {
+    const cluster = clusters.find((c) => c.name === name);
+    if (!cluster || stopped) return [];
+    const runs = registered()
+      .filter((p) => schedules[p.name].enabled && !except.includes(p.name) && appliesTo(cluster, p))
+      .map((p) => opts.runner.run(cluster, p));
+    return (await Promise.all(runs)).filter((r): r is ProbeResult => r !== undefined);
+  }
+
+  function expected() {
+    return registered().flatMap((p) => {
+      const { cron: expression, enabled } = schedules[p.name];
+      if (!enabled) return [];
+      // An expression of no simple period (e.g. daily at 02:00) counts as daily: stale is never raised too early.
+      const periodMs = periodMsOf(expression) ?? DAY_MS;
+      return clusters.filter((c) => appliesTo(c, p)).map((c) => ({ cluster: c.name, probe: p.name, periodMs }));
+    });
+  }
+
   function stop() {
     stopped = true;
     for (const task of tasks.splice(0)) {
@@ -168,7 +197,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     timers.clear();
   }
 
-  return { start, runOnce, stop };
+  return { start, runOnce, runCluster, expected, stop };
 }
 
 /** Routes node-cron's own messages (missed executions, task errors) to pino instead of the console. */

@@ -4,6 +4,7 @@ import { notChecked } from '../../diagnosis/diagnose.ts';
 import { observationsOf } from '../../observations.ts';
 import type { ProbeName } from '../../core/model.ts';
 import { clusterStatus, fleetStatus } from '../../status.ts';
+import { withAlerts } from '../alerts-status.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ClusterNotFoundError } from '../errors.ts';
 import {
@@ -30,9 +31,10 @@ export const statusRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     return cluster;
   };
 
-  app.get('/api/v1/status', { schema: { response: { 200: statusResponse } } }, async () =>
-    fleetStatus(deps.clusters(), deps.store.latest(), deps.store.diagnoses(), deps.now()),
-  );
+  app.get('/api/v1/status', { schema: { response: { 200: statusResponse } } }, async () => {
+    const now = deps.now();
+    return withAlerts(fleetStatus(deps.clusters(), deps.store.latest(), deps.store.diagnoses(), now), deps.alerts, now);
+  });
 
   app.get<ClusterRoute>(
     '/api/v1/clusters/:name',
