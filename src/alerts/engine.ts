@@ -130,11 +130,15 @@ function present(input: EvaluationInput, cause: DiagnosisCause, existing: Alert 
 
 function absent(input: EvaluationInput, existing: Alert): Transition | undefined {
   const now = input.now.toISOString();
+  // A pending alert whose cause is gone (fixed, or now accounted for by another cause) while its probe's latest
+  // result is decided never fires: the consecutive run is broken.
+  if (existing.state === 'pending') {
+    const latest = input.latest.find((x) => x.probe === existing.probe);
+    return latest && latest.status !== 'unknown' ? { kind: 'cleared', alert: existing } : undefined;
+  }
   const fresh = freshResult(input.latest, existing.probe, existing);
   if (!fresh) return undefined;
   if (fresh.status === 'unknown') return { kind: 'updated', alert: { ...existing, lastEvaluatedAt: fresh.startedAt } };
-  if (existing.state === 'pending')
-    return { kind: 'cleared', alert: { ...existing, lastEvaluatedAt: fresh.startedAt } };
   const alert: Alert = {
     ...existing,
     passCount: existing.passCount + 1,

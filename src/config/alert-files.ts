@@ -4,6 +4,7 @@
 // key path, never the secret.
 import { readFileSync } from 'node:fs';
 import { registerSecrets } from '../redact.ts';
+import { LAB_RECEIVER_URL } from './alerts-schema.ts';
 import type { KeyPath } from './key-path.ts';
 import type { ConfigFile } from './schema.ts';
 import type { AlertsConfig, ApiTokenConfig, SinkConfig } from './types.ts';
@@ -28,12 +29,20 @@ function readSecret(access: FileAccess, path: KeyPath, file: string): string {
   }
 }
 
-/** The URL's secret parts: the whole URL, and its path with query when they are more than "/". */
+/**
+ * The URL's secret parts: the whole URL, its query, a path long enough to hold a token (Slack's
+ * /services/T…/B…/…), a password. lab:receiver is a name, not a secret.
+ */
 function urlSecrets(url: string): string[] {
-  if (!URL.canParse(url)) return [url];
+  if (url === LAB_RECEIVER_URL || !/^https?:\/\//.test(url) || !URL.canParse(url))
+    return url === LAB_RECEIVER_URL ? [] : [url];
   const u = new URL(url);
-  const rest = `${u.pathname}${u.search}`;
-  return rest.length > 1 ? [url, rest, ...(u.password ? [u.password] : [])] : [url];
+  return [
+    url,
+    ...(u.search.length > 1 ? [u.search.slice(1)] : []),
+    ...(u.pathname.length >= 16 ? [u.pathname] : []),
+    ...(u.password ? [decodeURIComponent(u.password)] : []),
+  ];
 }
 
 export function readAlertFiles(
