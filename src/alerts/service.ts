@@ -82,7 +82,7 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
   const startedAt = now();
   const routing = {
     routes: cfg.routes,
-    defaultSinks: cfg.defaultSinks ?? (cfg.routes.length === 0 ? cfg.sinks.map((s) => s.name) : []),
+    defaultSinks: cfg.defaultSinks ?? (cfg.routes.length === 0 ? opts.sinks.map((s) => s.name) : []),
   };
   const sinksByName = new Map(opts.sinks.map((s) => [s.name, s]));
   const view = createAlertsView({ store: opts.store, maintenance: cfg.maintenance, recentHours: cfg.recentHours, now });
