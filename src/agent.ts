@@ -97,6 +97,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     if (Date.now() - last < cooldownMs) return false;
     lastRerun.set(result.cluster, Date.now());
     log.debug({ cluster: result.cluster, probe: result.probe }, 're-running the cluster after a status change');
+    // Something just changed: CloudTrail is asked again rather than served from the shared scan's cache.
+    aws.expireTrails?.(config.clusters.find((c) => c.name === result.cluster)?.account);
     alerts.settle(result.cluster, scheduler.runCluster(result.cluster, [result.probe]));
     return true;
   };

@@ -26,10 +26,11 @@ export interface ActiveMaintenance {
 
 export type QuietReason = { kind: 'silence'; id: string } | { kind: 'maintenance'; name: string };
 
+/** What silences and windows look at: an alert's identity and its cluster's labels. */
+export type Labelled = Pick<Alert, 'cluster' | 'code' | 'severity'> & { content: Pick<Alert['content'], 'labels'> };
+
 /** The labels silences match: the cluster's labels, then cluster, code and severity (which win). */
-export const alertLabels = (
-  alert: Pick<Alert, 'cluster' | 'code' | 'severity' | 'content'>,
-): Record<string, string> => ({
+export const alertLabels = (alert: Labelled): Record<string, string> => ({
   ...alert.content.labels,
   cluster: alert.cluster,
   code: alert.code,
@@ -108,7 +109,7 @@ const selects = (labels: Record<string, string> | undefined, clusterLabels: Reco
 
 /** Why an alert's notifications are held now, or undefined. */
 export function quietReason(
-  alert: Pick<Alert, 'cluster' | 'code' | 'severity' | 'content'>,
+  alert: Labelled,
   silences: readonly Silence[],
   maintenance: readonly ActiveMaintenance[],
   now: Date,

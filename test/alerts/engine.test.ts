@@ -30,7 +30,10 @@ class Cluster {
   history: Transition[] = [];
   #t = Date.parse('2026-12-02T14:00:00.000Z');
   #id = 1;
-  constructor(readonly settings: EngineSettings = SETTINGS) {}
+  readonly settings: EngineSettings;
+  constructor(settings: EngineSettings = SETTINGS) {
+    this.settings = settings;
+  }
 
   /** The probe stores a result with these findings (ok when none); the cluster is evaluated. */
   report(probe: ProbeName, findings: Finding[] = [], status?: ProbeResult['status']): Transition[] {
