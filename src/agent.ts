@@ -20,10 +20,11 @@ import { createFleetDiscovery } from './discovery/fleet.ts';
 import type { AgentConfig, ClusterConfig } from './config/types.ts';
 import { startEmbeddedLab } from './lab-adapter.ts';
 import type { Lab } from './lab/index.ts';
-import type { ProbeResult } from './core/model.ts';
+import type { ProbeName, ProbeResult } from './core/model.ts';
 import type { ProbeContext } from './core/probe.ts';
 import { createRunner } from './scheduler/runner.ts';
 import type { Runner } from './scheduler/runner.ts';
+import { createReruns } from './scheduler/rerun.ts';
 import { createScheduler, FALLBACK_JITTER_MS, periodMsOf } from './scheduler/scheduler.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -88,19 +89,18 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   // Declared here, made below (it reads the scheduler): results only arrive once scheduling starts.
   let alerts: AlertService | undefined;
-  const lastRerun = new Map<string, number>();
-  /** A probe's status changed: the cluster's other probes run now, and its alerts wait for them. */
-  const rerunOthers = (result: ProbeResult): boolean => {
-    if (!alerts) return false;
-    const cooldownMs = config.alerts.rerunCooldownSeconds * 1000;
-    const last = lastRerun.get(result.cluster) ?? Number.NEGATIVE_INFINITY;
-    if (Date.now() - last < cooldownMs) return false;
-    lastRerun.set(result.cluster, Date.now());
-    log.debug({ cluster: result.cluster, probe: result.probe }, 're-running the cluster after a status change');
+  const reruns = createReruns({
+    cooldownMs: config.alerts.rerunCooldownSeconds * 1000,
+    run: (cluster, except) => scheduler.runCluster(cluster, except as ProbeName[]),
     // Something just changed: CloudTrail is asked again rather than served from the shared scan's cache.
-    aws.expireTrails?.(config.clusters.find((c) => c.name === result.cluster)?.account);
-    alerts.settle(result.cluster, scheduler.runCluster(result.cluster, [result.probe]));
-    return true;
+    before: (cluster) => aws.expireTrails?.(config.clusters.find((c) => c.name === cluster)?.account),
+  });
+  /** A probe's status changed: the cluster's probes run again and its alerts wait for them. */
+  const rerun = (cluster: string, probe?: string): void => {
+    const work = reruns.request(cluster, probe);
+    if (!work || !alerts) return;
+    log.debug({ cluster, probe }, 're-running the cluster after a status change');
+    alerts.settle(cluster, work);
   };
 
   const onResult = (result: ProbeResult): void => {
@@ -124,8 +124,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         'status changed',
       );
     }
-    const changed = before !== undefined && before.status !== result.status;
-    if (!(changed && rerunOthers(result))) alerts?.evaluate(result.cluster);
+    if (alerts && before !== undefined && before.status !== result.status) rerun(result.cluster, result.probe);
+    alerts?.evaluate(result.cluster);
     opts.onResult?.(result);
   };
   const runner = createRunner({
@@ -223,16 +223,15 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
             .alertStore()
             .openAlerts()
             .map((a) => a.cluster),
-        )) {
-          lastRerun.set(cluster, Date.now());
-          alerts.settle(cluster, scheduler.runCluster(cluster));
-        }
+        ))
+          rerun(cluster);
       discovery.start(fleetChanged);
       prune();
       pruneTimer = setInterval(prune, HOUR_MS);
       pruneTimer.unref();
     },
     async stop() {
+      reruns.stop();
       discovery.stop();
       scheduler.stop();
       clearInterval(pruneTimer);

@@ -15,7 +15,7 @@ export interface SchedulerOptions {
   config: Pick<AgentConfig, 'clusters' | 'schedules'>;
   /** The registered probes; only these are scheduled or run. */
   probes: Partial<Record<ProbeName, Probe>>;
-  runner: Pick<Runner, 'run'>;
+  runner: Pick<Runner, 'run'> & Partial<Pick<Runner, 'settled'>>;
   log: Logger;
   /** Source of jitter, uniform in [0, 1). Default: Math.random. */
   random?: () => number;
@@ -39,8 +39,8 @@ export interface Scheduler {
   runOnce(filter?: RunFilter): Promise<ProbeResult[]>;
   /**
    * Runs, now, every enabled probe that applies to the cluster, except `except` (the one whose changed status asks for
-   * the others: the agent re-runs them so the diagnosis does not wait for their schedules). Resolves with their results;
-   * an unknown cluster resolves with none.
+   * the others: the agent re-runs them so the diagnosis does not wait for their schedules); a probe whose run is in
+   * flight runs again once that one is done. Resolves with their results; an unknown cluster resolves with none.
    */
   runCluster(name: string, except?: readonly ProbeName[]): Promise<ProbeResult[]>;
   /** The (cluster, probe) pairs the schedule runs, with their periods (the expression's; a day when it has none). */
@@ -172,9 +172,16 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   async function runCluster(name: string, except: readonly ProbeName[] = []): Promise<ProbeResult[]> {
     const cluster = clusters.find((c) => c.name === name);
     if (!cluster || stopped) return [];
+    // A run already in flight may have started before the change: it is let finish, then the probe runs again.
+    const fresh = async (p: Probe): Promise<ProbeResult | undefined> => {
+      const result = await opts.runner.run(cluster, p);
+      if (result !== undefined || !opts.runner.settled || stopped) return result;
+      await opts.runner.settled(cluster.name, p.name);
+      return opts.runner.run(cluster, p);
+    };
     const runs = registered()
       .filter((p) => schedules[p.name].enabled && !except.includes(p.name) && appliesTo(cluster, p))
-      .map((p) => opts.runner.run(cluster, p));
+      .map(fresh);
     return (await Promise.all(runs)).filter((r): r is ProbeResult => r !== undefined);
   }
 
