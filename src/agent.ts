@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { loadBucketPolicySimulator } from '../probes/bucket/index.ts';
 import type { PolicySimulation } from '../probes/bucket/index.ts';
-import { loadProbes } from '../probes/index.ts';
+import { loadProbes, PROBES } from '../probes/index.ts';
 import { createAlertService } from './alerts/service.ts';
 import type { AlertService } from './alerts/service.ts';
 import { createSink } from './alerts/sinks/index.ts';
@@ -95,9 +95,14 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     // Something just changed: CloudTrail is asked again rather than served from the shared scan's cache.
     before: (cluster) => aws.expireTrails?.(config.clusters.find((c) => c.name === cluster)?.account),
   });
-  /** A probe's status changed: the cluster's probes run again and its alerts wait for them. */
-  const rerun = (cluster: string, probe?: string): void => {
-    const work = reruns.request(cluster, probe);
+  /**
+   * A probe's status changed: the cluster's other probes run again and its alerts wait for them. A probe that reads
+   * CloudTrail (the bucket probe judges a policy that locks it out from the recorded PutBucketPolicy) runs again too:
+   * the shared scan it was served may predate the change.
+   */
+  const rerun = (cluster: string, probe?: ProbeName): void => {
+    const readsTrail = probe !== undefined && PROBES[probe].awsActions.includes('cloudtrail:LookupEvents');
+    const work = reruns.request(cluster, readsTrail ? undefined : probe);
     if (!work || !alerts) return;
     log.debug({ cluster, probe }, 're-running the cluster after a status change');
     alerts.settle(cluster, work);
