@@ -21,15 +21,18 @@ const BUCKET = `${CLUSTER}-oidc`;
 const CODE = 'BUCKET_POLICY_DENIES_STS';
 /** After a resolution: longer than the demo's rerunCooldownSeconds (20), so each run starts from a settled cluster. */
 const SETTLE_MS = 25_000;
+/** Plus a random wait up to the longest demo period, so alice's call lands anywhere in the probes' schedules. */
+const SPREAD_MS = 30_000;
 
 requireAwsCli();
 const dir = mkdtempSync(join(tmpdir(), 'irsa-bench-alerts-'));
 const labDir = join(dir, 'lab');
-const serve = startServe(join(ROOT, 'config/demo.yaml'), {
-  IRSA_SENTINEL_PORT: '0',
-  IRSA_SENTINEL_DATA_DIR: join(dir, 'data'),
-  IRSA_SENTINEL_LAB_DIR: labDir,
-});
+// serve's log lines go to BENCH_LOG when set (to see where the time goes).
+const serve = startServe(
+  join(ROOT, 'config/demo.yaml'),
+  { IRSA_SENTINEL_PORT: '0', IRSA_SENTINEL_DATA_DIR: join(dir, 'data'), IRSA_SENTINEL_LAB_DIR: labDir },
+  process.env.BENCH_LOG,
+);
 
 try {
   const url = await serve.url;
@@ -77,7 +80,7 @@ try {
     120_000,
     500,
   );
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  await new Promise((r) => setTimeout(r, SETTLE_MS + Math.random() * SPREAD_MS));
 
   const latencies: number[] = [];
   for (let run = 1; run <= RUNS; run++) {
@@ -108,7 +111,7 @@ try {
       500,
     );
     await until(`run ${run}: healthy again`, diagnosis, (c) => c?.diagnosis.code === 'HEALTHY', 120_000, 500);
-    if (run < RUNS) await new Promise((r) => setTimeout(r, SETTLE_MS));
+    if (run < RUNS) await new Promise((r) => setTimeout(r, SETTLE_MS + Math.random() * SPREAD_MS));
   }
 
   const sorted = [...latencies].sort((a, b) => a - b);

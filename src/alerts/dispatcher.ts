@@ -133,9 +133,12 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       const at = now();
       const name = this.sink.name;
       const alert = opts.store.alert(n.alertId);
+      // Moot: the alert is gone or no longer firing, a newer refresh says the same, or the resolution of a trigger
+      // this sink never got.
       const moot =
         !alert ||
         (n.kind !== 'resolve' && alert.state !== 'firing') ||
+        (n.kind === 'refresh' && opts.store.laterRefresh(n)) ||
         (n.kind === 'resolve' && (!this.sink.sendResolved || !opts.store.triggerDelivered(alert.id, name)));
       if (moot || !alert) {
         opts.store.setStatus(n.id, 'dropped', 'dropped', at);

@@ -202,7 +202,10 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
     // Reminders and Alertmanager refreshes of firing alerts.
     const writes: AlertWrite[] = [];
     const refreshSinks = opts.sinks.filter((s) => s.refreshMs !== undefined);
-    for (const a of opts.store.alerts({ states: ['firing'] })) {
+    const firing = opts.store.alerts({ states: ['firing'] });
+    for (const a of firing) {
+      // While quiet nothing new is queued: what still fires when the quiet ends is released then.
+      if (view.quietReason(a, at)) continue;
       const sinks = routed(a);
       const notifications: NewNotification[] = [];
       let alert = a;
@@ -226,6 +229,8 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
       opts.store.write(writes, at);
       dispatcher.kick();
     }
+    const live = new Set(firing.map((a) => a.id));
+    for (const key of refreshed.keys()) if (!live.has(Number(key.split('/')[0]))) refreshed.delete(key);
     dispatcher.releaseHeld();
     if (at.getTime() - lastPrune >= PRUNE_EVERY_MS) {
       lastPrune = at.getTime();

@@ -68,6 +68,8 @@ export interface AlertStore {
   /** Set a notification's status without an attempt (held ones released, superseded ones dropped). */
   setStatus(notificationId: number, status: NotificationStatus, label?: DeliveryOutcomeLabel, at?: Date): void;
   held(): Notification[];
+  /** Whether a newer refresh of the same alert and sink is queued (this one is then moot). */
+  laterRefresh(notification: Notification): boolean;
   /** Whether a trigger of this alert reached this sink. */
   triggerDelivered(alertId: number, sink: string): boolean;
   /** The sinks any notification of this alert went (or is going) to. */

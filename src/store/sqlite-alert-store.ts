@@ -146,6 +146,8 @@ const SQL = {
     duration_ms) SELECT id, sink, :outcome, :http_status, :error_code, :message, :at_ms, :duration_ms
     FROM alert_notification WHERE id = :id`,
   held: "SELECT * FROM alert_notification WHERE status = 'held' ORDER BY id",
+  laterRefresh: `SELECT 1 AS yes FROM alert_notification WHERE alert_id = :alert_id AND sink = :sink
+    AND kind = 'refresh' AND id > :id LIMIT 1`,
   triggerDelivered: `SELECT 1 AS yes FROM alert_notification WHERE alert_id = :alert_id AND sink = :sink
     AND kind = 'trigger' AND status = 'delivered' LIMIT 1`,
   sinksOf: 'SELECT DISTINCT sink FROM alert_notification WHERE alert_id = :alert_id ORDER BY sink',
@@ -331,6 +333,13 @@ export class SqliteAlertStore implements AlertStore {
   held(): Notification[] {
     return this.#guard('reading the outbox', () =>
       (this.#sql.held.all() as unknown as NotificationRow[]).map(toNotification),
+    );
+  }
+
+  laterRefresh(n: Notification): boolean {
+    return this.#guard(
+      'reading the outbox',
+      () => this.#sql.laterRefresh.get({ alert_id: n.alertId, sink: n.sink, id: n.id }) !== undefined,
     );
   }
 

@@ -258,6 +258,32 @@ describe('the dispatcher', () => {
     expect(again.notificationsOf([a.id])).toHaveLength(2);
   });
 
+  it('a refresh that a newer one supersedes is dropped, not sent (no burst after an outage)', async () => {
+    const am = await receiver();
+    const { alerts } = store();
+    const [a] = alerts.write(
+      [
+        {
+          alert: firingAlert(),
+          notifications: [
+            { sink: 'am', kind: 'trigger', dedupKey: 'k/t' },
+            { sink: 'am', kind: 'refresh', dedupKey: 'k/r1' },
+            { sink: 'am', kind: 'refresh', dedupKey: 'k/r2' },
+          ],
+        },
+      ],
+      new Date(),
+    );
+    dispatcher(alerts, [webhook('am', am.url)]);
+    await until(() => alerts.notificationsOf([a!.id]).every((n) => n.status !== 'pending'));
+    expect(alerts.notificationsOf([a!.id]).map((n) => [n.dedupKey, n.status])).toEqual([
+      ['k/t', 'delivered'],
+      ['k/r1', 'dropped'],
+      ['k/r2', 'delivered'],
+    ]);
+    expect(am.received).toHaveLength(2);
+  });
+
   it('backoff doubles with jitter, honours Retry-After and stays under the cap', () => {
     const policy = { maxAttempts: 10, initialDelayMs: 1000, maxDelayMs: 8000 };
     expect([1, 2, 3, 4, 5].map((n) => backoffMs(n, policy, () => 0))).toEqual([500, 1000, 2000, 4000, 4000]);
