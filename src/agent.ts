@@ -3,8 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { loadBucketPolicySimulator } from '../probes/bucket/index.ts';
 import type { PolicySimulation } from '../probes/bucket/index.ts';
-import { loadProbes } from '../probes/index.ts';
+import { loadProbes, PROBES } from '../probes/index.ts';
+import { createAlertService } from './alerts/service.ts';
+import type { AlertService } from './alerts/service.ts';
+import { createSink } from './alerts/sinks/index.ts';
+import type { DeliveryOutcomeLabel } from './alerts/types.ts';
 import { buildApi } from './api/app.ts';
+import { createApiAuth } from './api/auth.ts';
 import { allowedHostsFor } from './api/hosts.ts';
 import type { AwsClientFactory } from './clients/aws.ts';
 import { createAwsClientFactory } from './clients/aws-factory.ts';
@@ -16,11 +21,12 @@ import { createFleetDiscovery } from './discovery/fleet.ts';
 import type { AgentConfig, ClusterConfig } from './config/types.ts';
 import { startEmbeddedLab } from './lab-adapter.ts';
 import type { Lab } from './lab/index.ts';
-import type { ProbeResult } from './core/model.ts';
+import type { ProbeName, ProbeResult } from './core/model.ts';
 import type { ProbeContext } from './core/probe.ts';
 import { createRunner } from './scheduler/runner.ts';
 import { createMetrics } from './telemetry/metrics.ts';
 import type { Runner } from './scheduler/runner.ts';
+import { createReruns } from './scheduler/rerun.ts';
 import { createScheduler, FALLBACK_JITTER_MS, periodMsOf } from './scheduler/scheduler.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -45,6 +51,10 @@ export interface Agent {
   startScheduling(): void;
   /** Lists the discovering accounts' providers again now; resolves true when the fleet changed. */
   rediscover(): Promise<boolean>;
+  /** Alerting, when the agent runs it (`serve`). */
+  readonly alerts?: AlertService;
+  /** Where the API listens, once it does: the base of alert links unless server.publicUrl says otherwise. */
+  listening(url: string): void;
   /** Stop scheduling, finish or abandon in-flight runs within the grace period, flush the store, stop the lab. */
   stop(): Promise<void>;
 }
@@ -52,6 +62,15 @@ export interface Agent {
 export interface AgentOptions {
   /** Called after each result is stored (the `check` command's progress). Must not throw. */
   onResult?: (result: ProbeResult) => void;
+  /**
+   * Run alerting (serve): evaluate alerts after each stored result, deliver them, and when a probe's status changes
+   * run the cluster's other probes at once (at most once per alerts.rerunCooldownSeconds per cluster). Default false.
+   */
+  alerting?: boolean;
+  /** Every delivery outcome per sink (metrics). Must not throw. */
+  onDelivery?: (sink: string, outcome: DeliveryOutcomeLabel) => void;
+  /** How often alerting's tick runs (stale checks, reminders, refreshes, releases). Default 5 s. */
+  alertTickMs?: number;
 }
 
 export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOptions = {}): Promise<Agent> {
@@ -70,6 +89,28 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   await discovery.refresh();
   config = { ...config, clusters: discovery.clusters() };
 
+  let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
+  // Declared here, made below (it reads the scheduler): results only arrive once scheduling starts.
+  let alerts: AlertService | undefined;
+  const reruns = createReruns({
+    cooldownMs: config.alerts.rerunCooldownSeconds * 1000,
+    run: (cluster, except) => scheduler.runCluster(cluster, except as ProbeName[]),
+    // Something just changed: CloudTrail is asked again rather than served from the shared scan's cache.
+    before: (cluster) => aws.expireTrails?.(config.clusters.find((c) => c.name === cluster)?.account),
+  });
+  /**
+   * A probe's status changed: the cluster's other probes run again and its alerts wait for them. A probe that reads
+   * CloudTrail (the bucket probe judges a policy that locks it out from the recorded PutBucketPolicy) runs again too:
+   * the shared scan it was served may predate the change.
+   */
+  const rerun = (cluster: string, probe?: ProbeName): void => {
+    const readsTrail = probe !== undefined && PROBES[probe].awsActions.includes('cloudtrail:LookupEvents');
+    const work = reruns.request(cluster, readsTrail ? undefined : probe);
+    if (!work || !alerts) return;
+    log.debug({ cluster, probe }, 're-running the cluster after a status change');
+    alerts.settle(cluster, work);
+  };
+
   const metrics = createMetrics({
     latest: () => store.latest(),
     diagnoses: () => store.diagnoses(),
@@ -77,6 +118,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     periodMs: (probe) => periodMsOf(config.schedules[probe].cron),
     now: () => new Date(),
     inFlight: () => runner.inFlight(),
+    firing: () => alerts?.firing() ?? [],
   });
   const onResult = (result: ProbeResult): void => {
     const before = store.latest(result.cluster).find((r) => r.probe === result.probe);
@@ -100,6 +142,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         'status changed',
       );
     }
+    if (alerts && before !== undefined && before.status !== result.status) rerun(result.cluster, result.probe);
+    alerts?.evaluate(result.cluster);
     opts.onResult?.(result);
   };
   const runner = createRunner({
@@ -114,6 +158,24 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   });
   let scheduler = createScheduler({ config, probes, runner, log });
   let scheduling = false;
+  if (opts.alerting) {
+    const sinks = config.alerts.sinks.map((s) => createSink(s, { sendResolved: config.alerts.sendResolved }));
+    alerts = createAlertService({
+      config: config.alerts,
+      clusters: () => config.clusters,
+      results: store,
+      store: store.alertStore(),
+      sinks,
+      expected: () => scheduler.expected(),
+      baseUrl: () => baseUrl,
+      log,
+      onDelivery: (sink, outcome) => {
+        metrics.recordDelivery(sink, outcome);
+        opts.onDelivery?.(sink, outcome);
+      },
+      ...(opts.alertTickMs !== undefined && { tickMs: opts.alertTickMs }),
+    });
+  }
   /** A new fleet: the scheduler is rebuilt over it; runs in flight finish on the runner. */
   const fleetChanged = (): void => {
     config = { ...config, clusters: discovery.clusters() };
@@ -151,6 +213,10 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
       return scheduler;
     },
     ...(lab ? { lab } : {}),
+    ...(alerts ? { alerts } : {}),
+    listening(url) {
+      if (config.server.publicUrl === undefined) baseUrl = url;
+    },
     api: () =>
       buildApi({
         store,
@@ -163,6 +229,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         ...(config.server.publicUrl !== undefined && { publicUrl: config.server.publicUrl }),
         metrics,
         schedules: () => config.schedules,
+        auth: createApiAuth(config.server.auth.tokens),
+        ...(alerts && { alerts }),
       }),
     simulateBucketPolicy: simulate,
     async rediscover() {
@@ -172,18 +240,30 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     },
     startScheduling() {
       scheduling = true;
+      alerts?.start();
       scheduler.start();
+      // What fired before a restart is checked at once: a cause that cleared while the agent was down resolves now.
+      if (alerts)
+        for (const cluster of new Set(
+          store
+            .alertStore()
+            .openAlerts()
+            .map((a) => a.cluster),
+        ))
+          rerun(cluster);
       discovery.start(fleetChanged);
       prune();
       pruneTimer = setInterval(prune, HOUR_MS);
       pruneTimer.unref();
     },
     async stop() {
+      reruns.stop();
       discovery.stop();
       scheduler.stop();
       clearInterval(pruneTimer);
       const report = await runner.drain(config.shutdownGraceMs);
       log.info(report, 'probe runs drained');
+      await alerts?.stop(config.shutdownGraceMs);
       store.close();
       aws.close();
       await http.close();

@@ -76,6 +76,20 @@ program
   .action(lazy(() => import('./commands/info.ts'), 'runExplainCommand'));
 
 program
+  .command('alerts')
+  .description("The firing, pending and recently resolved alerts in the config's store, with their deliveries.")
+  .requiredOption('-c, --config <path>', 'YAML config file or directory of them')
+  .option('--json', 'machine-readable output')
+  .action(lazy(() => import('./commands/alerts.ts'), 'runAlertsCommand'));
+
+program
+  .command('test-alert')
+  .description('Send a sample alert through one sink to check its wiring; exit 0 delivered, 1 not, 2 usage or config.')
+  .requiredOption('-c, --config <path>', 'YAML config file or directory of them')
+  .requiredOption('--sink <name>', 'the sink (alerts.sinks[].name)')
+  .action(lazy(() => import('./commands/alerts.ts'), 'runTestAlertCommand'));
+
+program
   .command('lab')
   .description(
     'Run the AWS-faithful lab alone: S3, S3 Control, IAM, STS, CloudTrail and simulated clusters on one HTTPS port.',

@@ -5,11 +5,13 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
+import { LAB_RECEIVER_URL } from './config/alerts-schema.ts';
 import { clusterDefaults } from './config/defaults.ts';
 import type { AccountConfig, AgentConfig, ClusterConfig } from './config/types.ts';
 import type { LabInfo } from './lab/control.ts';
 import { DEFAULT_FLEET, fleetNames, fleetSchema } from './lab/fleet.ts';
 import type { Lab } from './lab/index.ts';
+import { registerSecrets } from './redact.ts';
 
 /** The account `labFleetConfig` adds for a lab; a file with a `lab:` block cannot define its own. */
 export const LAB_ACCOUNT = 'lab';
@@ -157,7 +159,7 @@ export async function startEmbeddedLab(
     fleet: settings.fleet,
     agentConfig: agentConfigYaml,
   });
-  const merged = labFleetConfig(lab.info(), config, lab.caPem, lab.kubeconfigFile);
+  const merged = withLabReceiver(labFleetConfig(lab.info(), config, lab.caPem, lab.kubeconfigFile), lab);
   log.info(
     {
       endpoint: lab.endpoint,
@@ -168,4 +170,27 @@ export async function startEmbeddedLab(
     `lab started at ${lab.endpoint} (CA ${lab.caFile}, control token in ${lab.controlTokenFile})`,
   );
   return { lab, config: merged };
+}
+
+/**
+ * Webhook sinks whose url is `lab:receiver` post to the lab's demo receiver (POST /_lab/v1/receiver), trusting the
+ * lab CA and sending the control token every /_lab/v1 route needs. The token is registered with the redaction.
+ */
+export function withLabReceiver(
+  config: AgentConfig,
+  lab: Pick<Lab, 'endpoint' | 'caPem' | 'controlToken'>,
+): AgentConfig {
+  if (!config.alerts.sinks.some((s) => s.url === LAB_RECEIVER_URL)) return config;
+  registerSecrets([lab.controlToken]);
+  const sinks = config.alerts.sinks.map((s) =>
+    s.type === 'webhook' && s.url === LAB_RECEIVER_URL
+      ? {
+          ...s,
+          url: `${lab.endpoint}/_lab/v1/receiver`,
+          caPem: lab.caPem,
+          headers: { ...s.headers, authorization: `Bearer ${lab.controlToken}` },
+        }
+      : s,
+  );
+  return { ...config, alerts: { ...config.alerts, sinks } };
 }

@@ -19,6 +19,8 @@ export const SECRET_KINDS = [
   'aws-session-token',
   /** The credential of an `Authorization: Bearer …` header. */
   'bearer',
+  /** A secret the configuration declares (a sink URL, a routing key, an HMAC secret, an API token): registerSecrets. */
+  'configured-secret',
 ] as const;
 export type SecretKind = (typeof SECRET_KINDS)[number];
 
@@ -76,15 +78,37 @@ export interface Redaction {
   kinds: Partial<Record<SecretKind, number>>;
 }
 
+/** Secrets the configuration declares, longest first (so a URL goes before a token inside it). */
+let registered: string[] = [];
+/** Shorter values are too likely to occur in ordinary text to be replaced everywhere. */
+const MIN_REGISTERED_LENGTH = 8;
+
+/**
+ * Declare literal secrets (sink URLs, routing keys, HMAC secrets, API tokens) to be replaced wherever they occur, in
+ * every output this module guards (logs, API responses, the store). Values shorter than 8 characters are ignored.
+ */
+export function registerSecrets(values: Iterable<string>): void {
+  const all = new Set(registered);
+  for (const v of values) if (typeof v === 'string' && v.length >= MIN_REGISTERED_LENGTH) all.add(v);
+  registered = [...all].sort((a, b) => b.length - a.length);
+}
+
+function replaceRegistered(text: string, count: (kind: SecretKind) => string): string {
+  let out = text;
+  for (const secret of registered) if (out.includes(secret)) out = out.split(secret).join(count('configured-secret'));
+  return out;
+}
+
 /** `text` with every secret-looking piece replaced by its marker, and what was replaced. */
 export function redactWithReport(text: string): Redaction {
   const kinds: Partial<Record<SecretKind, number>> = {};
-  if (!CANDIDATE.test(text)) return { text, kinds };
   const count = (kind: SecretKind): string => {
     kinds[kind] = (kinds[kind] ?? 0) + 1;
     return redactedMarker(kind);
   };
-  const out = text.replace(SECRET, (match: string, ...args: unknown[]) => {
+  const plain = registered.length === 0 ? text : replaceRegistered(text, count);
+  if (!CANDIDATE.test(plain)) return { text: plain, kinds };
+  const out = plain.replace(SECRET, (match: string, ...args: unknown[]) => {
     const g = args.at(-1) as Groups;
     const field = g.jsonField ?? g.xmlField ?? g.textField;
     if (field !== undefined) {

@@ -3,7 +3,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redactText, redactValue, redactWithReport } from '../src/redact.ts';
+import { redactText, redactValue, redactWithReport, registerSecrets } from '../src/redact.ts';
 import type { SecretKind } from '../src/redact.ts';
 
 const JWT =
@@ -153,5 +153,22 @@ describe('redactValue', () => {
     });
     expect(kinds).toEqual({ 'aws-secret-key': 1, 'aws-session-token': 1, jwt: 1, 'private-key': 1 });
     expect(input).toEqual(copy);
+  });
+});
+
+describe('registered secrets', () => {
+  it('replaces a configured secret wherever it occurs, keeps JSON valid, and ignores values too short to be safe', () => {
+    registerSecrets(['https://hooks.slack.com/services/T1/B1/zzzzSECRETzzzz', 'pd-routing-key-abcdef0123', 'short']);
+    const json = JSON.stringify({
+      msg: 'posting to https://hooks.slack.com/services/T1/B1/zzzzSECRETzzzz',
+      key: 'pd-routing-key-abcdef0123',
+    });
+    const { text, kinds } = redactWithReport(json);
+    expect(JSON.parse(text)).toEqual({
+      msg: 'posting to [REDACTED:configured-secret]',
+      key: '[REDACTED:configured-secret]',
+    });
+    expect(kinds).toEqual({ 'configured-secret': 2 });
+    expect(redactText('a short word')).toBe('a short word');
   });
 });

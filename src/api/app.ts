@@ -9,16 +9,22 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiDeps } from './deps.ts';
 import { redactText } from '../redact.ts';
+import { createApiAuth, registerAuth } from './auth.ts';
+import type { ApiAuth } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { checkHostHeader } from './hosts.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { bucketPolicyRoutes } from './routes/bucket-policy.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pageRoutes } from './routes/page.ts';
+import { silenceRoutes } from './routes/silences.ts';
 import { statusRoutes } from './routes/status.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { summaryRoutes } from './routes/summary.ts';
+import { alertsSummaryOf } from './alerts-summary.ts';
 import { createFleetView } from './fleet-view.ts';
 import type { RouteDeps } from './route-deps.ts';
+import type { PageDeps } from './page/types.ts';
 
 export interface ApiOptions extends ApiDeps {
   logger?: Logger;
@@ -26,6 +32,8 @@ export interface ApiOptions extends ApiDeps {
   allowedHosts?: readonly string[];
   /** Requests per client address and window; max 0 turns limiting off. Default 1200 a minute. */
   rateLimit?: { max: number; timeWindowMs: number };
+  /** The API tokens (auth.ts); default none, so routes that need one answer 401. */
+  auth?: ApiAuth;
 }
 
 /** What the rate limiter throws (errorResponseBuilder below). */
@@ -102,6 +110,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   });
   checkHostHeader(app, opts.allowedHosts);
   await registerPlugins(app, opts);
+  registerAuth(app, opts.auth ?? createApiAuth([]));
   // The last line of defence for every response: a secret that reached a result, a message or an error is replaced.
   app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? redactText(payload) : payload));
   app.setErrorHandler((err: FastifyError | ApiError | RateLimited, req, reply) => {
@@ -132,12 +141,19 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     ...(opts.metrics && { metrics: opts.metrics }),
     ...(opts.schedules && { schedules: opts.schedules }),
   };
+  const alertsSummary = opts.alertsSummary ?? (opts.alerts && alertsSummaryOf(opts.alerts, opts.clusters));
+  if (alertsSummary) base.alertsSummary = alertsSummary;
   const deps: RouteDeps = { ...base, view: createFleetView(base) };
   await app.register(healthRoutes, deps);
   await app.register(statusRoutes, deps);
   await app.register(summaryRoutes, deps);
   await app.register(metricsRoutes, deps);
   await app.register(bucketPolicyRoutes, deps);
-  await app.register(pageRoutes, deps);
+  await app.register(alertRoutes, deps);
+  await app.register(silenceRoutes, deps);
+  // The page reads the alert state as the read surfaces show it.
+  const pageDeps: PageDeps = { ...deps, alerts: alertsSummary };
+  if (!alertsSummary) delete pageDeps.alerts;
+  await app.register(pageRoutes, pageDeps);
   return app;
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ClusterConfig } from '../core/cluster.ts';
 import { worst } from '../core/model.ts';
+import { silenceActive } from '../alerts/quiet.ts';
 import { redactText } from '../redact.ts';
 import { clusterSummary, fleetOf } from '../status.ts';
 import type { ClusterSummary, FleetStatus } from '../status.ts';
@@ -43,6 +44,17 @@ interface Entry {
   json: string;
 }
 
+/** What the status body shows of alerting: per cluster (JSON), and the silences and maintenance windows in force. */
+interface AlertsPart {
+  at: number;
+  key: string;
+  clusters: Map<string, string>;
+  /** `"silences":[...],"maintenance":[...]` */
+  tail: string;
+}
+
+const NO_ALERTS = JSON.stringify({ firing: 0, pending: 0, codes: [], quiet: false });
+
 interface State {
   revision: number;
   clusters: readonly ClusterConfig[];
@@ -51,7 +63,7 @@ interface State {
   at: number;
   generatedAt: Date;
   fleet?: FleetStatus;
-  status?: Body;
+  status?: Body & { alertsKey: string };
   summary?: Body & { at: number };
 }
 
@@ -96,6 +108,21 @@ export function createFleetView(deps: ApiDeps, opts: FleetViewOptions = {}): Fle
     return (state = { revision, clusters, entries, at: performance.now(), generatedAt: deps.now() });
   };
 
+  // Alert state changes without a result being stored: read at most every minAgeMs, the body rebuilt when it changed.
+  let alertsPart: AlertsPart | undefined;
+  const alertsNow = (): AlertsPart => {
+    if (alertsPart && performance.now() - alertsPart.at < minAgeMs) return alertsPart;
+    const alerts = deps.alerts;
+    const now = deps.now();
+    const clusters = new Map<string, string>();
+    for (const [name, a] of alerts?.byCluster() ?? []) clusters.set(name, redactText(JSON.stringify(a)));
+    const silences = alerts ? alerts.silences().map((x) => ({ ...x, active: silenceActive(x, now) })) : [];
+    const maintenance = alerts ? alerts.activeMaintenance(now) : [];
+    const tail = redactText(`"silences":${JSON.stringify(silences)},"maintenance":${JSON.stringify(maintenance)}`);
+    const key = `${JSON.stringify([...clusters].sort(([a], [b]) => a.localeCompare(b)))}${tail}`;
+    return (alertsPart = { at: performance.now(), key, clusters, tail });
+  };
+
   const fleetStatusOf = (s: State): FleetStatus =>
     (s.fleet ??= fleetOf(
       s.clusters.map((c) => s.entries.get(c.name)!.summary),
@@ -106,13 +133,18 @@ export function createFleetView(deps: ApiDeps, opts: FleetViewOptions = {}): Fle
     fleet: () => fleetStatusOf(current()),
     status() {
       const s = current();
-      if (s.status) return s.status;
+      const alerts = alertsNow();
+      if (s.status?.alertsKey === alerts.key) return s.status;
       const entries = s.clusters.map((c) => s.entries.get(c.name)!);
       const status = entries.length === 0 ? 'ok' : worst(entries.map((e) => e.summary.status));
-      const json = Buffer.from(
-        `{"status":"${status}","generatedAt":"${s.generatedAt.toISOString()}","clusters":[${entries.map((e) => e.json).join(',')}]}`,
+      // Each cluster's fragment is an object: its alerts go in before the closing brace.
+      const clusters = s.clusters.map(
+        (c) => `${s.entries.get(c.name)!.json.slice(0, -1)},"alerts":${alerts.clusters.get(c.name) ?? NO_ALERTS}}`,
       );
-      return (s.status = { json, etag: etagOf(json) });
+      const json = Buffer.from(
+        `{"status":"${status}","generatedAt":"${s.generatedAt.toISOString()}","clusters":[${clusters.join(',')}],${alerts.tail}}`,
+      );
+      return (s.status = { json, etag: etagOf(json), alertsKey: alerts.key });
     },
     summary() {
       const s = current();

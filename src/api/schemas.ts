@@ -1,5 +1,6 @@
 // JSON Schemas of the HTTP API's responses (draft-7, as Fastify validates and serialises with them).
 import { PROBE_NAMES, STATUSES } from '../core/model.ts';
+import { clusterAlertsSchema, maintenanceSchema, silenceSchema } from './alert-schemas.ts';
 
 const status = { type: 'string', enum: [...STATUSES] } as const;
 
@@ -84,7 +85,7 @@ export const diagnosisSchema = {
 
 const clusterSummary = {
   type: 'object',
-  required: ['name', 'status', 'issuer', 'labels', 'diagnosis', 'probes'],
+  required: ['name', 'status', 'issuer', 'labels', 'diagnosis', 'probes', 'alerts'],
   properties: {
     name: { type: 'string' },
     status: { ...status, description: 'worst probe status; unknown until a probe has run' },
@@ -92,16 +93,19 @@ const clusterSummary = {
     labels: { type: 'object', additionalProperties: { type: 'string' } },
     diagnosis: diagnosisSchema,
     probes: { type: 'object', additionalProperties: probeSummary },
+    alerts: clusterAlertsSchema,
   },
 } as const;
 
 export const statusResponse = {
   type: 'object',
-  required: ['status', 'generatedAt', 'clusters'],
+  required: ['status', 'generatedAt', 'clusters', 'silences', 'maintenance'],
   properties: {
     status: { ...status, description: 'worst cluster status' },
     generatedAt: { type: 'string', format: 'date-time' },
     clusters: { type: 'array', items: clusterSummary },
+    silences: { type: 'array', items: silenceSchema, description: 'active silences' },
+    maintenance: { type: 'array', items: maintenanceSchema, description: 'active maintenance windows' },
   },
 } as const;
 

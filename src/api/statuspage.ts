@@ -4,7 +4,8 @@
 import type { Status } from '../core/model.ts';
 import { RULES } from '../diagnosis/rules.ts';
 import type { ClusterSummary, FleetStatus } from '../status.ts';
-import type { ApiDeps, FiringAlert, MaintenanceWindow } from './deps.ts';
+import type { FiringAlert, MaintenanceWindow } from './alerts-summary.ts';
+import type { ApiDeps } from './deps.ts';
 
 export const PAGE_ID = 'irsa-sentinel';
 
@@ -104,10 +105,10 @@ function maintenance(m: MaintenanceWindow, now: Date, page: string) {
   };
 }
 
-export function statuspageSummary(fleet: FleetStatus, deps: Pick<ApiDeps, 'alerts' | 'publicUrl' | 'now'>) {
+export function statuspageSummary(fleet: FleetStatus, deps: Pick<ApiDeps, 'alertsSummary' | 'publicUrl' | 'now'>) {
   const now = deps.now();
   const page = (deps.publicUrl ?? '').replace(/\/+$/, '');
-  const windows = deps.alerts?.upcomingMaintenance(now) ?? [];
+  const windows = deps.alertsSummary?.upcomingMaintenance(now) ?? [];
   const underMaintenance = new Set(
     windows.filter((w) => Date.parse(w.startsAt) <= now.getTime()).flatMap((w) => w.clusters),
   );
@@ -132,7 +133,7 @@ export function statuspageSummary(fleet: FleetStatus, deps: Pick<ApiDeps, 'alert
     page: { id: PAGE_ID, name: 'irsa-sentinel', url: page || '/', time_zone: 'Etc/UTC', updated_at: fleet.generatedAt },
     status: { indicator, description: DESCRIPTION[indicator] },
     components,
-    incidents: (deps.alerts?.firing() ?? []).filter((a) => !a.silenced).map((a) => incident(a, page)),
+    incidents: (deps.alertsSummary?.firing() ?? []).filter((a) => !a.silenced).map((a) => incident(a, page)),
     scheduled_maintenances: windows.map((w) => maintenance(w, now, page)),
   };
 }

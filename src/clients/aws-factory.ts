@@ -138,6 +138,11 @@ export function createAwsClientFactory(
       if (clients === undefined) cache.set(key, (clients = build(account, region)));
       return clients;
     },
+    expireTrails(name) {
+      const id = name === undefined ? undefined : byName.get(name)?.id;
+      if (id === undefined) return;
+      for (const [key, scanner] of scanners) if (key.startsWith(`${id}\u0000`)) scanner.expire?.();
+    },
     close() {
       for (const client of destroyables.splice(0)) client.destroy();
       for (const agent of agents.values()) agent.destroy();

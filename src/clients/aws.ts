@@ -25,6 +25,8 @@ export interface AwsClients {
 export interface AwsClientFactory {
   /** Clients for an `accounts` entry in a region; undefined when no such account is configured. */
   forAccount(account: string | undefined, region: string): AwsClients | undefined;
+  /** The CloudTrail scans of an account (every region) are stale: the next window of each scans again. */
+  expireTrails?(account: string | undefined): void;
   /** Release every client's sockets. */
   close(): void;
 }

@@ -129,6 +129,9 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
   }
 
   return {
+    expire() {
+      for (const state of states.values()) state.scannedAt = undefined;
+    },
     async window<T>(query: TrailQuery<T>, signal: AbortSignal): Promise<TrailWindow<T>> {
       signal.throwIfAborted();
       let state = states.get(query.id);

@@ -38,6 +38,11 @@ export interface TrailWindow<T> {
 export interface TrailScanner {
   /** The window of a query, scanning CloudTrail only when the last scan is older than the freshness bound. */
   window<T>(query: TrailQuery<T>, signal: AbortSignal): Promise<TrailWindow<T>>;
+  /**
+   * Something just changed (a probe's status did): the next window() of every query scans again, from where the last
+   * scan ended, however fresh that scan is.
+   */
+  expire?(): void;
 }
 
 export const TRAIL_ERROR_CODES = [

@@ -11,7 +11,7 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
   const telemetry = await startTelemetry(process.env, (message, err) => log.warn({ err }, message));
   // The agent (AWS SDK, lab, probes) loads only once the configuration is known to be good.
   const { createAgent } = await import('../agent.ts');
-  const agent = await createAgent(config, log).catch((err: unknown) => {
+  const agent = await createAgent(config, log, { alerting: true }).catch((err: unknown) => {
     // A taken lab port: one line and exit 2, before the lab touched any file (LAB_PORT_IN_USE).
     if ((err as { code?: unknown }).code !== 'LAB_PORT_IN_USE') throw err;
     process.stderr.write(
@@ -23,6 +23,7 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
   await api.listen({ host: config.server.host, port: config.server.port });
   const address = api.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
+  agent.listening(`http://${config.server.host}:${port}`);
   agent.startScheduling();
   const url = `http://${config.server.host}:${port}`;
   // Where a browser on this machine opens the page (a wildcard bind address is not one to browse to).

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { readAlertFiles } from './alert-files.ts';
 import { substituteEnv } from './env.ts';
 import { readCredentialsRequestsDir, readPublicKeyPem } from './identity-files.ts';
 import { formatKeyPath } from './key-path.ts';
@@ -175,7 +176,19 @@ export function loadConfig(pathOrDir: string, env: Env = process.env): AgentConf
     readPem(path, caFile);
     return { ...a, caFile };
   });
+  const { alerts, tokens } = readAlertFiles(config, env, {
+    resolveIn,
+    readPem,
+    problem: (path, message) => problems.push(problem(path, message)),
+  });
   if (problems.length) throw new ConfigError(problems);
 
-  return { sources: files.map((f) => resolve(f)), ...config, clusters, accounts };
+  return {
+    sources: files.map((f) => resolve(f)),
+    ...config,
+    clusters,
+    accounts,
+    alerts,
+    server: { ...config.server, auth: { tokens } },
+  };
 }

@@ -9,6 +9,7 @@ import type { Probes, ProbesWithSettings } from '../../probes/index.ts';
 import { PROBE_NAMES } from '../core/model.ts';
 import type { ProbeName } from '../core/model.ts';
 import type { ProbeModule } from '../core/probe.ts';
+import { alertsProblems, alertsSchema, authSchema } from './alerts-schema.ts';
 import { audiences, flavor, identityChainSettings, roles, signingKeys } from './identity-schema.ts';
 import { bucketFromIssuer, REGION_PATTERN } from './issuer-url.ts';
 import { formatKeyPath } from './key-path.ts';
@@ -306,8 +307,9 @@ export const configFileSchema = z
         publicUrl: httpUrl
           .optional()
           .describe(
-            "This agent's URL as users reach it (links in summary.json and alerts). Default: none (links are relative).",
+            "This agent's URL as users reach it: links in summary.json and alerts (<publicUrl>/clusters/<name>). Default: none (summary.json links are relative, alert links use http://<host>:<port>).",
           ),
+        auth: authSchema,
       })
       .prefault({})
       .describe('The HTTP API.'),
@@ -321,6 +323,7 @@ export const configFileSchema = z
       .prefault({})
       .describe('Logging.'),
     lab: lab.optional(),
+    alerts: alertsSchema,
   })
   .superRefine((config, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -355,6 +358,8 @@ export const configFileSchema = z
         'must list at least one cluster (or set lab: to watch the lab fleet, or discover: on an account)',
       );
     }
+
+    for (const p of alertsProblems(config.alerts, config.lab !== undefined)) issue(p.path, p.message);
 
     config.clusters.forEach((c, i) => {
       if (c.account === undefined || accounts.has(c.account)) return;

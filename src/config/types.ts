@@ -3,6 +3,7 @@
 import type { ProbeSettings } from '../../probes/index.ts';
 import type { ClusterConfig } from '../core/cluster.ts';
 import type { ProbeName } from '../core/model.ts';
+import type { AlertsFileConfig } from './alerts-schema.ts';
 
 export type { ClusterConfig, ClusterFlavor, RoleSources, RoleTarget, SigningKeySources } from '../core/cluster.ts';
 
@@ -61,14 +62,19 @@ export interface AgentConfig {
   /** Bound on waiting for in-flight runs at shutdown. */
   shutdownGraceMs: number;
   storage: { dataDir: string; retentionDays: number; inMemory: boolean };
-  /** allowedHosts: Host header names the API answers to; undefined: the default for `host` (src/api/hosts.ts). */
+  /**
+   * allowedHosts: Host header names the API answers to; undefined: the default for `host` (src/api/hosts.ts).
+   * publicUrl: where people reach the agent (summary.json and alert links). auth: the API's bearer tokens.
+   */
   server: {
     host: string;
     port: number;
     allowedHosts?: string[];
     rateLimit: { max: number; windowSeconds: number };
     publicUrl?: string;
+    auth: { tokens: ApiTokenConfig[] };
   };
+  alerts: AlertsConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   /** Start the lab embedded and monitor its fleet (demo, tests). */
   lab?: {
@@ -77,4 +83,21 @@ export interface AgentConfig {
     /** The lab's fleet (see src/lab/fleet.ts): clusters and faults applied at start. */
     fleet: Record<string, unknown>;
   };
+}
+
+/** A sink as the agent uses it: the file's entry with its secrets read from files and its CA read. */
+export type SinkConfig = AlertsFileConfig['sinks'][number] & {
+  /** The CA of caFile (or the lab's), read at load. */
+  caPem?: string;
+  /** Headers added by the agent (the lab receiver's control token). */
+  headers?: Record<string, string>;
+};
+
+export type AlertsConfig = Omit<AlertsFileConfig, 'sinks'> & { sinks: SinkConfig[] };
+
+export interface ApiTokenConfig {
+  name: string;
+  token: string;
+  tokenFile?: string;
+  scopes: ('read' | 'write')[];
 }

@@ -4,6 +4,7 @@ import { checkBearer } from './control-token.ts';
 import { FaultError } from './faults.ts';
 import type { IssuerAddresses } from './fleet.ts';
 import type { LabStats } from './stats.ts';
+import type { LabReceiver } from './receiver.ts';
 import type { ActiveFault, ClusterTopology } from './state.ts';
 import type { LabHandler, LabResponse } from './wire.ts';
 
@@ -55,6 +56,8 @@ export interface LabControl {
   faultCatalogue(): { fault: string; description: string; cluster: boolean }[];
   /** What the lab has served since it started. */
   stats(): LabStats;
+  /** The demo webhook receiver (receiver.ts). */
+  readonly receiver: LabReceiver;
 }
 
 const json = (status: number, body: unknown, requestId: string): LabResponse => ({
@@ -90,6 +93,14 @@ export function createControlHandler(lab: LabControl, controlToken: string): Lab
         return json(200, lab.stats(), req.requestId);
       case 'GET /_lab/v1/faults':
         return json(200, { active: lab.faults(), available: lab.faultCatalogue() }, req.requestId);
+      case 'POST /_lab/v1/receiver':
+        lab.receiver.record(req.headers, req.body);
+        return json(202, { received: true }, req.requestId);
+      case 'GET /_lab/v1/receiver':
+        return json(200, { received: lab.receiver.list() }, req.requestId);
+      case 'DELETE /_lab/v1/receiver':
+        lab.receiver.clear();
+        return json(200, { received: [] }, req.requestId);
       case 'DELETE /_lab/v1/faults':
         await lab.heal();
         return json(200, { active: lab.faults() }, req.requestId);

@@ -24,6 +24,7 @@ import { KeyPool } from './keys.ts';
 import { listenLab } from './listen.ts';
 import { createKubeHandler } from './kube.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
+import { LabReceiver } from './receiver.ts';
 import { restoreBucketSettings } from './restore.ts';
 import { createS3Handler } from './s3.ts';
 import { createS3ControlHandler } from './s3control.ts';
@@ -206,6 +207,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       );
     },
     agentConfig: () => opts.agentConfig?.(lab.info(), kubeconfigFile),
+    receiver: new LabReceiver(),
     faults: () => faults.map((f) => ({ ...f })),
     faultCatalogue: () =>
       Object.entries(FAULTS).map(([fault, def]) => ({

@@ -52,6 +52,8 @@ export interface Runner {
   run(cluster: ClusterConfig, probe: Probe): Promise<ProbeResult | undefined>;
   /** Runs accepted and not yet done: queued for a slot, running, or delivering their result. */
   inFlight(): number;
+  /** Resolves once the run of (cluster, probe) in flight, if any, is done (its result delivered or dropped). */
+  settled(cluster: string, probe: ProbeName): Promise<void>;
   /**
    * Shutdown: stop accepting runs, let queued runs go without starting, wait up to `graceMs` for running ones, then
    * abort the rest (their signal's reason is a RunAbandonedError) and resolve without waiting for them.
@@ -215,7 +217,11 @@ export function createRunner(opts: RunnerOptions): Runner {
     return { finished, abandoned: pending.length - finished };
   }
 
-  return { run, inFlight: () => runs.size, drain };
+  async function settled(cluster: string, probe: ProbeName): Promise<void> {
+    await runs.get(`${cluster}\u0000${probe}`)?.done;
+  }
+
+  return { run, inFlight: () => runs.size, settled, drain };
 }
 
 /** A projected token file, trimmed. Errors name the path, never the content. */

@@ -15,7 +15,7 @@ export interface SchedulerOptions {
   config: Pick<AgentConfig, 'clusters' | 'schedules'>;
   /** The registered probes; only these are scheduled or run. */
   probes: Partial<Record<ProbeName, Probe>>;
-  runner: Pick<Runner, 'run'>;
+  runner: Pick<Runner, 'run'> & Partial<Pick<Runner, 'settled'>>;
   log: Logger;
   /** Source of jitter, uniform in [0, 1). Default: Math.random. */
   random?: () => number;
@@ -37,6 +37,14 @@ export interface Scheduler {
    * Rejects with UnknownClusterError or UnknownProbeError when the filter names something that does not exist.
    */
   runOnce(filter?: RunFilter): Promise<ProbeResult[]>;
+  /**
+   * Runs, now, every enabled probe that applies to the cluster, except `except` (the one whose changed status asks for
+   * the others: the agent re-runs them so the diagnosis does not wait for their schedules); a probe whose run is in
+   * flight runs again once that one is done. Resolves with their results; an unknown cluster resolves with none.
+   */
+  runCluster(name: string, except?: readonly ProbeName[]): Promise<ProbeResult[]>;
+  /** The (cluster, probe) pairs the schedule runs, with their periods (the expression's; a day when it has none). */
+  expected(): { cluster: string; probe: ProbeName; periodMs: number }[];
   /** Stops every cron job and pending jitter timer, for good; runs in flight go on (drain the runner for those). */
   stop(): void;
 }
@@ -56,6 +64,8 @@ export class UnknownProbeError extends Error {
     this.name = 'UnknownProbeError';
   }
 }
+
+const DAY_MS = 86_400_000;
 
 /** Jitter window when the period cannot be read from the expression. */
 export const FALLBACK_JITTER_MS = 30_000;
@@ -159,6 +169,32 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return (await Promise.all(runs)).filter((r): r is ProbeResult => r !== undefined);
   }
 
+  async function runCluster(name: string, except: readonly ProbeName[] = []): Promise<ProbeResult[]> {
+    const cluster = clusters.find((c) => c.name === name);
+    if (!cluster || stopped) return [];
+    // A run already in flight may have started before the change: it is let finish, then the probe runs again.
+    const fresh = async (p: Probe): Promise<ProbeResult | undefined> => {
+      const result = await opts.runner.run(cluster, p);
+      if (result !== undefined || !opts.runner.settled || stopped) return result;
+      await opts.runner.settled(cluster.name, p.name);
+      return opts.runner.run(cluster, p);
+    };
+    const runs = registered()
+      .filter((p) => schedules[p.name].enabled && !except.includes(p.name) && appliesTo(cluster, p))
+      .map(fresh);
+    return (await Promise.all(runs)).filter((r): r is ProbeResult => r !== undefined);
+  }
+
+  function expected() {
+    return registered().flatMap((p) => {
+      const { cron: expression, enabled } = schedules[p.name];
+      if (!enabled) return [];
+      // An expression of no simple period (e.g. daily at 02:00) counts as daily: stale is never raised too early.
+      const periodMs = periodMsOf(expression) ?? DAY_MS;
+      return clusters.filter((c) => appliesTo(c, p)).map((c) => ({ cluster: c.name, probe: p.name, periodMs }));
+    });
+  }
+
   function stop() {
     stopped = true;
     for (const task of tasks.splice(0)) {
@@ -168,7 +204,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     timers.clear();
   }
 
-  return { start, runOnce, stop };
+  return { start, runOnce, runCluster, expected, stop };
 }
 
 /** Routes node-cron's own messages (missed executions, task errors) to pino instead of the console. */

@@ -1,6 +1,6 @@
 // The SQLite schema, as an ordered list of migrations. The database's `PRAGMA user_version` is the number of
 // migrations applied; opening runs the missing ones in one transaction. Never edit a released migration: add one.
-// One table per concern: results, the diagnosis kept with each cluster, alert state (a later migration).
+// One table per concern: results, the diagnosis kept with each cluster, alert state.
 import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from './store.ts';
 
@@ -56,6 +56,76 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_ms INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;
       -- Databases of version 1 already hold results: their diagnoses are filled in at open (rediagnose).
+    `,
+  },
+  {
+    version: 3,
+    description: 'alert state: alerts, the notifications outbox, delivery attempts, silences',
+    sql: `
+      -- One row per alert episode: (cluster, code) has at most one open (pending or firing) row; resolved rows are
+      -- history. Times are epoch ms.
+      CREATE TABLE alert (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        cluster           TEXT    NOT NULL,
+        code              TEXT    NOT NULL,
+        state             TEXT    NOT NULL CHECK (state IN ('pending', 'firing', 'resolved')),
+        severity          TEXT    NOT NULL CHECK (severity IN ('critical', 'warning')),
+        probe             TEXT    NOT NULL,
+        fail_count        INTEGER NOT NULL,
+        pass_count        INTEGER NOT NULL,
+        last_evaluated_at TEXT,                     -- startedAt of the last counted result (ISO 8601, as stored)
+        first_seen_ms     INTEGER NOT NULL,
+        last_seen_ms      INTEGER NOT NULL,
+        fired_ms          INTEGER,
+        resolved_ms       INTEGER,
+        last_notified_ms  INTEGER,
+        reminders         INTEGER NOT NULL DEFAULT 0,
+        content           TEXT    NOT NULL CHECK (json_valid(content))
+      ) STRICT;
+      CREATE UNIQUE INDEX alert_open ON alert (cluster, code) WHERE state <> 'resolved';
+      CREATE INDEX alert_by_resolved ON alert (resolved_ms) WHERE state = 'resolved';
+
+      -- The outbox: written with the state change that makes it, delivered with retries, never twice once delivered.
+      CREATE TABLE alert_notification (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_id        INTEGER NOT NULL REFERENCES alert (id) ON DELETE CASCADE,
+        sink            TEXT    NOT NULL,
+        kind            TEXT    NOT NULL CHECK (kind IN ('trigger', 'reminder', 'resolve', 'refresh')),
+        dedup_key       TEXT    NOT NULL UNIQUE,
+        status          TEXT    NOT NULL CHECK (status IN ('pending', 'held', 'delivered', 'failed', 'dropped')),
+        created_ms      INTEGER NOT NULL,
+        next_attempt_ms INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        delivered_ms    INTEGER,
+        last_outcome    TEXT CHECK (last_outcome IS NULL OR json_valid(last_outcome))
+      ) STRICT;
+      CREATE INDEX alert_notification_due ON alert_notification (sink, status, next_attempt_ms);
+      CREATE INDEX alert_notification_by_alert ON alert_notification (alert_id, sink);
+
+      -- Every attempt and decision (held, dropped), per sink: what was tried, when, and what came of it.
+      CREATE TABLE alert_delivery (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        notification_id INTEGER NOT NULL REFERENCES alert_notification (id) ON DELETE CASCADE,
+        sink            TEXT    NOT NULL,
+        outcome         TEXT    NOT NULL,
+        http_status     INTEGER,
+        error_code      TEXT,
+        message         TEXT,
+        at_ms           INTEGER NOT NULL,
+        duration_ms     INTEGER
+      ) STRICT;
+      CREATE INDEX alert_delivery_by_notification ON alert_delivery (notification_id);
+
+      CREATE TABLE alert_silence (
+        id          TEXT    NOT NULL PRIMARY KEY,
+        matchers    TEXT    NOT NULL CHECK (json_valid(matchers)),
+        starts_ms   INTEGER NOT NULL,
+        ends_ms     INTEGER NOT NULL,
+        comment     TEXT    NOT NULL,
+        created_by  TEXT    NOT NULL,
+        created_ms  INTEGER NOT NULL,
+        expired_ms  INTEGER
+      ) STRICT, WITHOUT ROWID;
     `,
   },
 ];

@@ -8,7 +8,9 @@ import type { StatementSync } from 'node:sqlite';
 import type { ProbeName, ProbeResult, Status } from '../core/model.ts';
 import { diagnose } from '../diagnosis/diagnose.ts';
 import type { Diagnosis } from '../diagnosis/diagnose.ts';
+import type { AlertStore } from './alert-store.ts';
 import { migrate } from './migrations.ts';
+import { SqliteAlertStore } from './sqlite-alert-store.ts';
 import { resolveHistoryQuery, storableResult, StoreError } from './store.ts';
 import type { HistoryQuery, SavedResult, Store } from './store.ts';
 
@@ -104,6 +106,7 @@ export class SqliteStore implements Store {
   #revision = 0;
   /** Per cluster, the revision of its last change. */
   readonly #changed = new Map<string, number>();
+  #alerts: SqliteAlertStore | undefined;
 
   constructor(db: DatabaseSync, location: string, schema: { from: number; to: number }) {
     this.#db = db;
@@ -143,6 +146,12 @@ export class SqliteStore implements Store {
         throw err;
       }
     });
+  }
+
+  /** The alert state kept in the same database (migration 3); closed with this store. */
+  alertStore(): AlertStore {
+    this.#alerts ??= new SqliteAlertStore(this.#db, (what, operation) => this.#use(what, operation));
+    return this.#alerts;
   }
 
   diagnosis(cluster: string): Diagnosis | undefined {

@@ -6,6 +6,7 @@
 import { PROBE_NAMES, STATUSES } from '../core/model.ts';
 import type { ProbeName, ProbeResult } from '../core/model.ts';
 import type { Diagnosis } from '../diagnosis/diagnose.ts';
+import type { AlertStore } from './alert-store.ts';
 import { redactValue } from '../redact.ts';
 import type { SecretKind } from '../redact.ts';
 
@@ -57,6 +58,8 @@ export interface Store {
   prune(now: Date, retentionDays: number): number;
   /** Names of the clusters that have at least one result, sorted. */
   clusters(): string[];
+  /** The alert state (alerts, notifications outbox, deliveries, silences) kept in the same database. */
+  alertStore(): AlertStore;
   /** Flush (WAL checkpoint) and close. Idempotent; every other method then throws STORE_CLOSED. */
   close(): void;
   /** False once closed (or if opening failed): what /readyz reports. */

@@ -29,8 +29,8 @@ export interface Metrics {
   recordResult(result: ProbeResult): void;
   /** How late a scheduled run started, in seconds (irsa_sentinel_scheduler_lag_seconds). */
   recordLag(seconds: number): void;
-  /** An alert delivery's outcome (irsa_sentinel_alert_deliveries_total). */
-  recordDelivery(sink: string, outcome: 'delivered' | 'failed' | 'retried'): void;
+  /** One delivery attempt or decision of an alert sink: delivered, retry, failed, held or dropped. */
+  recordDelivery(sink: string, outcome: string): void;
 }
 
 export const STALE_AFTER_PERIODS = 3;
@@ -206,7 +206,7 @@ export function createMetrics(source: MetricsSource): Metrics {
   });
   const deliveries = new Counter({
     name: 'irsa_sentinel_alert_deliveries_total',
-    help: 'Alert delivery attempts, by sink and outcome (delivered, failed, retried)',
+    help: 'Alert delivery attempts and decisions, by sink and outcome (delivered, retry, failed, held, dropped)',
     labelNames: ['sink', 'outcome'],
     registers: register,
   });

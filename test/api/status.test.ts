@@ -48,6 +48,9 @@ const result = (cluster: string, startedAt: string, status: ProbeResult['status'
       : [],
 });
 
+/** A cluster's alerting summary when the API runs without alerting. */
+const NO_ALERTS = { firing: 0, pending: 0, codes: [], quiet: false };
+
 describe('status API', () => {
   let store: Store;
   let app: FastifyInstance;
@@ -84,6 +87,7 @@ describe('status API', () => {
             undecided: [],
           },
           probes: { issuer: { status: 'ok', lastRun: '2026-11-23T10:00:00.000Z', durationMs: 42, findings: [] } },
+          alerts: NO_ALERTS,
         },
         {
           name: 'broken',
@@ -107,6 +111,7 @@ describe('status API', () => {
               findings: ['ISSUER_HTTP_ERROR'],
             },
           },
+          alerts: NO_ALERTS,
         },
         {
           name: 'new',
@@ -122,8 +127,11 @@ describe('status API', () => {
             undecided: [],
           },
           probes: {},
+          alerts: NO_ALERTS,
         },
       ],
+      silences: [],
+      maintenance: [],
     });
   });
 

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/app.ts';
-import type { AlertsView } from '../../src/api/deps.ts';
+import type { AlertsSummary } from '../../src/api/alerts-summary.ts';
 import type { ClusterConfig } from '../../src/config/types.ts';
 import type { ProbeResult } from '../../src/core/model.ts';
 import { finding } from '../../src/findings.ts';
@@ -44,7 +44,7 @@ const slow = finding('ISSUER_SLOW', 'slow', {
   evidence: { totalMs: 3000, latencyMs: [{ url: 'https://x', ms: 3000 }], warnMs: 2000, failMs: 5000 },
 });
 
-const alerts: AlertsView = {
+const alertsSummary: AlertsSummary = {
   firing: () => [
     {
       cluster: 'broken',
@@ -156,7 +156,7 @@ beforeEach(async () => {
     store,
     clusters: () => clusters,
     now: () => new Date('2026-11-23T10:02:00.000Z'),
-    alerts,
+    alertsSummary,
     publicUrl: 'https://status.example.com/',
   });
 });

@@ -1,5 +1,5 @@
-// `npm start` from a clean state: the demo's three clusters show in /api/v1/status within 30 s; results survive a
-// restart on the same data dir; SIGTERM stops it cleanly.
+// `npm start` from a clean state: the demo's three clusters show in /api/v1/status within 30 s and the broken one's
+// alert reaches the lab's demo receiver; results survive a restart on the same data dir; SIGTERM stops it cleanly.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +100,23 @@ describe('npm start (serve --config config/demo.yaml)', () => {
       expect(by['vpce-locked']?.diagnosis.summary).toMatch(
         /^Every role \(7\) fails with Couldn't retrieve verification key because statement Access-to-specific-VPCE-only \(changed by arn:aws:iam::\d{12}:user\/alice at /,
       );
+
+      // Alerts flow to the lab's demo receiver: the broken cluster's root cause, delivered once.
+      const alerts = await until(
+        async () => {
+          const res = await request(`${url}/api/v1/alerts`);
+          return (await res.body.json()) as {
+            firing: { cluster: string; code: string; deliveries: { sink: string; kind: string; status: string }[] }[];
+          };
+        },
+        (a) => a.firing.some((f) => f.cluster === 'vpce-locked' && f.deliveries.some((d) => d.status === 'delivered')),
+        30_000,
+      );
+      expect(alerts.firing.find((f) => f.cluster === 'vpce-locked')).toMatchObject({
+        code: 'BUCKET_POLICY_DENIES_STS',
+        deliveries: [{ sink: 'demo-receiver', kind: 'trigger', status: 'delivered' }],
+      });
+      expect(alerts.firing.map((f) => f.cluster)).not.toContain('healthy');
 
       first.child.kill('SIGTERM');
       expect(await first.exited).toEqual(expect.arrayContaining(['stopping', 'probe runs drained']));

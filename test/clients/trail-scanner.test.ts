@@ -72,6 +72,16 @@ describe('trail scanner', () => {
     expect(again.items).toHaveLength(120);
   });
 
+  it('scans again after expire(), however fresh the last scan (a status change asks for news)', async () => {
+    const scanner = createTrailScanner({ client: trailClient(), freshMs: 600_000, overlapMs: 1_000 });
+    await scanner.window(putPolicies(), signal());
+    expect((await scanner.window(putPolicies(), signal())).calls).toBe(0);
+    scanner.expire?.();
+    const again = await scanner.window(putPolicies(), signal());
+    expect(again.calls).toBeGreaterThan(0);
+    expect(again.items).toHaveLength(120);
+  });
+
   it('rescans incrementally from the last end less the overlap, keeping each event once', async () => {
     const scanner = createTrailScanner({ client: trailClient(), freshMs: 0, overlapMs: 60_000 });
     const first = await scanner.window(putPolicies(), signal());

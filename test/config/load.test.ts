@@ -64,8 +64,21 @@ describe('loadConfig defaults', () => {
       concurrency: 16,
       shutdownGraceMs: 10000,
       storage: { dataDir: './data', retentionDays: 7, inMemory: false },
-      server: { host: '127.0.0.1', port: 8080 },
+      server: { host: '127.0.0.1', port: 8080, auth: { tokens: [] }, rateLimit: { max: 1200, windowSeconds: 60 } },
       log: { level: 'info' },
+      alerts: {
+        failAfter: 2,
+        resolveAfter: 2,
+        reminderMinutes: 240,
+        sendResolved: true,
+        staleAfterPeriods: 3,
+        rerunCooldownSeconds: 60,
+        recentHours: 24,
+        retry: { maxAttempts: 10, initialDelayMs: 1000, maxDelayMs: 300000 },
+        sinks: [],
+        routes: [],
+        maintenance: [],
+      },
     });
   });
 
@@ -81,7 +94,12 @@ describe('loadConfig defaults', () => {
       bucket: { name: 'other-bucket', region: 'eu-west-2' },
     });
     expect(config.schedules.jwks).toEqual({ cron: '*/2 * * * *', timeoutMs: 20000, enabled: false });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 9090 });
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 9090,
+      auth: { tokens: [] },
+      rateLimit: { max: 1200, windowSeconds: 60 },
+    });
   });
 
   it('keeps a trailing slash in the issuer byte for byte', () => {

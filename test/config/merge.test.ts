@@ -22,7 +22,12 @@ describe('a config directory', () => {
     );
     expect(config.clusters.map((c) => c.name)).toEqual(['west', 'east']);
     expect(config.accounts.map((a) => a.name)).toEqual(['prod']);
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      port: 9000,
+      auth: { tokens: [] },
+      rateLimit: { max: 1200, windowSeconds: 60 },
+    });
     expect(config.schedules.issuer).toEqual({ cron: '*/2 * * * *', timeoutMs: 5000, enabled: true });
   });
 

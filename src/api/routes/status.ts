@@ -35,7 +35,7 @@ export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => 
     '/api/v1/status',
     {
       schema: {
-        summary: 'The fleet: per cluster its status, diagnosis and probes (ETag; 304 when unchanged)',
+        summary: 'The fleet: per cluster its status, diagnosis, probes and alerts (ETag; 304 when unchanged)',
         tags: ['status'],
         response: { 200: statusResponse, 304: { type: 'null', description: 'not modified' } },
       },
