@@ -174,9 +174,9 @@ function createPool(
     // A server's Keep-Alive hint cannot lengthen it: an idle TLS connection holds tens of KiB of native memory, and a
     // thousand issuer hosts kept for a minute each (a Node server's hint is 72 s) held hundreds of MiB (measured).
     keepAliveMaxTimeout: keepAliveTimeout,
-    // Two connections per issuer host: the probes that read the same issuer at once share them (a TLS handshake per
-    // fetch was a large part of a fleet cycle's CPU); a third request waits, within its own total timeout.
-    connections: 2,
+    // No cap on connections per host: many issuers share one (every EKS cluster of a region answers on
+    // oidc.eks.<region>.amazonaws.com), and a request queued behind a slow issuer would count the wait as its own
+    // latency (ISSUER_SLOW on healthy clusters). Idle connections are reused, so one cluster's probes still share them.
     allowH2: false,
     connect(opts, cb) {
       // An IP address in the URL skips DNS (and the lookup above): it is checked here.

@@ -198,6 +198,19 @@ describe('createHttpFetcher connections', () => {
       await own.close();
     }
   });
+
+  it("does not queue a fast issuer's fetch behind slow ones on the same host (its latency is its own)", async () => {
+    // Issuers sharing a host (oidc.eks.<region>.amazonaws.com, the lab): three slow fetches in flight at once.
+    const url = await serve((req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.end('{}'), 1500);
+      else res.end('{}');
+    });
+    const slow = [1, 2, 3].map(() => fetcher.get(`${url}/slow`, opts({ totalTimeoutMs: 5000 })));
+    await new Promise((r) => setTimeout(r, 100));
+    const fast = await fetcher.get(`${url}/fast`, opts({ totalTimeoutMs: 5000 }));
+    expect(fast.latencyMs).toBeLessThan(1000);
+    for (const r of await Promise.all(slow)) expect(r.latencyMs).toBeGreaterThanOrEqual(1400);
+  });
 });
 
 describe('createHttpFetcher with an address guard', () => {

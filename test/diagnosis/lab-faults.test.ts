@@ -4,6 +4,7 @@
 // findings; these catch a rule order or a probe's wording that only real output shows.
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProbeSettings } from '../../probes/index.ts';
 import type { ProbeResult } from '../../src/core/model.ts';
 import { diagnose } from '../../src/diagnosis/diagnose.ts';
 import type { Diagnosis } from '../../src/diagnosis/diagnose.ts';
@@ -27,6 +28,8 @@ interface Scenario {
   undecided?: string[];
 }
 
+/** The issuer-slow faults' delay per document (the issuer probe fetches two, one after the other). */
+const SLOW_MS = 2000;
 const ALICE = /user\/alice at \d{4}-\d\d-\d\dT/;
 const ROLE = 'openshift-ingress-operator-cloud-credentials';
 /** ccoctl names roles `<cluster>-<namespace>-<secret>`, cut to IAM's 64 characters. */
@@ -66,7 +69,7 @@ const SCENARIOS: Record<string, Scenario> = {
     names: ['no longer admits the distribution', ALICE],
   },
   slow: {
-    faults: [{ fault: 'issuer-slow', ms: 1500 }],
+    faults: [{ fault: 'issuer-slow', ms: SLOW_MS }],
     code: 'ISSUER_TOO_SLOW',
     status: 'warn',
     names: ['too slow for STS'],
@@ -150,7 +153,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'trust-and-slow': {
     faults: [
       { fault: 'trust-subject-mismatch', role: role('trust-and-slow') },
-      { fault: 'issuer-slow', ms: 1500 },
+      { fault: 'issuer-slow', ms: SLOW_MS },
     ],
     code: 'TRUST_SUBJECT_MISMATCH',
     status: 'fail',
@@ -165,6 +168,15 @@ const SCENARIOS: Record<string, Scenario> = {
     also: ['ROLE_MISSING'],
   },
 };
+
+/**
+ * Latency is judged with room for a loaded CI machine: a healthy lab issuer answering in over 2 s (the default warn
+ * threshold) under load must not read as ISSUER_SLOW, while the slow faults' two documents (2 x SLOW_MS) always do.
+ */
+const patient = (p: ProbeSettings): ProbeSettings => ({
+  ...p,
+  issuer: { ...p.issuer, warnLatencyMs: 2 * SLOW_MS - 1000, failLatencyMs: 60_000 },
+});
 
 let lab: Lab;
 let accountLab: Lab;
@@ -196,7 +208,7 @@ beforeAll(async () => {
     [accountLab, ['acct']],
   ] as const) {
     // The faults are in place before the first scan, so one CloudTrail scan serves every cluster, as in the agent.
-    const runner = await createProbeRunner(l, { tweak: verifying, trailFreshMs: 600_000 });
+    const runner = await createProbeRunner(l, { tweak: verifying, trailFreshMs: 600_000, tweakProbes: patient });
     try {
       const limit = pLimit(4);
       await Promise.all(

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadProbes } from '../../probes/index.ts';
+import type { ProbeSettings } from '../../probes/index.ts';
 import { createAwsClientFactory } from '../../src/clients/aws-factory.ts';
 import { createHttpFetcher } from '../../src/clients/http-fetcher.ts';
 import { createKubeAccess } from '../../src/clients/kube-client.ts';
@@ -29,6 +30,8 @@ export interface ProbeRunnerOptions {
   tweak?: (cluster: ClusterConfig) => ClusterConfig;
   /** How long a CloudTrail scan serves later runs. Default 0: every run scans again, so changes between runs show. */
   trailFreshMs?: number;
+  /** Changes the probes' settings (`probes:` in the config file), e.g. latency thresholds. */
+  tweakProbes?: (probes: ProbeSettings) => ProbeSettings;
 }
 
 export async function createProbeRunner(lab: Lab, opts: ProbeRunnerOptions = {}): Promise<ProbeRunner> {
@@ -36,7 +39,11 @@ export async function createProbeRunner(lab: Lab, opts: ProbeRunnerOptions = {})
   const file = join(await mkdtemp(join(tmpdir(), 'irsa-run-')), 'config.yaml');
   await writeFile(file, agentConfigYaml(lab.info(), lab.kubeconfigFile));
   const loaded = loadConfig(file, {});
-  const config = { ...loaded, clusters: loaded.clusters.map(tweak) };
+  const config = {
+    ...loaded,
+    clusters: loaded.clusters.map(tweak),
+    probes: opts.tweakProbes ? opts.tweakProbes(loaded.probes) : loaded.probes,
+  };
   const probes = await loadProbes(config.probes);
   const aws = createAwsClientFactory(config.accounts, { trail: { freshMs: opts.trailFreshMs ?? 0 } });
   const http = createHttpFetcher();
