@@ -64,7 +64,7 @@ describe('loadConfig defaults', () => {
       concurrency: 16,
       shutdownGraceMs: 10000,
       storage: { dataDir: './data', retentionDays: 7, inMemory: false },
-      server: { host: '127.0.0.1', port: 8080 },
+      server: { host: '127.0.0.1', port: 8080, rateLimit: { max: 1200, windowSeconds: 60 } },
       log: { level: 'info' },
     });
   });
@@ -81,7 +81,7 @@ describe('loadConfig defaults', () => {
       bucket: { name: 'other-bucket', region: 'eu-west-2' },
     });
     expect(config.schedules.jwks).toEqual({ cron: '*/2 * * * *', timeoutMs: 20000, enabled: false });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 9090 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 9090, rateLimit: { max: 1200, windowSeconds: 60 } });
   });
 
   it('keeps a trailing slash in the issuer byte for byte', () => {

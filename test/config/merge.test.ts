@@ -22,7 +22,7 @@ describe('a config directory', () => {
     );
     expect(config.clusters.map((c) => c.name)).toEqual(['west', 'east']);
     expect(config.accounts.map((a) => a.name)).toEqual(['prod']);
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 9000, rateLimit: { max: 1200, windowSeconds: 60 } });
     expect(config.schedules.issuer).toEqual({ cron: '*/2 * * * *', timeoutMs: 5000, enabled: true });
   });
 
@@ -44,7 +44,7 @@ describe('a config directory', () => {
     });
     const err = loadError(dir);
     expect(err.message.split('\n')).toEqual([
-      `${join(dir, 'c.yaml')}: schedules.roles.cron: is not a valid cron expression (node-cron: 5 fields, or 6 with seconds first)`,
+      `${join(dir, 'c.yaml')}: schedules.roles.cron: is not a valid cron expression (node-cron: 5 fields, or 6 with seconds first): expected 5 or 6 fields but got 1`,
       `${join(dir, 'b.yaml')}: clusters[2].name: duplicate name "one" (first at clusters[0].name)`,
     ]);
   });
