@@ -171,7 +171,7 @@ const CRONS = [
   '*/59 * * * *',
 ];
 const clusterName = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/);
-const labelKey = fc.stringMatching(/^[a-z][a-z0-9.\/-]{0,15}$/);
+const labelKey = fc.stringMatching(/^[a-z][a-z0-9./-]{0,15}$/);
 const validConfig = fc.record({
   clusters: fc.uniqueArray(
     fc.record({
