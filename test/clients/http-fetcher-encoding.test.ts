@@ -88,8 +88,8 @@ describe('createHttpFetcher and Content-Encoding', () => {
     expect((await fetcher.get(`${fits}/`, opts())).body.length).toBe(1024);
   });
 
-  it('stops a gzip bomb (256 MiB of zeros) at the cap, in bounded memory', async () => {
-    const bomb = await gzipBomb(256 * MiB);
+  it('stops a gzip bomb (100 MiB of zeros) at the cap, in bounded memory', async () => {
+    const bomb = await gzipBomb(100 * MiB);
     let sent = 0;
     const base = await serve((_req, res) => {
       res.writeHead(200, { 'content-encoding': 'gzip' });
