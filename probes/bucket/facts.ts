@@ -7,6 +7,7 @@ import type { Grant } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import type { AwsClients } from '../../src/clients/aws.ts';
 import type { BucketAccessFacts, PublicAccessBlockSettings } from '../shared/s3-read/eval.ts';
+import { awsErrorFacts } from '../shared/aws-errors.ts';
 
 export interface BucketRead {
   facts: BucketAccessFacts;
@@ -31,9 +32,10 @@ async function read<T>(call: () => Promise<T>): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await call() };
   } catch (err) {
-    const name = err instanceof Error ? err.name : 'Error';
+    // A network failure's code (ECONNRESET) says more than its name (Error).
+    const { name, message } = awsErrorFacts(err);
     if (NOT_CONFIGURED.has(name)) return { ok: true, value: undefined };
-    return { ok: false, awsError: name, message: err instanceof Error ? err.message : String(err) };
+    return { ok: false, awsError: name, message };
   }
 }
 

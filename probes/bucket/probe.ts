@@ -5,6 +5,8 @@
 import { declared } from '../../src/core/probe.ts';
 import { bucketProbe as declaration } from './index.ts';
 import { finding } from './findings.ts';
+import { isCredentialError } from '../../src/clients/aws-credential-errors.ts';
+import { sharedFinding } from '../shared/findings.ts';
 import type { BucketProbeSettings } from './settings.ts';
 import type { Finding } from '../../src/core/model.ts';
 import type { Probe, ProbeContext } from '../../src/core/probe.ts';
@@ -17,16 +19,33 @@ import type { BucketRead } from './facts.ts';
 import { confirmReads, documentsOf, readersOf, verdictFindings } from './verdicts.ts';
 import type { Prediction } from './verdicts.ts';
 
-/** A read the agent could not make is `unknown`, unless the bucket's own policy refused it (lockout.ts). */
+/**
+ * A read the agent could not make is `unknown`, unless the bucket's own policy refused it (lockout.ts); reads AWS
+ * refused for the agent's own credentials (expired, unknown, clock off) are one finding that says so.
+ */
 function unknownFindings(read: BucketRead, bucket: string, lockedOut: string[]): Finding[] {
-  const out = read.unreadable
-    .filter((u) => !lockedOut.includes(u.action))
-    .map((u) =>
-      finding('BUCKET_ACCESS_UNKNOWN', `The agent could not call ${u.action} on ${bucket}: ${u.awsError}.`, {
-        subject: bucket,
-        evidence: { action: u.action, awsError: u.awsError, awsMessage: u.message },
-      }),
-    );
+  const unreadable = read.unreadable.filter((u) => !lockedOut.includes(u.action));
+  const rejected = unreadable.filter((u) => isCredentialError(u.awsError));
+  const [first] = rejected;
+  const out = first
+    ? [
+        sharedFinding(
+          'AWS_CREDENTIALS_REJECTED',
+          `AWS refused the agent's own credentials reading ${bucket} (${first.awsError}: ${first.message}): ${rejected.map((u) => u.action).join(', ')} not read.`,
+          { subject: bucket, evidence: { action: first.action, awsError: first.awsError, awsMessage: first.message } },
+        ),
+      ]
+    : [];
+  out.push(
+    ...unreadable
+      .filter((u) => !rejected.includes(u))
+      .map((u) =>
+        finding('BUCKET_ACCESS_UNKNOWN', `The agent could not call ${u.action} on ${bucket}: ${u.awsError}.`, {
+          subject: bucket,
+          evidence: { action: u.action, awsError: u.awsError, awsMessage: u.message },
+        }),
+      ),
+  );
   if (read.policyError !== undefined)
     out.push(
       finding('BUCKET_ACCESS_UNKNOWN', `The bucket policy of ${bucket} is not JSON: ${read.policyError}.`, {

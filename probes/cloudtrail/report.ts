@@ -129,5 +129,11 @@ export function scanFinding(err: TrailError, region: string): Finding {
       subject: region,
       evidence: { ...evidence, action: 'cloudtrail:LookupEvents' },
     });
+  if (err.code === 'TRAIL_CREDENTIALS_REJECTED')
+    return sharedFinding(
+      'AWS_CREDENTIALS_REJECTED',
+      `AWS refused the agent's own credentials calling cloudtrail:LookupEvents in ${region} (${err.message}).`,
+      { subject: region, evidence: { ...evidence, action: 'cloudtrail:LookupEvents' } },
+    );
   return finding('CLOUDTRAIL_UNAVAILABLE', `${err.message} (${region})`, { subject: region, evidence });
 }

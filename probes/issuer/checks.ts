@@ -5,7 +5,7 @@ import type { FetchError, FetchResponse } from '../../src/clients/http.ts';
 import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
 import type { AddressClass } from '../shared/fetch-policy.ts';
-import { parseJsonBody } from '../shared/json-body.ts';
+import { clip, parseJsonObject, preview } from '../shared/json-body.ts';
 
 /** AWS-FACTS 1.2: tokens must be signed RS256/384/512 or ES256/384/512. */
 const STS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
@@ -26,15 +26,10 @@ export { discoveryUrlOf } from '../shared/issuer-urls.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The JSON object in a body, or why there is none. */
-export function parseJsonObject(body: Buffer): { value: Record<string, unknown> } | { problem: string } {
-  const parsed = parseJsonBody(body);
-  if ('problem' in parsed) return { problem: `is not JSON (${parsed.problem})` };
-  const { value } = parsed;
-  return isObject(value)
-    ? { value }
-    : { problem: `is JSON but not an object (${Array.isArray(value) ? 'array' : typeof value})` };
-}
+/** A value of a document, as a message shows it: a string as it is (cut), anything else as bounded JSON. */
+const shown = (v: unknown): string => (typeof v === 'string' ? clip(v) : preview(v));
+
+export { parseJsonObject };
 
 /** What the discovery document lacks for STS (DISCOVERY_INVALID messages); the issuer equality is checked apart. */
 export function discoveryProblems(doc: Record<string, unknown>): string[] {
@@ -47,9 +42,9 @@ export function discoveryProblems(doc: Record<string, unknown>): string[] {
   }
   const algs = doc.id_token_signing_alg_values_supported;
   if (Array.isArray(algs) && !algs.includes('RS256'))
-    problems.push(`does not advertise RS256 in id_token_signing_alg_values_supported (${JSON.stringify(algs)})`);
+    problems.push(`does not advertise RS256 in id_token_signing_alg_values_supported (${preview(algs)})`);
   if (typeof doc.jwks_uri === 'string' && !URL.canParse(doc.jwks_uri))
-    problems.push(`has a jwks_uri that is not a URL (${JSON.stringify(doc.jwks_uri)})`);
+    problems.push(`has a jwks_uri that is not a URL (${preview(doc.jwks_uri)})`);
   return problems;
 }
 
@@ -71,8 +66,10 @@ export async function checkJwks(body: Buffer): Promise<{ kids: string[]; problem
   const problems: JwksProblem[] = [];
   const count = { RSA: 0, EC: 0 };
   for (const [index, key] of (keys as unknown[]).entries()) {
-    const kid = isObject(key) && typeof key.kid === 'string' ? key.kid : undefined;
-    if (kid !== undefined) kids.push(kid);
+    const fullKid = isObject(key) && typeof key.kid === 'string' ? key.kid : undefined;
+    if (fullKid !== undefined) kids.push(fullKid);
+    // A kid is the publisher's choice of text: findings quote it cut (observations keep it whole).
+    const kid = fullKid === undefined ? undefined : clip(fullKid);
     if (isObject(key) && (key.kty === 'RSA' || key.kty === 'EC')) count[key.kty]++;
     const problem = isObject(key) ? await keyProblem(key) : 'is not a JSON object';
     if (problem)
@@ -97,17 +94,20 @@ export async function checkJwks(body: Buffer): Promise<{ kids: string[]; problem
 async function keyProblem(key: JWK): Promise<string | undefined> {
   if (typeof key.kid !== 'string') return 'has no kid (STS matches the token header kid exactly)';
   if (key.alg !== undefined && !STS_ALGORITHMS.includes(key.alg))
-    return `has alg ${key.alg}; STS accepts ${STS_ALGORITHMS.join(', ')}`;
+    return `has alg ${shown(key.alg)}; STS accepts ${STS_ALGORITHMS.join(', ')}`;
   let alg: string | undefined;
   if (key.kty === 'RSA') {
     const bits = typeof key.n === 'string' ? modulusBits(key.n) : 0;
     if (bits < MIN_RSA_BITS) return `is an RSA key of ${bits} bits; STS needs at least ${MIN_RSA_BITS}`;
     alg = key.alg ?? 'RS256';
   } else if (key.kty === 'EC') {
-    alg = key.alg ?? EC_ALGORITHM_BY_CURVE[key.crv ?? ''];
-    if (alg === undefined) return `is an EC key on curve ${String(key.crv)}; STS accepts P-256, P-384 and P-521`;
+    const crv = key.crv;
+    alg =
+      key.alg ??
+      (typeof crv === 'string' && Object.hasOwn(EC_ALGORITHM_BY_CURVE, crv) ? EC_ALGORITHM_BY_CURVE[crv] : undefined);
+    if (alg === undefined) return `is an EC key on curve ${shown(key.crv)}; STS accepts P-256, P-384 and P-521`;
   } else {
-    return `has kty ${String(key.kty)}; STS verifies RSA and EC keys only`;
+    return `has kty ${shown(key.kty)}; STS verifies RSA and EC keys only`;
   }
   try {
     await importJWK(key, alg);
@@ -177,6 +177,8 @@ export function fetchErrorFinding(
     });
   if (err.code === 'TOO_LARGE')
     return finding(sizeCode, `The ${what} is too large: ${err.message}.`, { subject: err.url, evidence });
+  if (err.code === 'UNDECODABLE')
+    return finding(sizeCode, `The ${what} does not decode: ${err.message}.`, { subject: err.url, evidence });
   return finding(code, `The ${what} could not be fetched: ${err.code}, ${err.message}.`, {
     subject: err.url,
     evidence,
@@ -218,8 +220,8 @@ export function issuerMismatchFinding(configured: string, published: string, url
   if (published === configured) return undefined;
   return finding(
     'DISCOVERY_ISSUER_MISMATCH',
-    `The discovery document says issuer ${JSON.stringify(published)}, not ${JSON.stringify(configured)}.`,
-    { subject: url, evidence: { configured, published } },
+    `The discovery document says issuer ${preview(published)}, not ${JSON.stringify(configured)}.`,
+    { subject: url, evidence: { configured, published: clip(published) } },
   );
 }
 
@@ -230,7 +232,7 @@ export function jwksUriRefusedFinding(
   at: { address?: string; addressClass?: AddressClass } = {},
 ): Finding {
   const host = new URL(jwksUri).host;
-  return finding('JWKS_URI_REFUSED', `jwks_uri ${jwksUri} is not fetched: ${reason}.`, {
+  return finding('JWKS_URI_REFUSED', `jwks_uri ${clip(jwksUri)} is not fetched: ${reason}.`, {
     subject: jwksUri,
     evidence: {
       jwksUri,

@@ -11,6 +11,8 @@ import type { Finding } from '../../src/core/model.ts';
 import type { Probe } from '../../src/core/probe.ts';
 import * as check from './checks.ts';
 import { documentUrlVerdict, issuerGuard } from '../shared/fetch-policy.ts';
+import { boundFinding } from '../shared/bounded.ts';
+import { clip } from '../shared/json-body.ts';
 
 /** The settings a config without `probes.issuer` gets. */
 export const ISSUER_PROBE_DEFAULTS: IssuerProbeSettings = issuerSettings.parse(undefined);
@@ -75,7 +77,7 @@ export function createIssuerProbe(settings: IssuerProbeSettings): Probe {
         const verdict = documentUrlVerdict(jwksUri, cluster, settings.allowPrivateAddresses);
         if (!verdict.fetch && verdict.insecure)
           return note(
-            finding('JWKS_URI_INSECURE', `jwks_uri ${jwksUri} is not https, so STS will not fetch it.`, {
+            finding('JWKS_URI_INSECURE', `jwks_uri ${clip(jwksUri)} is not https, so STS will not fetch it.`, {
               subject: jwksUri,
               evidence: { jwksUri },
             }),
@@ -99,7 +101,8 @@ export function createIssuerProbe(settings: IssuerProbeSettings): Probe {
 
       await inspect();
       note(check.slowFinding(answered, cluster.issuer, settings.warnLatencyMs, settings.failLatencyMs));
-      return { findings, observations };
+      // Whatever the host sent, the result stays small (bounded.ts).
+      return { findings: findings.map(boundFinding), observations };
     },
   };
 }

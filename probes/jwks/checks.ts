@@ -5,7 +5,7 @@ import type { JWK } from 'jose';
 import type { ServiceAccountRef } from '../../src/clients/kube.ts';
 import type { ClusterConfig } from '../../src/core/cluster.ts';
 import { finding } from './findings.ts';
-import { parseJsonBody } from '../shared/json-body.ts';
+import { clip, parseJsonBody } from '../shared/json-body.ts';
 import type { Finding } from '../../src/core/model.ts';
 
 /** kube-apiserver's and ccoctl's kid: base64url(SHA-256(DER SubjectPublicKeyInfo)) (AWS-FACTS 5, 6). */
@@ -37,16 +37,28 @@ export function verifyServiceAccountOf(cluster: ClusterConfig): ServiceAccountRe
   );
 }
 
-/** The kids of a published JWKS body, or why it has none to judge. */
+/** A JWK member: a string, a boolean (`ext`) or a list of strings (`key_ops`, `x5c`). */
+const isJwkMember = (v: unknown): boolean =>
+  typeof v === 'string' || typeof v === 'boolean' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+
+/**
+ * The keys (objects, with only the members a JWK can have: jose clones the set, and a member nested 10,000 deep would
+ * overflow the stack) and kids of a published JWKS body, or why it has none to judge.
+ */
 export function publishedKeysOf(body: Buffer): { keys: JWK[]; kids: string[] } | { problem: string } {
   const parsed = parseJsonBody(body);
   if ('problem' in parsed) return { problem: `the JWKS is not JSON (${parsed.problem})` };
   const doc = parsed.value;
-  const keys = (doc as { keys?: unknown } | null)?.keys;
+  const keys = typeof doc === 'object' && doc !== null ? (doc as { keys?: unknown }).keys : undefined;
   if (!Array.isArray(keys)) return { problem: 'the JWKS has no "keys" array' };
-  const valid = keys.filter((k): k is JWK => typeof k === 'object' && k !== null);
+  const valid = (keys as unknown[])
+    .filter((k): k is Record<string, unknown> => typeof k === 'object' && k !== null && !Array.isArray(k))
+    .map((k) => Object.fromEntries(Object.entries(k).filter(([, v]) => isJwkMember(v))) as JWK);
   return { keys: valid, kids: valid.flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : [])) };
 }
+
+/** STALE_KEY_PUBLISHED findings made one by one; the rest are counted in one more. */
+const MAX_STALE_FINDINGS = 10;
 
 export interface ClusterKeys {
   /** Kids the cluster signs (or may sign) tokens with now. */
@@ -61,6 +73,8 @@ export function keyFindings(cluster: ClusterKeys, publishedKids: string[]): Find
   const published = new Set(publishedKids);
   const known = new Set([...signingKids, ...(nextKid !== undefined ? [nextKid] : [])]);
   const evidence = (kid: string) => ({ kid, publishedKids });
+  const stale = publishedKids.filter((kid) => !known.has(kid));
+  const more = stale.length - MAX_STALE_FINDINGS;
   return [
     ...signingKids
       .filter((kid) => !published.has(kid))
@@ -82,14 +96,21 @@ export function keyFindings(cluster: ClusterKeys, publishedKids: string[]): Find
           }),
         ]
       : []),
-    ...publishedKids
-      .filter((kid) => !known.has(kid))
-      .map((kid) =>
-        finding('STALE_KEY_PUBLISHED', `The JWKS publishes key ${kid}, which the cluster does not use.`, {
-          subject: kid,
-          evidence: { kid, clusterKids: [...known] },
-        }),
-      ),
+    // Published kids are the publisher's text: quoted cut, and a JWKS of a thousand keys is not a thousand findings.
+    ...stale.slice(0, MAX_STALE_FINDINGS).map((kid) =>
+      finding('STALE_KEY_PUBLISHED', `The JWKS publishes key ${clip(kid)}, which the cluster does not use.`, {
+        subject: clip(kid),
+        evidence: { kid: clip(kid), clusterKids: [...known] },
+      }),
+    ),
+    ...(more > 0
+      ? [
+          finding(
+            'STALE_KEY_PUBLISHED',
+            `The JWKS publishes ${more} more keys the cluster does not use (${stale.length} in all).`,
+          ),
+        ]
+      : []),
   ];
 }
 

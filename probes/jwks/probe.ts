@@ -10,6 +10,7 @@ import type { KubeAccess } from '../../src/clients/kube.ts';
 import { defaultTokenAudience } from '../../src/core/cluster.ts';
 import type { ClusterConfig } from '../../src/core/cluster.ts';
 import { awsCallFinding, isAwsError } from '../shared/aws-errors.ts';
+import { boundFinding } from '../shared/bounded.ts';
 import { finding } from './findings.ts';
 import type { Finding } from '../../src/core/model.ts';
 import type { Probe } from '../../src/core/probe.ts';
@@ -135,7 +136,8 @@ export function createJwksProbe(settings: JwksProbeSettings = { allowPrivateAddr
       }
       if (ctx.aws) findings.push(...(await checkProvider(cluster, ctx.aws, obs, ctx.signal)));
       else obs.iam = 'not checked: the cluster names no AWS account';
-      return { findings, observations: obs };
+      // Whatever the issuer host published, the result stays small (bounded.ts).
+      return { findings: findings.map(boundFinding), observations: obs };
     },
   };
 }

@@ -9,6 +9,7 @@ import type { KubeAccess } from '../../src/clients/kube.ts';
 import { defaultTokenAudience } from '../../src/core/cluster.ts';
 import type { ClusterConfig } from '../../src/core/cluster.ts';
 import { documentUrlVerdict, issuerGuard } from '../shared/fetch-policy.ts';
+import { clip, parseJsonObject } from '../shared/json-body.ts';
 import { discoveryUrlOf, kidOfPem, parseServiceAccount, publishedKeysOf, sha256Hex } from './checks.ts';
 
 /** One side of the comparison could not be read; the message says why (never a token). */
@@ -91,7 +92,8 @@ export const readNextKid = (kube: KubeAccess): Promise<string | undefined> =>
 const FETCH_LIMITS = { connectTimeoutMs: 5000, totalTimeoutMs: 10_000, maxBytes: 1024 * 1024 };
 
 export interface Published {
-  discoveryIssuer: unknown;
+  /** The discovery document's issuer, when it is a string. */
+  discoveryIssuer: string | undefined;
   jwksUri: string;
   keys: JWK[];
   kids: string[];
@@ -114,7 +116,7 @@ export async function fetchPublished(
   const get = (what: string, url: string, guard?: AddressGuard) =>
     reading(what, async () => {
       const res = await http.get(url, { ...opts, ...(guard && { guard }) });
-      if (res.status !== 200) throw new KeysUnreadableError(`HTTP ${res.status} from ${url}`);
+      if (res.status !== 200) throw new KeysUnreadableError(`HTTP ${res.status} from ${clip(url)}`);
       return res.body;
     });
   const discoveryBody = await get(
@@ -122,25 +124,23 @@ export async function fetchPublished(
     discoveryUrlOf(cluster.issuer),
     issuerGuard(cluster, allowPrivateAddresses),
   );
-  let discovery: { issuer?: unknown; jwks_uri?: unknown } | null;
-  try {
-    discovery = JSON.parse(discoveryBody.toString('utf8')) as typeof discovery;
-  } catch {
-    throw new KeysUnreadableError('the discovery document is not JSON');
-  }
-  const jwksUri = discovery?.jwks_uri;
+  const parsed = parseJsonObject(discoveryBody);
+  if ('problem' in parsed) throw new KeysUnreadableError(`the discovery document ${parsed.problem}`);
+  const discovery = parsed.value;
+  const jwksUri = discovery.jwks_uri;
   if (typeof jwksUri !== 'string') throw new KeysUnreadableError('the discovery document has no jwks_uri');
   if (!URL.canParse(jwksUri)) throw new KeysUnreadableError('the jwks_uri of the discovery document is not a URL');
   // The document chooses this URL: https only, never an address of the agent's own network (the issuer probe reports
   // it as JWKS_URI_INSECURE or JWKS_URI_REFUSED).
   const verdict = documentUrlVerdict(jwksUri, cluster, allowPrivateAddresses);
-  if (!verdict.fetch) throw new KeysUnreadableError(`the jwks_uri ${jwksUri} is not fetched: ${verdict.reason}`);
+  if (!verdict.fetch) throw new KeysUnreadableError(`the jwks_uri ${clip(jwksUri)} is not fetched: ${verdict.reason}`);
   const jwksBody = await get('the JWKS', jwksUri, verdict.guard);
-  const parsed = publishedKeysOf(jwksBody);
-  if ('problem' in parsed) throw new KeysUnreadableError(parsed.problem);
+  const published = publishedKeysOf(jwksBody);
+  if ('problem' in published) throw new KeysUnreadableError(published.problem);
   return {
-    ...parsed,
-    discoveryIssuer: discovery?.issuer,
+    ...published,
+    // Only a string: the document may hold anything there, nested deeper than a result can be stored.
+    discoveryIssuer: typeof discovery.issuer === 'string' ? discovery.issuer : undefined,
     jwksUri,
     discoverySha256: sha256Hex(discoveryBody),
     jwksSha256: sha256Hex(jwksBody),

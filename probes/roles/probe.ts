@@ -49,7 +49,8 @@ async function prove(aws: AwsClients, creds: Credentials, roleArn: string, signa
   });
   return client.send(new GetCallerIdentityCommand({}), { abortSignal: signal }).then(
     () => [],
-    (err: unknown) => [awsCallFinding(err, 'sts:GetCallerIdentity', roleArn)],
+    // Signed with the session just obtained: its refusal is about that session, not the agent's credentials.
+    (err: unknown) => [awsCallFinding(err, 'sts:GetCallerIdentity', roleArn, { signer: 'session' })],
   );
 }
 

@@ -1,5 +1,5 @@
-// Finding codes every AWS-facing probe may emit: a read-only call the agent's identity may not make, or one that
-// failed for another reason. Both are `unknown`, never `fail`.
+// Finding codes every AWS-facing probe may emit: a read-only call the agent's identity may not make, the agent's own
+// credentials refused, or a call that failed for another reason. All are `unknown`, never `fail`.
 import { z } from 'zod';
 import { findingMaker } from '../../src/core/findings.ts';
 import type { FindingTable } from '../../src/core/findings.ts';
@@ -11,6 +11,8 @@ const awsCallEvidence = z.strictObject({
   awsMessage: z.string().optional(),
   requestId: z.string().optional(),
   region: z.string().optional(),
+  /** How many times the SDK tried the call (retries on throttling, 5xx, network errors). */
+  attempts: z.number().optional(),
 });
 
 export const SHARED_FINDINGS = {
@@ -26,6 +28,13 @@ export const SHARED_FINDINGS = {
     title: 'An AWS API call failed (throttling, network, service error)',
     remediation:
       "Transient or environmental: the probe retries on its next run. If it persists, check network access to the AWS endpoints and the account's API rate limits.",
+    evidence: awsCallEvidence,
+  },
+  AWS_CREDENTIALS_REJECTED: {
+    severity: 'unknown',
+    title: "AWS refused the agent's own credentials (expired, invalid, or the clock is off)",
+    remediation:
+      "The agent's AWS identity, not the cluster, is the problem: its credentials expired (ExpiredToken), are unknown or wrong (InvalidClientTokenId, SignatureDoesNotMatch), or the agent's clock is too far off to sign (RequestExpired, RequestTimeTooSkewed). Renew what the account's `credentials` source gives (the profile, the role the agent assumes and the credentials it assumes it with, the agent pod's projected token) and check the host's clock (NTP). Until then the links this account's calls check cannot be judged.",
     evidence: awsCallEvidence,
   },
 } satisfies FindingTable;

@@ -10,6 +10,7 @@ import { createSecureContext, getCACertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector, request } from 'undici';
+import { decodedBody, isDecodeError } from './content-encoding.ts';
 import { FetchError } from './http.ts';
 import type { AddressGuard, FetchErrorCode, FetchOptions, FetchResponse, HttpFetcher, TlsFacts } from './http.ts';
 
@@ -116,7 +117,8 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): ClosableHtt
           signal,
           headers: { accept: 'application/json', 'user-agent': userAgent },
         });
-        const body = await readCapped(res.body, url, opts.maxBytes, elapsed);
+        const decoded = decodedBody(res.body, res.headers['content-encoding']);
+        const body = await readCapped(decoded, url, opts.maxBytes, elapsed);
         const latencyMs = elapsed();
         const tls = pooled.tls.get(origin);
         return {
@@ -268,6 +270,10 @@ function refusal(err: unknown, depth = 0): AddressRefusedError | undefined {
 function toFetchError(err: unknown, url: string, latencyMs: number): FetchError {
   const code = errorCode(err);
   const reason = err instanceof Error ? err.message : String(err);
+  if (isDecodeError(err))
+    return new FetchError('UNDECODABLE', url, `the body is not what its Content-Encoding says: ${reason}`, latencyMs, {
+      cause: err,
+    });
   if (code !== undefined && (CERT_ERROR_CODES.has(code) || /^ERR_(TLS|SSL)_/.test(code)))
     return new FetchError('TLS', url, `TLS: ${reason} (${code})`, latencyMs, { cause: err });
   const refused = refusal(err);

@@ -6,7 +6,7 @@ export interface FetchOptions {
   connectTimeoutMs: number;
   /** Whole request budget, headers and body. */
   totalTimeoutMs: number;
-  /** Larger bodies are cut off with HTTP_TOO_LARGE. */
+  /** Larger bodies are cut off with TOO_LARGE; a body sent with a Content-Encoding counts its decoded bytes. */
   maxBytes: number;
   /** Extra CA certificates (PEM) trusted besides the system store, for a private or lab issuer. */
   ca?: string;
@@ -52,6 +52,8 @@ export const FETCH_ERROR_CODES = [
   'DNS',
   'TLS',
   'TOO_LARGE',
+  /** The body does not decode as its Content-Encoding (gzip, deflate, br) says. */
+  'UNDECODABLE',
   'ABORTED',
   'INVALID_URL',
   /** The host resolved to an address the request's guard refuses (link-local, metadata, loopback, private). */

@@ -1,17 +1,24 @@
 // One CloudTrail scanner per account-region (see trail.ts). Every LookupEvents call of the scanner, SDK retries
-// included, passes one gate that spaces calls so no second holds more than two (AWS-FACTS 3.2: "limited to two per
-// second, per account, per Region"); the SDK's standard retry backs off on ThrottlingException.
+// included, passes one gate (lookup-gate.ts) so no second holds more than two arrivals (AWS-FACTS 3.2: "limited to two
+// per second, per account, per Region"), whatever the latency; the SDK's standard retry backs off on
+// ThrottlingException.
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import type { CloudTrailClient, Event } from '@aws-sdk/client-cloudtrail';
-import pThrottle from 'p-throttle';
+import { createLookupGate } from './lookup-gate.ts';
+import { isCredentialError } from './aws-credential-errors.ts';
 import { TrailError } from './trail.ts';
 import type { TrailItem, TrailQuery, TrailScanner, TrailWindow } from './trail.ts';
 
 export interface TrailScannerOptions {
   /** A client of this scanner's own: the gate is added to its middleware stack. */
   client: CloudTrailClient;
-  /** Least time between two calls. Default 600 ms: two a second, with room for network jitter. */
+  /** Least time between two calls. Default 600 ms: the two calls a second spread evenly. */
   minCallIntervalMs?: number;
+  /**
+   * From the answer to a call to the start of the call two after it. Default 1050 ms: LookupEvents' second, counted
+   * at arrival, which lies somewhere before the answer; 50 ms for the clocks of the two sides.
+   */
+  windowMs?: number;
   /** How far each scan reaches back before the last one's end: CloudTrail's delivery delay. Default 15 min. */
   overlapMs?: number;
   /** A window scanned less than this long ago is served without a call. Default 30 s. */
@@ -26,6 +33,7 @@ export interface TrailScannerOptions {
 // AWS-FACTS 3.2: "budget ≥15 min of lookback overlap" for the delivery delay.
 const DEFAULTS = {
   minCallIntervalMs: 600,
+  windowMs: 1050,
   overlapMs: 15 * 60_000,
   freshMs: 30_000,
   maxPages: 200,
@@ -51,11 +59,15 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
   const o = { ...DEFAULTS, ...opts };
   const now = opts.now ?? (() => new Date());
   const states = new Map<string, QueryState>();
-  const gate = pThrottle({ limit: 1, interval: o.minCallIntervalMs, strict: true })(() => Promise.resolve());
+  const gate = createLookupGate({ minIntervalMs: o.minCallIntervalMs, limit: 2, windowMs: o.windowMs });
   opts.client.middlewareStack.add(
     (next) => async (args) => {
-      await gate();
-      return next(args);
+      const answered = await gate();
+      try {
+        return await next(args);
+      } finally {
+        answered();
+      }
     },
     // Inside the retry middleware (finalizeRequest, high), so every attempt is gated.
     { step: 'finalizeRequest', priority: 'low', name: 'irsaSentinelLookupGate' },
@@ -177,5 +189,12 @@ function trailError(err: unknown): TrailError {
     return new TrailError('TRAIL_ACCESS_DENIED', `cloudtrail:LookupEvents was refused: ${message}`, name, {
       cause: err,
     });
+  if (isCredentialError(name))
+    return new TrailError(
+      'TRAIL_CREDENTIALS_REJECTED',
+      `CloudTrail refused the agent's own credentials (${name}): ${message}`,
+      name,
+      { cause: err },
+    );
   return new TrailError('TRAIL_UNAVAILABLE', `LookupEvents failed (${name}): ${message}`, name, { cause: err });
 }

@@ -50,6 +50,8 @@ export const TRAIL_ERROR_CODES = [
   'TRAIL_THROTTLED',
   /** The agent may not call cloudtrail:LookupEvents. */
   'TRAIL_ACCESS_DENIED',
+  /** CloudTrail refused the agent's own credentials (expired, unknown, or signed with a clock too far off). */
+  'TRAIL_CREDENTIALS_REJECTED',
   /** Any other failure of the scan (network, service error). */
   'TRAIL_UNAVAILABLE',
 ] as const;

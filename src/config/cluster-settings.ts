@@ -1,7 +1,7 @@
 // A cluster's CloudFront front (`clusters[].cloudfront`) and an account's fleet discovery (`accounts[].discover`).
 // Each probe's own settings are declared by the probe (probes/<name>/settings.ts).
-import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { cronExpression } from './cron.ts';
 import { PROBE_NAMES } from '../core/model.ts';
 import { REGION_PATTERN } from './issuer-url.ts';
 
@@ -33,9 +33,7 @@ const DISCOVERED_PROBES = ['issuer', 'jwks', 'bucket', 'cloudtrail'] as const;
 
 export const discover = z
   .strictObject({
-    cron: z
-      .string()
-      .refine((s) => validCron(s), 'is not a valid cron expression (node-cron: 5 fields, or 6 with seconds first)')
+    cron: cronExpression
       .default('*/30 * * * *')
       .describe('When the IAM OIDC providers are listed again. Default "*/30 * * * *" (every 30 minutes).'),
     region: z

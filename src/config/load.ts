@@ -57,6 +57,16 @@ function configFiles(pathOrDir: string): string[] {
   return files;
 }
 
+/** Whether a value holds itself (a YAML alias inside its own anchor: `x: &x [*x]`); shared aliases are fine. */
+function containsItself(value: unknown, within = new Set<object>()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (within.has(value)) return true;
+  within.add(value);
+  const found = Object.values(value).some((v) => containsItself(v, within));
+  within.delete(value);
+  return found;
+}
+
 function readLayer(file: string, env: Env, problems: ConfigProblem[]): Layer | undefined {
   let text: string;
   try {
@@ -74,7 +84,21 @@ function readLayer(file: string, env: Env, problems: ConfigProblem[]): Layer | u
   const envIssues = substituteEnv(doc, env);
   for (const e of envIssues) problems.push({ file, path: formatKeyPath(e.path), message: e.message });
   if (envIssues.length) return undefined;
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // yaml refuses aliases that expand without bound ("billion laughs"): a problem of the file, not a crash.
+    problems.push({ file, message: `cannot be read: ${errorText(err)}` });
+    return undefined;
+  }
+  if (containsItself(data)) {
+    problems.push({
+      file,
+      message: 'an alias (*name) refers to a node that contains it: the configuration is infinite',
+    });
+    return undefined;
+  }
   if (data === null || data === undefined) return { file, data: {} };
   if (typeof data !== 'object' || Array.isArray(data)) {
     problems.push({ file, message: 'must be a YAML mapping (key: value) at the top level' });

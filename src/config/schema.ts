@@ -1,8 +1,8 @@
 // The configuration file's schema: what a file may hold, its defaults, and the checks across entries. Parsing
 // a (merged, env-substituted) file with it gives AgentConfig minus what the loader adds (sources, CA contents,
 // paths resolved against the file's directory). The .describe() texts become the JSON Schema editors complete from.
-import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { cronExpression } from './cron.ts';
 import { LAB_ACCOUNT, labFleet } from '../lab-adapter.ts';
 import { probeModules } from '../../probes/index.ts';
 import type { Probes, ProbesWithSettings } from '../../probes/index.ts';
@@ -191,9 +191,7 @@ const account = z.strictObject({
   discover,
 });
 
-const cron = z
-  .string()
-  .refine((s) => validCron(s), 'is not a valid cron expression (node-cron: 5 fields, or 6 with seconds first)');
+const cron = cronExpression;
 
 const schedule = ({ name, schedule: d }: ProbeModule) =>
   z

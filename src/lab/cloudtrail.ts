@@ -203,11 +203,17 @@ function toDate(v: number | string | undefined): Date | undefined {
 export interface CloudTrailOptions {
   /** LookupEvents calls per second per account and region (AWS-FACTS 3.2: two). */
   lookupsPerSecond?: number;
+  /**
+   * The clock of the throttle (ms). Default Date.now. A test that must not hinge on real timing gives its own: a clock
+   * that stands still puts every call in one second.
+   */
+  now?: () => number;
 }
 
 /** CloudTrail_20131101 (JSON 1.1). Only LookupEvents is modelled. */
 export function createCloudTrailHandler(ctx: LabContext, opts: CloudTrailOptions = {}): LabHandler {
   const limiter = new RateLimiter(opts.lookupsPerSecond ?? 2);
+  const now = opts.now ?? Date.now;
   const lastSecond = new CallsInLastSecond();
   /** NextToken -> the parameters it was issued for and the offset, as AWS requires identical parameters. */
   const tokens = new Map<string, { params: string; offset: number }>();
@@ -223,8 +229,9 @@ export function createCloudTrailHandler(ctx: LabContext, opts: CloudTrailOptions
     const key = `${ctx.state.accountId}/${req.region}`;
     const count = ctx.state.lookups.get(key) ?? { answered: 0, throttled: 0 };
     ctx.state.lookups.set(key, count);
-    ctx.state.lookupPeaks.set(key, Math.max(ctx.state.lookupPeaks.get(key) ?? 0, lastSecond.add(key)));
-    if (!limiter.tryTake(key)) {
+    const at = now();
+    ctx.state.lookupPeaks.set(key, Math.max(ctx.state.lookupPeaks.get(key) ?? 0, lastSecond.add(key, at)));
+    if (!limiter.tryTake(key, at)) {
       count.throttled++;
       return jsonError(400, 'ThrottlingException', 'Rate exceeded', req.requestId);
     }

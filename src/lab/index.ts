@@ -48,6 +48,8 @@ export interface LabOptions {
   fleet?: FleetInput | Fleet;
   /** LookupEvents calls allowed per second per account and region (AWS: 2). */
   cloudTrailLookupsPerSecond?: number;
+  /** The clock (ms) of CloudTrail's throttle, for tests that must not hinge on real timing. Default Date.now. */
+  cloudTrailClock?: () => number;
   /** STS's budget for fetching discovery + JWKS (AWS: about 5 s). */
   stsFetchBudgetMs?: number;
   /**
@@ -115,10 +117,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     s3control: createS3ControlHandler(ctx),
     iam: createIamHandler(ctx),
     sts: createStsHandler(ctx, opts.stsFetchBudgetMs !== undefined ? { fetchBudgetMs: opts.stsFetchBudgetMs } : {}),
-    cloudtrail: createCloudTrailHandler(
-      ctx,
-      opts.cloudTrailLookupsPerSecond !== undefined ? { lookupsPerSecond: opts.cloudTrailLookupsPerSecond } : {},
-    ),
+    cloudtrail: createCloudTrailHandler(ctx, {
+      ...(opts.cloudTrailLookupsPerSecond !== undefined && { lookupsPerSecond: opts.cloudTrailLookupsPerSecond }),
+      ...(opts.cloudTrailClock !== undefined && { now: opts.cloudTrailClock }),
+    }),
     cloudfront: createCloudFrontHandler(ctx),
     kube: createKubeHandler(ctx),
     control: (req) => control(req),

@@ -585,7 +585,8 @@ describe('performance', () => {
       size = page(fleetView(views, filter, NOW), { base: './', before: filterForm(views, filter) }).toString().length;
       times.push(performance.now() - t0);
     }
-    expect(Math.min(...times)).toBeLessThan(100);
+    // About 20-50 ms on the 2-core build machine; the bound catches a slower algorithm, not a busy machine.
+    expect(Math.min(...times)).toBeLessThan(400);
     expect(size).toBeLessThan(1_200_000);
     const bare = await buildApi(deps);
     const res = await bare.inject({ url: '/' });

@@ -45,6 +45,11 @@ describe('configuration errors exit 2 naming file and key path', () => {
       /bad-cron\.yaml: schedules\.issuer\.cron/,
     ],
     [
+      'step-cron.yaml',
+      `clusters:\n${cluster('a')}schedules:\n  issuer:\n    cron: '*/61 * * * *'\n`,
+      /step-cron\.yaml: schedules\.issuer\.cron: is not a usable cron expression: the step \/61 in the minutes field/,
+    ],
+    [
       'missing-env.yaml',
       `clusters:\n${cluster('a')}server:\n  port: \${IRSA_TEST_UNSET_PORT}\n`,
       /missing-env\.yaml: server\.port: .*IRSA_TEST_UNSET_PORT/,

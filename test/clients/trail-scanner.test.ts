@@ -1,5 +1,7 @@
 // The CloudTrail scanner against the lab's LookupEvents, whose throttle (two calls a second per account-region,
-// AWS-FACTS 3.2) proves the gate: shared scans, paging, incremental windows without duplicates, error codes.
+// AWS-FACTS 3.2) proves the gate: shared scans, paging, incremental windows without duplicates, error codes. The gate
+// spaces calls by the answers to earlier ones (src/clients/lookup-gate.ts, test/clients/lookup-gate.test.ts), so no
+// test here hinges on how fast the machine is; the one that must be throttled stops the lab's throttle clock.
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { Event } from '@aws-sdk/client-cloudtrail';
 import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
@@ -15,9 +17,14 @@ const CLUSTER = 'ts';
 const BUCKET = `${CLUSTER}-oidc`;
 let lab: Lab;
 const clients: { destroy(): void }[] = [];
+/** The lab's throttle clock: real time unless a test stops it. */
+let throttleClock: (() => number) | undefined;
 
 beforeAll(async () => {
-  lab = await startTestLab({ fleet: { clusters: [{ name: CLUSTER }], keyPool: 1 } });
+  lab = await startTestLab({
+    fleet: { clusters: [{ name: CLUSTER }], keyPool: 1 },
+    cloudTrailClock: () => throttleClock?.() ?? Date.now(),
+  });
   const s3 = new S3Client({ ...sdkConfig(lab, 'alice'), forcePathStyle: true });
   const policy = JSON.stringify({
     Version: '2012-10-17',
@@ -27,7 +34,8 @@ beforeAll(async () => {
   for (let i = 0; i < 120; i++) await s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: policy }));
   s3.destroy();
 });
-// Each test's scanner has a gate of its own: let the lab's one-second window of the previous test pass first.
+// Each test's scanner has a gate of its own: let the lab's one-second window of the previous test pass first. Every
+// call of a test is answered before it ends, and answered after the lab counted it: 1.1 s later, none counts.
 beforeEach(() => sleep(1100));
 afterAll(async () => {
   for (const c of clients.splice(0)) c.destroy();
@@ -123,10 +131,13 @@ describe('trail scanner', () => {
   it('gives TRAIL_THROTTLED when another caller spends the account-region budget', async () => {
     const rival = createTrailScanner({ client: trailClient(), minCallIntervalMs: 1 });
     const ours = createTrailScanner({ client: trailClient(), minCallIntervalMs: 1, maxPages: 1 });
+    // The throttle's clock stands still: every call falls in one second, so a third is refused whatever the timing
+    // (the counted calls are then at time 0, long gone when the clock runs again).
+    throttleClock = () => 0;
     const results = await Promise.allSettled([
       rival.window(putPolicies(), signal()),
       ours.window({ ...putPolicies(), id: 'other' }, signal()),
-    ]);
+    ]).finally(() => (throttleClock = undefined));
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     expect(errors.length).toBeGreaterThan(0);
     expect(errors[0]).toBeInstanceOf(TrailError);

@@ -49,7 +49,7 @@ describe('a config directory', () => {
     });
     const err = loadError(dir);
     expect(err.message.split('\n')).toEqual([
-      `${join(dir, 'c.yaml')}: schedules.roles.cron: is not a valid cron expression (node-cron: 5 fields, or 6 with seconds first)`,
+      `${join(dir, 'c.yaml')}: schedules.roles.cron: is not a valid cron expression (node-cron: 5 fields, or 6 with seconds first): expected 5 or 6 fields but got 1`,
       `${join(dir, 'b.yaml')}: clusters[2].name: duplicate name "one" (first at clusters[0].name)`,
     ]);
   });

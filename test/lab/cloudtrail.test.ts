@@ -5,9 +5,9 @@ import { asUser, labContext, labRequest } from '../helpers/lab-request.ts';
 
 const TARGET = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents';
 
-function setup(lookupsPerSecond = 1000) {
+function setup(lookupsPerSecond = 1000, now?: () => number) {
   const ctx = labContext();
-  const handler = createCloudTrailHandler(ctx, { lookupsPerSecond });
+  const handler = createCloudTrailHandler(ctx, { lookupsPerSecond, ...(now && { now }) });
   const lookup = async (input: Record<string, unknown>, user = 'sentinel', region = 'us-east-1') => {
     const res: LabResponse = await handler(
       labRequest({
@@ -117,7 +117,8 @@ describe('CloudTrail LookupEvents', () => {
   });
 
   it('throttles above two lookups per second per account and region with a 400 ThrottlingException', async () => {
-    const { lookup } = setup(2);
+    // A clock that stands still: the three calls are in one second however slowly the machine makes them.
+    const { lookup } = setup(2, () => 1_000_000);
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await lookup({}));
     expect(results.map((r) => r.status)).toEqual([200, 200, 400]);
