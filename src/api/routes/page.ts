@@ -47,63 +47,61 @@ function sendView(req: FastifyRequest, reply: FastifyReply, view: View, opts: Pa
 }
 
 export const pageRoutes: FastifyPluginAsync<PageDeps> = async (app, deps) => {
-  // The fleet page is the `page` surface; a cluster's page, with every finding's evidence and the roles, is `details`.
-  const fleetPage = { onRequest: requireAccess('page'), onSend: hideAccountsUnlessPublic };
-  app.get<{ Querystring: FleetQuery }>(
-    '/',
-    { ...fleetPage, schema: { querystring: fleetQuery } },
-    async (req, reply) => {
-      const now = deps.now();
-      const views = fleetViews(deps, now);
-      const filter = filterOf(req.query);
-      return sendView(req, reply, fleetView(views, filter, now), { base: './', before: filterForm(views, filter) });
-    },
-  );
+  // The fleet page is the `page` surface (ARN accounts hidden while the details need a token); a cluster's page, with
+  // every finding's evidence and the roles, is `details`.
+  const fleetPage = {
+    onRequest: requireAccess('page'),
+    onSend: hideAccountsUnlessPublic,
+    schema: { querystring: fleetQuery },
+  };
+  const clusterPage = { onRequest: requireAccess('details'), schema: { params: pageParams } };
 
-  const clusterPage = { onRequest: requireAccess('details') };
-  app.get<{ Params: { name: string } }>(
-    '/clusters/:name',
-    { ...clusterPage, schema: { params: pageParams } },
-    async (req, reply) => {
-      const now = deps.now();
-      const clusters = deps.clusters();
-      const cluster = clusters.find((c) => c.name === req.params.name);
-      // Links are relative (the page may sit under a proxy's path prefix); /clusters/x/ is one level deeper.
-      const base = (req.url.split('?')[0] ?? '').endsWith('/') ? '../../' : '../';
-      const crumb = (name: string) =>
-        markup`<nav class="crumbs" aria-label="breadcrumb"><a href="${base}">fleet</a> / <span>${name}</span></nav>`;
-      if (!cluster) {
-        const view = notFoundView(
-          req.params.name,
-          clusters.map((c) => c.name),
-          now,
-          base,
-        );
-        return sendView(req, reply, view, { base, breadcrumb: crumb(req.params.name) }, 404);
-      }
-      const periods = periodsOf(deps);
-      const view = clusterView(
-        cluster,
-        deps.store.latest(cluster.name),
-        deps.store.diagnosis(cluster.name),
-        periods,
+  app.get<{ Querystring: FleetQuery }>('/', fleetPage, async (req, reply) => {
+    const now = deps.now();
+    const views = fleetViews(deps, now);
+    const filter = filterOf(req.query);
+    return sendView(req, reply, fleetView(views, filter, now), { base: './', before: filterForm(views, filter) });
+  });
+
+  app.get<{ Params: { name: string } }>('/clusters/:name', clusterPage, async (req, reply) => {
+    const now = deps.now();
+    const clusters = deps.clusters();
+    const cluster = clusters.find((c) => c.name === req.params.name);
+    // Links are relative (the page may sit under a proxy's path prefix); /clusters/x/ is one level deeper.
+    const base = (req.url.split('?')[0] ?? '').endsWith('/') ? '../../' : '../';
+    const crumb = (name: string) =>
+      markup`<nav class="crumbs" aria-label="breadcrumb"><a href="${base}">fleet</a> / <span>${name}</span></nav>`;
+    if (!cluster) {
+      const view = notFoundView(
+        req.params.name,
+        clusters.map((c) => c.name),
         now,
+        base,
       );
-      const windowStart = now.getTime() - HISTORY_WINDOW_MS;
-      const history: Partial<Record<ProbeName, ProbeHistory>> = {};
-      for (const p of view.probes) {
-        const limit = runsFor(periods[p.probe]);
-        const runs = deps.store.history(cluster.name, { probe: p.probe, limit });
-        const oldest = runs.at(-1);
-        history[p.probe] = {
-          runs,
-          capped: runs.length >= limit && oldest !== undefined && Date.parse(oldest.startedAt) > windowStart,
-        };
-      }
-      const pageView = clusterPageView({ view, history, now, ...(deps.alerts && { alerts: deps.alerts }) });
-      return sendView(req, reply, pageView, { base, breadcrumb: crumb(cluster.name) });
-    },
-  );
+      return sendView(req, reply, view, { base, breadcrumb: crumb(req.params.name) }, 404);
+    }
+    const periods = periodsOf(deps);
+    const view = clusterView(
+      cluster,
+      deps.store.latest(cluster.name),
+      deps.store.diagnosis(cluster.name),
+      periods,
+      now,
+    );
+    const windowStart = now.getTime() - HISTORY_WINDOW_MS;
+    const history: Partial<Record<ProbeName, ProbeHistory>> = {};
+    for (const p of view.probes) {
+      const limit = runsFor(periods[p.probe]);
+      const runs = deps.store.history(cluster.name, { probe: p.probe, limit });
+      const oldest = runs.at(-1);
+      history[p.probe] = {
+        runs,
+        capped: runs.length >= limit && oldest !== undefined && Date.parse(oldest.startedAt) > windowStart,
+      };
+    }
+    const pageView = clusterPageView({ view, history, now, ...(deps.alerts && { alerts: deps.alerts }) });
+    return sendView(req, reply, pageView, { base, breadcrumb: crumb(cluster.name) });
+  });
 
   const assetRoute = (name: AssetName) =>
     app.get(`/assets/${name}`, async (req, reply) => {

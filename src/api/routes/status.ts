@@ -1,4 +1,5 @@
-// GET /api/v1/status, GET /api/v1/clusters/:name and its history.
+// GET /api/v1/status, GET /api/v1/clusters/:name, its history and its roles: the `details` surface (a bearer token with
+// the read scope unless server.access.details is public).
 import type { FastifyPluginAsync } from 'fastify';
 import { notChecked } from '../../diagnosis/diagnose.ts';
 import { observationsOf } from '../../observations.ts';
