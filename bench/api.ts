@@ -66,7 +66,8 @@ const res = await request(`${String(lab.endpoint)}/_lab/v1/agent-config`, {
 const config = parse(await res.body.text()) as Record<string, unknown>;
 Object.assign(config, {
   storage: { dataDir: join(dir, 'data') },
-  server: { port: await freePort(), rateLimit: { max: 0 } },
+  // The details (/api/v1/status) public, as on the demo's loopback bind: the bench measures the route, not the token check.
+  server: { port: await freePort(), rateLimit: { max: 0 }, access: { details: 'public' } },
   log: { level: 'warn' },
   concurrency: 32,
 });

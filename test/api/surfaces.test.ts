@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/app.ts';
+import { OPEN_ACCESS } from '../helpers/api-access.ts';
 import type { AlertsSummary } from '../../src/api/alerts-summary.ts';
 import type { ClusterConfig } from '../../src/config/types.ts';
 import type { ProbeResult } from '../../src/core/model.ts';
@@ -158,6 +159,7 @@ beforeEach(async () => {
     now: () => new Date('2026-11-23T10:02:00.000Z'),
     alertsSummary,
     publicUrl: 'https://status.example.com/',
+    access: OPEN_ACCESS,
   });
 });
 afterEach(async () => {

@@ -54,7 +54,8 @@ beforeAll(async () => {
     ...base,
     schedules: { issuer: every5s, jwks: every5s, bucket: every5s, cloudtrail: every5s, roles: every5s },
     storage: { dataDir: dir },
-    server: { port: 0 },
+    // Bound to loopback: the details (status, alerts) are public, as in the demo.
+    server: { port: 0, access: { details: 'public' } },
     log: { level: 'debug' },
     alerts: {
       // Scaled to the 5-second schedules, as the default (60 s) is to the default ones.
