@@ -5,7 +5,7 @@
 // must appear: alice's break brings the diagnosis and the alert, root's heal clears them. Every URL the quick start
 // tells the reader to open must answer 200.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -136,9 +136,21 @@ function urlsToOpen(sentinel: string): string[] {
   return urls.map((u) => u.replace('http://127.0.0.1:8080', sentinel));
 }
 
+/** The tools the quick start uses besides the AWS CLI; missing, the test fails saying so (.ci/run installs them). */
+function requireQuickstartTools(): void {
+  for (const tool of ['jq', 'curl']) {
+    try {
+      accessSync(`/usr/bin/${tool}`, constants.X_OK);
+    } catch {
+      throw new Error(`/usr/bin/${tool} is missing: the README's quick start uses it (apt-get install ${tool})`);
+    }
+  }
+}
+
 describe("the README's quick start", () => {
   it('starts the demo, and alice breaks a cluster and root heals it as written', { timeout: 180_000 }, async () => {
     requireAwsCli();
+    requireQuickstartTools();
     const blocks = quickstartBlocks(README);
     expect([...blocks.keys()]).toEqual(['start the demo', 'break and heal']);
     const dir = mkdtempSync(join(tmpdir(), 'irsa-readme-'));
