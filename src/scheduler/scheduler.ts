@@ -11,6 +11,13 @@ import type { Probe } from '../core/probe.ts';
 import { PROBE_NAMES } from '../core/model.ts';
 import type { Runner } from './runner.ts';
 
+/** A run the schedule promises: a probe of a cluster, every periodMs. */
+export interface ExpectedRun {
+  cluster: string;
+  probe: ProbeName;
+  periodMs: number;
+}
+
 export interface SchedulerOptions {
   config: Pick<AgentConfig, 'clusters' | 'schedules'>;
   /** The registered probes; only these are scheduled or run. */
@@ -51,7 +58,7 @@ export interface Scheduler {
    */
   runProbe(cluster: string, probe: string): Promise<ProbeRun>;
   /** The (cluster, probe) pairs the schedule runs, with their periods (the expression's; a day when it has none). */
-  expected(): { cluster: string; probe: ProbeName; periodMs: number }[];
+  expected(): ExpectedRun[];
   /** Stops every cron job and pending jitter timer, for good; runs in flight go on (drain the runner for those). */
   stop(): void;
 }
@@ -251,8 +258,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return { result, joined: inFlight !== undefined };
   }
 
-  function expected() {
-    return registered().flatMap((p) => {
+  // Built once per set of probes: the alert service asks on every evaluation, and the fleet's clusters and
+  // schedules are fixed for this scheduler (a changed fleet or config builds a new one).
+  let expectedRuns: { list: ExpectedRun[]; probes: string } | undefined;
+  function expected(): ExpectedRun[] {
+    const probes = registered();
+    const key = probes.map((p) => p.name).join(',');
+    if (expectedRuns?.probes !== key) expectedRuns = { list: expectedOf(probes), probes: key };
+    return expectedRuns.list;
+  }
+
+  function expectedOf(probes: Probe[]): ExpectedRun[] {
+    return probes.flatMap((p) => {
       const { cron: expression, enabled } = schedules[p.name];
       if (!enabled) return [];
       // An expression of no simple period (e.g. daily at 02:00) counts as daily: stale is never raised too early.

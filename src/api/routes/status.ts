@@ -48,7 +48,7 @@ export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => 
         response: { 200: statusResponse, 304: { type: 'null', description: 'not modified' }, ...authErrors },
       },
     },
-    async (req, reply) => sendCached(req, reply, deps.view.status(), { maxAgeSeconds: 2 }),
+    async (req, reply) => sendCached(req, reply, deps.view.status(), { maxAgeSeconds: 2, compress: true }),
   );
 
   app.get<ClusterRoute>(
