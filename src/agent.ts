@@ -81,7 +81,13 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   // The diagnosis rules may have changed since the kept diagnoses were computed.
   store.rediagnose();
   const http = createHttpFetcher();
-  const aws = createAwsClientFactory(config.accounts, { trail: trailScannerOptions(config) });
+  const aws = createAwsClientFactory(config.accounts, {
+    trail: trailScannerOptions(config),
+    trailMemory: {
+      store: store.trail(),
+      onError: (err, stream) => log.warn({ err, stream }, 'saving the CloudTrail position failed'),
+    },
+  });
   const [probes, simulateBucketPolicy] = await Promise.all([loadProbes(config.probes), loadBucketPolicySimulator()]);
   const kubeFor = createKubeAccessFactory();
   const contextFor = clusterAccess(aws, kubeFor);
@@ -198,6 +204,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     try {
       const deleted = store.prune(new Date(), config.storage.retentionDays);
       if (deleted > 0) log.info({ deleted }, 'pruned history');
+      const streams = store.trail().prune(new Date());
+      if (streams > 0) log.info({ streams }, 'pruned CloudTrail streams no scan kept up');
     } catch (err) {
       log.error({ err }, 'pruning history failed');
     }
