@@ -17,7 +17,8 @@ interface StreamRow {
 }
 
 const SQL = {
-  stream: 'SELECT format, window_ms, cursor_ms, from_ms, truncated, scanned_ms FROM trail_stream WHERE stream = :stream',
+  stream:
+    'SELECT format, window_ms, cursor_ms, from_ms, truncated, scanned_ms FROM trail_stream WHERE stream = :stream',
   items: 'SELECT event_id, time_ms, value FROM trail_item WHERE stream = :stream AND time_ms >= :from_ms',
   upsert: `
     INSERT INTO trail_stream (stream, format, window_ms, cursor_ms, from_ms, truncated, scanned_ms)
@@ -65,7 +66,11 @@ export class SqliteTrailStore implements TrailStore {
           truncated: row.truncated === 1,
           scannedAt: new Date(row.scanned_ms),
         },
-        items: rows.map((r) => ({ eventId: r.event_id, time: new Date(r.time_ms), value: JSON.parse(r.value) })),
+        items: rows.map((r) => ({
+          eventId: r.event_id,
+          time: new Date(r.time_ms),
+          value: JSON.parse(r.value) as unknown,
+        })),
       };
     });
   }
@@ -100,6 +105,8 @@ export class SqliteTrailStore implements TrailStore {
   }
 
   prune(now: Date): number {
-    return this.#use('pruning CloudTrail positions', () => Number(this.#sql.prune.run({ now_ms: now.getTime() }).changes));
+    return this.#use('pruning CloudTrail positions', () =>
+      Number(this.#sql.prune.run({ now_ms: now.getTime() }).changes),
+    );
   }
 }

@@ -201,9 +201,13 @@ describe('trail scanner, saved streams', () => {
     };
     const scanner = createTrailScanner({
       client: trailClient(),
-      memory: { store: broken, name: 'acct/region', onError: (err, stream) => failures.push(`${stream}: ${err}`) },
+      memory: {
+        store: broken,
+        name: 'acct/region',
+        onError: (err, stream) => failures.push(`${stream}: ${(err as Error).message}`),
+      },
     });
     expect((await scanner.window(putPolicies(), signal())).items).toHaveLength(120);
-    expect(failures).toEqual(['acct/region/put-bucket-policy: Error: disk full']);
+    expect(failures).toEqual(['acct/region/put-bucket-policy: disk full']);
   });
 });
