@@ -22,6 +22,8 @@ export interface LabProcess {
   stats(): Promise<LabStats>;
   /** GET /_lab/v1/<path> as text. */
   text(path: string): Promise<string>;
+  /** POST (a JSON body) or DELETE /_lab/v1/<path>, e.g. a fault and healing; throws unless 2xx. */
+  send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void>;
   /** The lab's resident set now and at its peak (VmRSS, VmHWM), in bytes. */
   memory(): { rss: number; peak: number };
   stop(): Promise<void>;
@@ -75,6 +77,16 @@ export async function startLabProcess(opts: LabProcessOptions): Promise<LabProce
     info: async () => JSON.parse(await get('info')) as LabInfo,
     stats: async () => JSON.parse(await get('stats')) as LabStats,
     text: get,
+    send: async (method, path, body) => {
+      const res = await request(`${ready.endpoint}/_lab/v1/${path}`, {
+        method,
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${ready.controlToken}`, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      const text = await res.body.text();
+      if (res.statusCode >= 300) throw new Error(`lab ${method} ${path}: HTTP ${res.statusCode}: ${text}`);
+    },
     memory: () => processMemory(child.pid!),
     stop: async () => {
       await agent.close();

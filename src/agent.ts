@@ -1,4 +1,7 @@
 // The agent: config -> scheduler -> runner -> probe -> store -> API. Built once, started by `serve`, used once by `check`.
+// A reload (serve: SIGHUP, a changed config file) puts a new configuration in force without a restart: the parts it
+// changes are built anew beside the running ones, then swapped in at once; the store (history, alert state, CloudTrail
+// positions) is the same throughout.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { loadBucketPolicySimulator } from '../probes/bucket/index.ts';
@@ -7,33 +10,45 @@ import { loadProbes, PROBES } from '../probes/index.ts';
 import { createAlertService } from './alerts/service.ts';
 import type { AlertService } from './alerts/service.ts';
 import { createSink } from './alerts/sinks/index.ts';
+import { swappableAlerts } from './alerts/swappable.ts';
+import type { SwappableAlerts } from './alerts/swappable.ts';
 import type { DeliveryOutcomeLabel } from './alerts/types.ts';
 import { buildApi } from './api/app.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { accessOf, awsFactoryFor, createRetirement, trailScannerOptions } from './agent-parts.ts';
 import { accessWarning, createApiAuth } from './api/auth.ts';
+import type { ApiAuth } from './api/auth.ts';
 import { allowedHostsFor } from './api/hosts.ts';
-import type { AwsClientFactory } from './clients/aws.ts';
-import { createAwsClientFactory } from './clients/aws-factory.ts';
-import type { AwsClientFactoryOptions } from './clients/aws-factory.ts';
 import { createHttpFetcher } from './clients/http-fetcher.ts';
 import { createKubeAccessFactory } from './clients/kube-client.ts';
-import type { KubeAccessFactory } from './clients/kube-client.ts';
 import { createFleetDiscovery } from './discovery/fleet.ts';
+import { applicableConfig, configChanges } from './config/changes.ts';
+import type { ConfigKey, RestartKey } from './config/changes.ts';
 import type { AgentConfig, ClusterConfig } from './config/types.ts';
-import { startEmbeddedLab } from './lab-adapter.ts';
+import { startEmbeddedLab, withRunningLab } from './lab-adapter.ts';
 import type { Lab } from './lab/index.ts';
 import type { ProbeName, ProbeResult } from './core/model.ts';
-import type { ProbeContext } from './core/probe.ts';
 import { createRunner } from './scheduler/runner.ts';
 import { createMetrics } from './telemetry/metrics.ts';
 import type { Runner } from './scheduler/runner.ts';
 import { createReruns } from './scheduler/rerun.ts';
-import { createScheduler, FALLBACK_JITTER_MS, periodMsOf } from './scheduler/scheduler.ts';
+import { createScheduler, periodMsOf } from './scheduler/scheduler.ts';
 import type { ProbeRun, Scheduler } from './scheduler/scheduler.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
 const HOUR_MS = 3_600_000;
 const SIMULATE_TIMEOUT_MS = 30_000;
+
+export { trailScannerOptions };
+
+/** What a reload did. */
+export interface ReloadReport {
+  /** Keys whose new values are in force now. */
+  applied: ConfigKey[];
+  /** Keys that changed and apply only after a restart (their running values stay). */
+  restart: RestartKey[];
+}
 
 export interface Agent {
   /** The configuration in force (the lab's fleet and the discovered clusters filled in); changes on rediscovery. */
@@ -64,6 +79,14 @@ export interface Agent {
   readonly alerts?: AlertService;
   /** Where the API listens, once it does: the base of alert links unless server.publicUrl says otherwise. */
   listening(url: string): void;
+  /**
+   * Puts a new (loaded and validated) configuration in force: added clusters are scheduled, removed ones are not any
+   * more and leave the API, changed schedules, settings, sinks and routes apply; history, alert state and CloudTrail
+   * positions stay (they are in the store). Keys that apply only at start keep their running values and are reported.
+   * Reloads run one at a time. Rejects, leaving everything as it was, when a part of the new configuration cannot be
+   * built (an unreadable CA file, say).
+   */
+  reload(next: AgentConfig): Promise<ReloadReport>;
   /** Stop scheduling, finish or abandon in-flight runs within the grace period, flush the store, stop the lab. */
   stop(): Promise<void>;
 }
@@ -85,24 +108,31 @@ export interface AgentOptions {
 export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOptions = {}): Promise<Agent> {
   let lab: Lab | undefined;
   let config = base;
+  /** The configuration as loaded (no lab fleet, no discovered clusters), keys that apply only at start as running. */
+  let loaded = base;
   if (base.lab) ({ lab, config } = await startEmbeddedLab(base, log));
   const store = openSqliteStore({ dataDir: config.storage.dataDir, inMemory: config.storage.inMemory });
   // The diagnosis rules may have changed since the kept diagnoses were computed.
   store.rediagnose();
   const http = createHttpFetcher();
-  const aws = createAwsClientFactory(config.accounts, { trail: trailScannerOptions(config) });
-  const [probes, simulateBucketPolicy] = await Promise.all([loadProbes(config.probes), loadBucketPolicySimulator()]);
-  const kubeFor = createKubeAccessFactory();
-  const contextFor = clusterAccess(aws, kubeFor);
-  const discovery = createFleetDiscovery({ configured: config.clusters, accounts: config.accounts, aws, log });
+  let aws = awsFactoryFor(config, store.trail(), log);
+  let kubeFor = createKubeAccessFactory();
+  const [loadedProbes, simulateBucketPolicy] = await Promise.all([
+    loadProbes(config.probes),
+    loadBucketPolicySimulator(),
+  ]);
+  let probes = loadedProbes;
+  let discovery = createFleetDiscovery({ configured: config.clusters, accounts: config.accounts, aws, log });
   await discovery.refresh();
   config = { ...config, clusters: discovery.clusters() };
+  let auth: ApiAuth = createApiAuth(config.server.auth.tokens);
+  const retirement = createRetirement(log);
 
   let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   // Declared here, made below (it reads the scheduler): results only arrive once scheduling starts.
-  let alerts: AlertService | undefined;
+  let alerts: SwappableAlerts | undefined;
   const reruns = createReruns({
-    cooldownMs: config.alerts.rerunCooldownSeconds * 1000,
+    cooldownMs: () => config.alerts.rerunCooldownSeconds * 1000,
     run: (cluster, except) => scheduler.runCluster(cluster, except as ProbeName[]),
     // Something just changed: CloudTrail is asked again rather than served from the shared scan's cache.
     before: (cluster) => aws.expireTrails?.(config.clusters.find((c) => c.name === cluster)?.account),
@@ -120,9 +150,17 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     alerts.settle(cluster, work);
   };
 
+  // Metrics show the fleet now: a removed cluster's results stay in the store's history, not in the gauges.
+  const fleetNames = (): Set<string> => new Set(config.clusters.map((c) => c.name));
   const metrics = createMetrics({
-    latest: () => store.latest(),
-    diagnoses: () => store.diagnoses(),
+    latest: () => {
+      const names = fleetNames();
+      return store.latest().filter((r) => names.has(r.cluster));
+    },
+    diagnoses: () => {
+      const names = fleetNames();
+      return new Map([...store.diagnoses()].filter(([cluster]) => names.has(cluster)));
+    },
     clusters: () => config.clusters,
     periodMs: (probe) => periodMsOf(config.schedules[probe].cron),
     now: () => new Date(),
@@ -162,19 +200,18 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     previousOf: (cluster, probe) => store.latest(cluster).find((r) => r.probe === probe),
     onResult,
     timeoutMsFor: (probe) => config.schedules[probe].timeoutMs,
-    contextFor,
+    contextFor: (cluster) => accessOf(cluster, aws, kubeFor),
     onStart: (waitedMs) => metrics.recordLag(waitedMs / 1000),
   });
   let scheduler = createScheduler({ config, probes, runner, log });
   let scheduling = false;
-  if (opts.alerting) {
-    const sinks = config.alerts.sinks.map((s) => createSink(s, { sendResolved: config.alerts.sendResolved }));
-    alerts = createAlertService({
-      config: config.alerts,
+  const alertService = (cfg: AgentConfig): AlertService =>
+    createAlertService({
+      config: cfg.alerts,
       clusters: () => config.clusters,
       results: store,
       store: store.alertStore(),
-      sinks,
+      sinks: cfg.alerts.sinks.map((s) => createSink(s, { sendResolved: cfg.alerts.sendResolved })),
       expected: () => scheduler.expected(),
       baseUrl: () => baseUrl,
       log,
@@ -184,15 +221,74 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
       },
       ...(opts.alertTickMs !== undefined && { tickMs: opts.alertTickMs }),
     });
-  }
-  /** A new fleet: the scheduler is rebuilt over it; runs in flight finish on the runner. */
-  const fleetChanged = (): void => {
-    config = { ...config, clusters: discovery.clusters() };
+  if (opts.alerting) alerts = swappableAlerts(alertService(config));
+  /** The scheduler rebuilt over the fleet now; runs in flight finish on the runner. */
+  const reschedule = (): void => {
     scheduler.stop();
     scheduler = createScheduler({ config, probes, runner, log });
     if (scheduling) scheduler.start();
+  };
+  /** Discovery found a new fleet. */
+  const discovered = (): void => {
+    config = { ...config, clusters: discovery.clusters() };
+    reschedule();
     log.info({ clusters: config.clusters.length }, 'fleet changed');
   };
+  /** The longest a run started before a reload may still go on: a replaced part is closed after it. */
+  const runsOverMs = (): number => Math.max(...Object.values(config.schedules).map((s) => s.timeoutMs)) + 1_000;
+
+  async function apply(next: AgentConfig): Promise<ReloadReport> {
+    const changes = configChanges(loaded, next);
+    const touched = (...keys: ConfigKey[]): boolean => keys.some((k) => changes.live.includes(k));
+    if (changes.live.length === 0) return { applied: [], restart: changes.restart };
+    const wanted = applicableConfig(loaded, next);
+    const merged = lab ? withRunningLab(wanted, lab) : wanted;
+    // Built first, beside the running parts: one that cannot be built refuses the reload and changes nothing.
+    const awsChanged =
+      touched('accounts') || !isDeepStrictEqual(trailScannerOptions(config), trailScannerOptions(merged));
+    const nextAws = awsChanged ? awsFactoryFor(merged, store.trail(), log) : aws;
+    let nextDiscovery = discovery;
+    let nextProbes = probes;
+    let nextAlerts: AlertService | undefined;
+    try {
+      if (touched('probes')) nextProbes = await loadProbes(merged.probes);
+      if (alerts && touched('alerts')) nextAlerts = alertService(merged);
+      if (awsChanged || touched('clusters')) {
+        nextDiscovery = createFleetDiscovery({
+          configured: merged.clusters,
+          accounts: merged.accounts,
+          aws: nextAws,
+          log,
+        });
+        await nextDiscovery.refresh();
+      }
+    } catch (err) {
+      if (nextAws !== aws) nextAws.close();
+      throw err;
+    }
+    // Swapped in at once.
+    loaded = wanted;
+    if (nextAws !== aws) retirement.retire(aws.close.bind(aws), runsOverMs());
+    aws = nextAws;
+    if (touched('clusters', 'accounts')) {
+      // Kubeconfig files are read again: one may have changed with the clusters.
+      retirement.retire(kubeFor.close.bind(kubeFor), runsOverMs());
+      kubeFor = createKubeAccessFactory();
+    }
+    if (nextDiscovery !== discovery) {
+      discovery.stop();
+      discovery = nextDiscovery;
+      if (scheduling) discovery.start(discovered);
+    }
+    probes = nextProbes;
+    config = { ...merged, clusters: discovery.clusters() };
+    auth = createApiAuth(config.server.auth.tokens);
+    runner.setConcurrency(config.concurrency);
+    if (touched('clusters', 'accounts', 'schedules', 'probes')) reschedule();
+    if (alerts && nextAlerts) await alerts.swap(nextAlerts, config.shutdownGraceMs);
+    return { applied: changes.live, restart: changes.restart };
+  }
+  let reloading: Promise<unknown> = Promise.resolve();
 
   const simulate = (cluster: ClusterConfig, policyText: string) =>
     simulateBucketPolicy(
@@ -207,6 +303,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     try {
       const deleted = store.prune(new Date(), config.storage.retentionDays);
       if (deleted > 0) log.info({ deleted }, 'pruned history');
+      const streams = store.trail().prune(new Date());
+      if (streams > 0) log.info({ streams }, 'pruned CloudTrail streams no scan kept up');
     } catch (err) {
       log.error({ err }, 'pruning history failed');
     }
@@ -241,7 +339,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         ...(config.server.publicUrl !== undefined && { publicUrl: config.server.publicUrl }),
         metrics,
         schedules: () => config.schedules,
-        auth: createApiAuth(config.server.auth.tokens),
+        // The tokens in force: a reload may add or revoke one.
+        auth: { check: (authorization, scope) => auth.check(authorization, scope) },
         access: config.server.access,
         runProbe: (cluster, probe) => scheduler.runProbe(cluster, probe),
         ...(alerts && { alerts }),
@@ -250,8 +349,13 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     simulateBucketPolicy: simulate,
     async rediscover() {
       const changed = await discovery.refresh();
-      if (changed) fleetChanged();
+      if (changed) discovered();
       return changed;
+    },
+    reload(next) {
+      const run = reloading.then(() => apply(next));
+      reloading = run.catch(() => undefined);
+      return run;
     },
     startScheduling() {
       scheduling = true;
@@ -266,12 +370,13 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
             .map((a) => a.cluster),
         ))
           rerun(cluster);
-      discovery.start(fleetChanged);
+      discovery.start(discovered);
       prune();
       pruneTimer = setInterval(prune, HOUR_MS);
       pruneTimer.unref();
     },
     async stop() {
+      await reloading;
       reruns.stop();
       discovery.stop();
       scheduler.stop();
@@ -279,41 +384,12 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
       const report = await runner.drain(config.shutdownGraceMs);
       log.info(report, 'probe runs drained');
       await alerts?.stop(config.shutdownGraceMs);
+      await retirement.closeAll();
       store.close();
       aws.close();
       await http.close();
       await kubeFor.close();
       await lab?.close();
     },
-  };
-}
-
-/**
- * One scan per account-region per cloudtrail period serves every cluster there: a window is fresh for most of the
- * period, so the clusters' jittered runs within it share the scan of the first.
- */
-export function trailScannerOptions(
-  config: Pick<AgentConfig, 'probes' | 'schedules'>,
-): AwsClientFactoryOptions['trail'] {
-  const { overlapMinutes, maxPages } = config.probes.cloudtrail;
-  const period = periodMsOf(config.schedules.cloudtrail.cron) ?? FALLBACK_JITTER_MS;
-  return { overlapMs: overlapMinutes * 60_000, maxPages, freshMs: Math.max(1_000, period - 10_000) };
-}
-
-/**
- * Per cluster: the AWS clients of its account and region (cached by the factory) and its cluster-API access, made once
- * per kubeconfig context (each kubeconfig file parsed once). A kubeconfig that cannot be loaded never fails a run: the
- * probes that call the cluster's API get its short reason (file, line, column) as their finding.
- */
-function clusterAccess(
-  factory: AwsClientFactory,
-  kubeFor: KubeAccessFactory,
-): (cluster: ClusterConfig) => Pick<ProbeContext, 'aws' | 'kube'> {
-  return (cluster) => {
-    const aws = factory.forAccount(cluster.account, cluster.region);
-    return {
-      ...(aws === undefined ? {} : { aws }),
-      ...(cluster.kube === undefined ? {} : { kube: kubeFor(cluster.kube) }),
-    };
   };
 }

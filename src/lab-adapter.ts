@@ -159,7 +159,7 @@ export async function startEmbeddedLab(
     fleet: settings.fleet,
     agentConfig: agentConfigYaml,
   });
-  const merged = withLabReceiver(labFleetConfig(lab.info(), config, lab.caPem, lab.kubeconfigFile), lab);
+  const merged = withRunningLab(config, lab);
   log.info(
     {
       endpoint: lab.endpoint,
@@ -170,6 +170,11 @@ export async function startEmbeddedLab(
     `lab started at ${lab.endpoint} (CA ${lab.caFile}, control token in ${lab.controlTokenFile})`,
   );
   return { lab, config: merged };
+}
+
+/** `config` watching a running lab: its fleet and account added, `lab:receiver` sinks pointed at it (a reload, too). */
+export function withRunningLab(config: AgentConfig, lab: Lab): AgentConfig {
+  return withLabReceiver(labFleetConfig(lab.info(), config, lab.caPem, lab.kubeconfigFile), lab);
 }
 
 /**

@@ -31,6 +31,8 @@ const parsed = (event: Event): TrailEvent | undefined => {
 function queries(settings: CloudTrailProbeSettings) {
   const assume: TrailQuery<AssumeEvent> = {
     id: 'AssumeRoleWithWebIdentity',
+    // The AssumeEvent shape (records-assume.ts): bump when it changes, so saved items are not reused.
+    format: 1,
     lookup: { AttributeKey: 'EventName', AttributeValue: 'AssumeRoleWithWebIdentity' },
     windowMs: settings.windowMinutes * 60_000,
     map: (e) => {

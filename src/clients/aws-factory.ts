@@ -14,7 +14,7 @@ import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-s
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AccountConfig } from '../config/types.ts';
 import type { AwsClientFactory, AwsClients } from './aws.ts';
-import type { TrailScanner } from './trail.ts';
+import type { TrailMemory, TrailScanner } from './trail.ts';
 import { createTrailScanner } from './trail-scanner.ts';
 import type { TrailScannerOptions } from './trail-scanner.ts';
 
@@ -45,7 +45,9 @@ export class AwsAccountConfigError extends Error {
 
 export interface AwsClientFactoryOptions {
   /** Settings of every CloudTrail scanner (freshness, overlap, page cap); see trail-scanner.ts for the defaults. */
-  trail?: Omit<TrailScannerOptions, 'client'>;
+  trail?: Omit<TrailScannerOptions, 'client' | 'memory'>;
+  /** Where the scanners save their streams (the store), each scanner under `<account id>/<region>`. */
+  trailMemory?: { store: TrailMemory; onError?: (err: unknown, stream: string) => void };
 }
 
 export function createAwsClientFactory(
@@ -119,11 +121,11 @@ export function createAwsClientFactory(
       trail: (r) => {
         const key = `${account.id}\u0000${r}`;
         let scanner = scanners.get(key);
-        if (scanner === undefined)
-          scanners.set(
-            key,
-            (scanner = createTrailScanner({ ...opts.trail, client: track(new CloudTrailClient(base(r))) })),
-          );
+        if (scanner === undefined) {
+          const memory = opts.trailMemory && { ...opts.trailMemory, name: `${account.id}/${r}` };
+          const client = track(new CloudTrailClient(base(r)));
+          scanners.set(key, (scanner = createTrailScanner({ ...opts.trail, client, ...(memory && { memory }) })));
+        }
         return scanner;
       },
     };

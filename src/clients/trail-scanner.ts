@@ -1,13 +1,14 @@
 // One CloudTrail scanner per account-region (see trail.ts). Every LookupEvents call of the scanner, SDK retries
 // included, passes one gate (lookup-gate.ts) so no second holds more than two arrivals (AWS-FACTS 3.2: "limited to two
 // per second, per account, per Region"), whatever the latency; the SDK's standard retry backs off on
-// ThrottlingException.
+// ThrottlingException. Each query's stream (its position and kept items) is saved after every complete scan and read
+// back at its first use, so a new scanner (a restart, a reload) resumes where the last one stopped.
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import type { CloudTrailClient, Event } from '@aws-sdk/client-cloudtrail';
 import { createLookupGate } from './lookup-gate.ts';
 import { isCredentialError } from './aws-credential-errors.ts';
 import { TrailError } from './trail.ts';
-import type { TrailItem, TrailQuery, TrailScanner, TrailWindow } from './trail.ts';
+import type { TrailItem, TrailMemory, TrailQuery, TrailScanner, TrailWindow } from './trail.ts';
 
 export interface TrailScannerOptions {
   /** A client of this scanner's own: the gate is added to its middleware stack. */
@@ -28,6 +29,11 @@ export interface TrailScannerOptions {
   /** Bound on one scan, whoever waits for it. Default 50 s. */
   scanTimeoutMs?: number;
   now?: () => Date;
+  /**
+   * Where each query's stream is saved (the store) and the scanner's name among them (`<account id>/<region>`); a
+   * query's stream is `<name>/<query id>`. A failing save is reported to `onError` and never fails a scan.
+   */
+  memory?: { store: TrailMemory; name: string; onError?: (err: unknown, stream: string) => void };
 }
 
 // AWS-FACTS 3.2: "budget ≥15 min of lookback overlap" for the delivery delay.
@@ -53,7 +59,11 @@ interface QueryState {
   calls: number;
   truncated: boolean;
   inflight?: Promise<void>;
+  /** The saved items were of another format: the next save replaces them all. */
+  reset?: boolean;
 }
+
+const DEFAULT_FORMAT = 1;
 
 export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
   const o = { ...DEFAULTS, ...opts };
@@ -73,6 +83,53 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     { step: 'finalizeRequest', priority: 'low', name: 'irsaSentinelLookupGate' },
   );
 
+  const streamOf = (query: TrailQuery<unknown>): string | undefined =>
+    opts.memory && `${opts.memory.name}/${query.id}`;
+
+  /** A query's state: read back from the memory when it was saved (in the query's format), else empty. */
+  function restore<T>(query: TrailQuery<T>): QueryState {
+    const empty: QueryState = { items: new Map(), calls: 0, truncated: false, windowMs: query.windowMs };
+    const stream = streamOf(query);
+    if (stream === undefined || opts.memory === undefined) return empty;
+    let saved: ReturnType<TrailMemory['load']>;
+    try {
+      saved = opts.memory.store.load(stream);
+    } catch (err) {
+      opts.memory.onError?.(err, stream);
+      return empty;
+    }
+    if (saved === undefined) return empty;
+    const { position, items } = saved;
+    if (position.format !== (query.format ?? DEFAULT_FORMAT)) return { ...empty, reset: true };
+    return {
+      items: new Map(items.map((i) => [i.eventId, i])),
+      cursor: position.cursor,
+      from: position.from,
+      windowMs: position.windowMs,
+      calls: 0,
+      truncated: position.truncated,
+    };
+  }
+
+  function save<T>(query: TrailQuery<T>, state: QueryState, added: TrailItem<unknown>[]): void {
+    const stream = streamOf(query);
+    if (stream === undefined || opts.memory === undefined || !state.cursor || !state.from || !state.scannedAt) return;
+    const position = {
+      format: query.format ?? DEFAULT_FORMAT,
+      windowMs: state.windowMs,
+      cursor: state.cursor,
+      from: state.from,
+      truncated: state.truncated,
+      scannedAt: state.scannedAt,
+    };
+    try {
+      opts.memory.store.save(stream, position, state.reset ? [...state.items.values()] : added, state.reset);
+      state.reset = false;
+    } catch (err) {
+      opts.memory.onError?.(err, stream);
+    }
+  }
+
   async function scan<T>(query: TrailQuery<T>, state: QueryState): Promise<void> {
     const end = now();
     const floor = new Date(end.getTime() - state.windowMs);
@@ -81,6 +138,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     const signal = AbortSignal.timeout(o.scanTimeoutMs);
     let nextToken: string | undefined;
     let pages = 0;
+    const added: TrailItem<unknown>[] = [];
     state.calls = 0;
     try {
       do {
@@ -96,7 +154,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
         );
         state.calls++;
         pages++;
-        for (const event of out.Events ?? []) keep(query, state, event);
+        for (const event of out.Events ?? []) keep(query, state, event, added);
         nextToken = out.NextToken;
       } while (nextToken !== undefined && pages < o.maxPages);
     } catch (err) {
@@ -107,9 +165,10 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     state.scannedAt = now();
     state.from = floor;
     for (const [id, item] of state.items) if (item.time < floor) state.items.delete(id);
+    save(query, state, added);
   }
 
-  function keep<T>(query: TrailQuery<T>, state: QueryState, event: Event): void {
+  function keep<T>(query: TrailQuery<T>, state: QueryState, event: Event, added: TrailItem<unknown>[]): void {
     const id = event.EventId;
     const time = event.EventTime;
     if (id === undefined || !(time instanceof Date) || state.items.has(id)) return;
@@ -119,7 +178,10 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     } catch {
       return; // the map must not throw; if it does, the event is simply not kept
     }
-    if (value !== undefined) state.items.set(id, { eventId: id, time, value });
+    if (value === undefined) return;
+    const item = { eventId: id, time, value };
+    state.items.set(id, item);
+    added.push(item);
   }
 
   /** The kept items within the caller's own window (another caller may keep a wider one). */
@@ -147,8 +209,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     async window<T>(query: TrailQuery<T>, signal: AbortSignal): Promise<TrailWindow<T>> {
       signal.throwIfAborted();
       let state = states.get(query.id);
-      if (state === undefined)
-        states.set(query.id, (state = { items: new Map(), calls: 0, truncated: false, windowMs: query.windowMs }));
+      if (state === undefined) states.set(query.id, (state = restore(query)));
       // A caller asking further back than the kept window gets it scanned from its own start.
       const widened = query.windowMs > state.windowMs;
       if (widened) {

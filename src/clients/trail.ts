@@ -1,12 +1,18 @@
 // CloudTrail scanning as probes see it. LookupEvents allows two calls a second per account and region (AWS-FACTS 3.2),
 // so one scanner per account-region serves every cluster there: scans are shared (single flight, reused while fresh),
-// incremental (from the last scan's end minus the delivery delay), deduplicated by eventID and kept for a window.
-// (Interface only here; the implementation is in trail-scanner.ts.)
+// incremental (from the last scan's end minus the delivery delay), deduplicated by eventID and kept for a window. The
+// position and the kept items of each stream are saved (TrailMemory: the store), so a restart resumes where the last
+// scan ended. (Interfaces only here; the implementation is in trail-scanner.ts.)
 import type { Event, LookupAttribute } from '@aws-sdk/client-cloudtrail';
 
 export interface TrailQuery<T> {
-  /** Stable identity of the query: what its cursor and kept items are cached under. */
+  /** Stable identity of the query: what its cursor and kept items are cached (and saved) under. */
   id: string;
+  /**
+   * The version of what `map` returns. Kept items are saved (TrailMemory) and read back after a restart: bump it when
+   * that shape changes, so items saved by an older agent are not reused (the window is then scanned again). Default 1.
+   */
+  format?: number;
   /** The one lookup attribute LookupEvents allows (AWS-FACTS 3.2), e.g. EventName = AssumeRoleWithWebIdentity. */
   lookup: LookupAttribute;
   /** How far back the kept items reach. */
@@ -67,4 +73,32 @@ export class TrailError extends Error {
     this.code = code;
     this.awsError = awsError;
   }
+}
+
+/** Where one lookup stream (an account, a region, a query) stood after its last complete scan. */
+export interface TrailPosition {
+  /** The query's item format (TrailQuery.format). */
+  format: number;
+  /** How far back items are kept. */
+  windowMs: number;
+  /** The end of the last complete scan: the next one starts there, less the overlap. */
+  cursor: Date;
+  /** The start of the window the kept items cover. */
+  from: Date;
+  truncated: boolean;
+  scannedAt: Date;
+}
+
+/**
+ * What the scanner saves its streams in (the store: src/store/sqlite-trail-store.ts). Items are the query's mapped
+ * values, JSON, never the raw record (which can hold a session token).
+ */
+export interface TrailMemory {
+  /** A stream's saved position and kept items; undefined when none was saved. */
+  load(stream: string): { position: TrailPosition; items: TrailItem<unknown>[] } | undefined;
+  /**
+   * After a complete scan, in one transaction: the new position, the items the scan added, and the items older than
+   * position.from dropped; `reset` drops every kept item first (the saved ones were of another format).
+   */
+  save(stream: string, position: TrailPosition, added: readonly TrailItem<unknown>[], reset?: boolean): void;
 }

@@ -1,7 +1,14 @@
 // `irsa-sentinel serve`: the long-running agent. SIGTERM/SIGINT stop it gracefully; a second signal exits at once.
+// SIGHUP, or a change of the config file or directory, reloads the configuration: a valid one is put in force without
+// a restart, an invalid one is refused (the error logged as `validate` prints it) and the running one kept.
+import type { Logger } from 'pino';
+import type { Agent } from '../agent.ts';
+import { ConfigError, loadConfig } from '../config/load.ts';
 import { createLogger } from '../logger.ts';
 import { startTelemetry } from '../telemetry/tracing.ts';
 import { loadConfigOrExit } from './config-or-exit.ts';
+import { watchConfig } from './config-watch.ts';
+import type { ReloadReason } from './config-watch.ts';
 import { onShutdownSignals } from './signals.ts';
 
 export async function runServeCommand(opts: { config: string }): Promise<void> {
@@ -41,8 +48,16 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
     servingMessage(local, lab),
   );
 
+  const watch = watchConfig({
+    path: opts.config,
+    reload: (reason) => reloadConfig(opts.config, agent, log, reason),
+    onWatchError: (err) =>
+      log.warn({ err, config: opts.config }, 'cannot watch the configuration for changes; SIGHUP still reloads it'),
+  });
+
   onShutdownSignals({
     async stop() {
+      watch.close();
       await api.close();
       await agent.stop();
       await telemetry.shutdown();
@@ -64,4 +79,24 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
 export function servingMessage(local: string, lab?: { endpoint: string; caFile: string }): string {
   const serving = `irsa-sentinel serving the status page at ${local}/ (API ${local}/api/v1/status)`;
   return lab ? `${serving}; embedded lab at ${lab.endpoint} (CA ${lab.caFile})` : serving;
+}
+
+/** Load the configuration again and put it in force; whatever goes wrong is logged and the running one kept. */
+async function reloadConfig(path: string, agent: Agent, log: Logger, reason: ReloadReason): Promise<void> {
+  try {
+    const report = await agent.reload(loadConfig(path));
+    if (report.restart.length > 0)
+      log.warn(
+        { reason, keys: report.restart },
+        `configuration changed where only a restart applies it (${report.restart.join(', ')}): running with the old values of those`,
+      );
+    if (report.applied.length === 0) log.info({ reason }, 'configuration reloaded: nothing to apply');
+    else
+      log.info({ reason, applied: report.applied, clusters: agent.config.clusters.length }, 'configuration reloaded');
+  } catch (err) {
+    // The text `irsa-sentinel validate` prints for the same files.
+    if (err instanceof ConfigError)
+      log.error({ reason, error: err.message }, 'configuration refused, the running one is kept');
+    else log.error({ reason, err }, 'configuration could not be applied, the running one is kept');
+  }
 }

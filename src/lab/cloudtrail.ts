@@ -1,6 +1,7 @@
 // CloudTrail: the lab records its own management events and answers LookupEvents (awsJson1_1) over them.
 import { randomUUID } from 'node:crypto';
 import { authorizeIdentity } from './authz.ts';
+import { LOOKUP_LOG_SIZE } from './state.ts';
 import type { LabState, TrailEvent } from './state.ts';
 import { jsonError, jsonResponse } from './wire.ts';
 import type { LabContext, LabHandler, LabRequest } from './wire.ts';
@@ -272,6 +273,15 @@ export function createCloudTrailHandler(ctx: LabContext, opts: CloudTrailOptions
     if (start && end && start > end) {
       return jsonError(400, 'InvalidTimeRangeException', 'Start time must be before end time.', req.requestId);
     }
+    ctx.state.lookupLog.push({
+      at: new Date(at),
+      region: req.region,
+      ...(attr && { attribute: `${attr.AttributeKey ?? ''}=${attr.AttributeValue ?? ''}` }),
+      ...(start && { startTime: start }),
+      ...(end && { endTime: end }),
+      nextPage: input.NextToken !== undefined,
+    });
+    if (ctx.state.lookupLog.length > LOOKUP_LOG_SIZE) ctx.state.lookupLog.shift();
     const params = JSON.stringify({ attr, s: input.StartTime, e: input.EndTime, c: input.EventCategory, max });
     let offset = 0;
     if (input.NextToken !== undefined) {

@@ -199,6 +199,20 @@ export interface ActiveFault {
   appliedAt: Date;
 }
 
+/** One answered LookupEvents call, as the caller asked it. */
+export interface LookupCall {
+  at: Date;
+  region: string;
+  /** `<AttributeKey>=<AttributeValue>` of its lookup attribute, if it had one. */
+  attribute?: string;
+  startTime?: Date;
+  endTime?: Date;
+  /** A later page of a lookup (it carried a NextToken). */
+  nextPage: boolean;
+}
+
+export const LOOKUP_LOG_SIZE = 1000;
+
 export class LabState {
   readonly accountId = LAB_ACCOUNT_ID;
   readonly region: string;
@@ -217,6 +231,8 @@ export class LabState {
   readonly lookups = new Map<string, { answered: number; throttled: number }>();
   /** The most LookupEvents calls (answered or throttled) in any one second, per `<account>/<region>`. */
   readonly lookupPeaks = new Map<string, number>();
+  /** The last LOOKUP_LOG_SIZE LookupEvents calls answered, oldest first: what tests read to see where scans start. */
+  readonly lookupLog: LookupCall[] = [];
   readonly clusters = new Map<string, LabCluster>();
   readonly faults: ActiveFault[] = [];
 

@@ -3,7 +3,8 @@
 // cooldown is not dropped: the re-run happens when the cooldown ends (of every probe then, the changed one's result
 // being old by then), and changes meanwhile join it. Callers hold the cluster's alert evaluation until it is done.
 export interface RerunOptions {
-  cooldownMs: number;
+  /** A number, or a function read at each request (a reloaded configuration may change it). */
+  cooldownMs: number | (() => number);
   /** Runs the cluster's probes except `except`; resolves when their results are stored. */
   run(cluster: string, except: string[]): Promise<unknown>;
   /** Before each re-run (e.g. to make CloudTrail scans fresh). */
@@ -42,7 +43,8 @@ export function createReruns(opts: RerunOptions): Reruns {
     request(cluster, probe) {
       if (stopped || pending.has(cluster)) return undefined;
       pending.add(cluster);
-      const delay = Math.max(0, (last.get(cluster) ?? Number.NEGATIVE_INFINITY) + opts.cooldownMs - now());
+      const cooldownMs = typeof opts.cooldownMs === 'function' ? opts.cooldownMs() : opts.cooldownMs;
+      const delay = Math.max(0, (last.get(cluster) ?? Number.NEGATIVE_INFINITY) + cooldownMs - now());
       const work = (async () => {
         if (delay > 0) await wait(delay);
         if (stopped) return;

@@ -52,6 +52,8 @@ export interface Runner {
   run(cluster: ClusterConfig, probe: Probe): Promise<ProbeResult | undefined>;
   /** Runs accepted and not yet done: queued for a slot, running, or delivering their result. */
   inFlight(): number;
+  /** Changes the concurrency limit (a reloaded configuration); queued runs start as slots free up. */
+  setConcurrency(concurrency: number): void;
   /** Resolves once the run of (cluster, probe) in flight, if any, is done (its result delivered or dropped). */
   settled(cluster: string, probe: ProbeName): Promise<void>;
   /**
@@ -228,7 +230,11 @@ export function createRunner(opts: RunnerOptions): Runner {
 
   const current = (cluster: string, probe: ProbeName) => runs.get(`${cluster}\u0000${probe}`)?.done;
 
-  return { run, inFlight: () => runs.size, settled, current, drain };
+  const setConcurrency = (concurrency: number): void => {
+    limit.concurrency = concurrency;
+  };
+
+  return { run, inFlight: () => runs.size, setConcurrency, settled, current, drain };
 }
 
 /** A projected token file, trimmed. Errors name the path, never the content. */

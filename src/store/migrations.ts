@@ -1,6 +1,6 @@
 // The SQLite schema, as an ordered list of migrations. The database's `PRAGMA user_version` is the number of
 // migrations applied; opening runs the missing ones in one transaction. Never edit a released migration: add one.
-// One table per concern: results, the diagnosis kept with each cluster, alert state.
+// One table per concern: results, the diagnosis kept with each cluster, alert state, CloudTrail scan positions.
 import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from './store.ts';
 
@@ -126,6 +126,35 @@ export const MIGRATIONS: readonly Migration[] = [
         created_ms  INTEGER NOT NULL,
         expired_ms  INTEGER
       ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 4,
+    description: 'CloudTrail scan positions: per lookup stream, where the last scan ended and the events it keeps',
+    sql: `
+      -- One row per lookup stream: an account, a region and one query (EventName = PutBucketPolicy, ...). A restart
+      -- resumes the stream at cursor_ms (less the delivery overlap) instead of scanning its whole window again. Times
+      -- are epoch ms.
+      CREATE TABLE trail_stream (
+        stream     TEXT    NOT NULL PRIMARY KEY,     -- <account id>/<region>/<query id>
+        format     INTEGER NOT NULL,                 -- the query's item format: items of another are not reused
+        window_ms  INTEGER NOT NULL,                 -- how far back items are kept
+        cursor_ms  INTEGER NOT NULL,                 -- the end of the last complete scan
+        from_ms    INTEGER NOT NULL,                 -- the start of the window the kept items cover
+        truncated  INTEGER NOT NULL CHECK (truncated IN (0, 1)),
+        scanned_ms INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- The events a stream keeps, as its query mapped them (never the raw record, which can carry a session token),
+      -- so what probes derive from earlier events (who changed a policy) survives a restart.
+      CREATE TABLE trail_item (
+        stream   TEXT    NOT NULL REFERENCES trail_stream (stream) ON DELETE CASCADE,
+        event_id TEXT    NOT NULL,
+        time_ms  INTEGER NOT NULL,
+        value    TEXT    NOT NULL CHECK (json_valid(value)),
+        PRIMARY KEY (stream, event_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX trail_item_by_time ON trail_item (stream, time_ms);
     `,
   },
 ];

@@ -11,6 +11,8 @@ import type { Diagnosis } from '../diagnosis/diagnose.ts';
 import type { AlertStore } from './alert-store.ts';
 import { migrate } from './migrations.ts';
 import { SqliteAlertStore } from './sqlite-alert-store.ts';
+import { SqliteTrailStore } from './sqlite-trail-store.ts';
+import type { TrailStore } from './trail-store.ts';
 import { resolveHistoryQuery, storableResult, StoreError } from './store.ts';
 import type { HistoryQuery, SavedResult, Store } from './store.ts';
 
@@ -107,6 +109,7 @@ export class SqliteStore implements Store {
   /** Per cluster, the revision of its last change. */
   readonly #changed = new Map<string, number>();
   #alerts: SqliteAlertStore | undefined;
+  #trail: SqliteTrailStore | undefined;
 
   constructor(db: DatabaseSync, location: string, schema: { from: number; to: number }) {
     this.#db = db;
@@ -152,6 +155,12 @@ export class SqliteStore implements Store {
   alertStore(): AlertStore {
     this.#alerts ??= new SqliteAlertStore(this.#db, (what, operation) => this.#use(what, operation));
     return this.#alerts;
+  }
+
+  /** The CloudTrail scan positions kept in the same database (migration 4); closed with this store. */
+  trail(): TrailStore {
+    this.#trail ??= new SqliteTrailStore(this.#db, (what, operation) => this.#use(what, operation));
+    return this.#trail;
   }
 
   diagnosis(cluster: string): Diagnosis | undefined {

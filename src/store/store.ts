@@ -7,6 +7,7 @@ import { PROBE_NAMES, STATUSES } from '../core/model.ts';
 import type { ProbeName, ProbeResult } from '../core/model.ts';
 import type { Diagnosis } from '../diagnosis/diagnose.ts';
 import type { AlertStore } from './alert-store.ts';
+import type { TrailStore } from './trail-store.ts';
 import { redactValue } from '../redact.ts';
 import type { SecretKind } from '../redact.ts';
 
@@ -60,6 +61,8 @@ export interface Store {
   clusters(): string[];
   /** The alert state (alerts, notifications outbox, deliveries, silences) kept in the same database. */
   alertStore(): AlertStore;
+  /** Where each CloudTrail lookup stream stands and the events it keeps, in the same database. */
+  trail(): TrailStore;
   /** Flush (WAL checkpoint) and close. Idempotent; every other method then throws STORE_CLOSED. */
   close(): void;
   /** False once closed (or if opening failed): what /readyz reports. */

@@ -11,6 +11,7 @@ import { TrailError } from '../../src/clients/trail.ts';
 import type { TrailQuery } from '../../src/clients/trail.ts';
 import { createTrailScanner } from '../../src/clients/trail-scanner.ts';
 import type { Lab } from '../../src/lab/index.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { sdkConfig, startTestLab } from '../helpers/lab.ts';
 
 const CLUSTER = 'ts';
@@ -160,5 +161,53 @@ describe('trail scanner', () => {
     controller.abort(new Error('run timed out'));
     await expect(aborted).rejects.toThrow('run timed out');
     expect((await other).items).toHaveLength(120);
+  });
+});
+
+// Resuming where a saved stream ended is test/agent/trail-restart.test.ts (a restart of the agent).
+describe('trail scanner, saved streams', () => {
+  const memoryOf = () => ({ store: openSqliteStore({ dataDir: '', inMemory: true }).trail(), name: 'acct/region' });
+  const starts = (mark: number) =>
+    lab.state.lookupLog
+      .slice(mark)
+      .filter((c) => !c.nextPage)
+      .map((c) => c.startTime?.getTime());
+
+  it('scans the whole window again when the saved items are of another format', async () => {
+    const memory = memoryOf();
+    await createTrailScanner({ client: trailClient(), memory }).window(putPolicies(), signal());
+    await sleep(1100);
+    const mark = lab.state.lookupLog.length;
+    const before = Date.now();
+    const w = await createTrailScanner({ client: trailClient(), memory, overlapMs: 1_000 }).window(
+      { ...putPolicies(), format: 2 },
+      signal(),
+    );
+    const [start] = starts(mark);
+    // From the window's floor (an hour back), not from the saved end.
+    expect(start).toBeLessThanOrEqual(Date.now() - 3_600_000);
+    expect(start).toBeGreaterThanOrEqual(before - 3_600_000 - 1_000);
+    expect(w.items).toHaveLength(120);
+    expect(memory.store.load('acct/region/put-bucket-policy')!.position.format).toBe(2);
+  });
+
+  it('reports a save that fails and still answers the scan', async () => {
+    const failures: string[] = [];
+    const broken = {
+      load: () => undefined,
+      save: () => {
+        throw new Error('disk full');
+      },
+    };
+    const scanner = createTrailScanner({
+      client: trailClient(),
+      memory: {
+        store: broken,
+        name: 'acct/region',
+        onError: (err, stream) => failures.push(`${stream}: ${(err as Error).message}`),
+      },
+    });
+    expect((await scanner.window(putPolicies(), signal())).items).toHaveLength(120);
+    expect(failures).toEqual(['acct/region/put-bucket-policy: disk full']);
   });
 });

@@ -44,6 +44,8 @@ export const changeQuery = (
   windowMs = DEFAULT_CHANGE_WINDOW_MS,
 ): TrailQuery<BucketChangeEvent> => ({
   id: name,
+  // The BucketChangeEvent shape (records-bucket.ts): bump when it changes, so saved items are not reused.
+  format: 1,
   lookup: { AttributeKey: 'EventName', AttributeValue: name },
   windowMs,
   map: (e) => {
