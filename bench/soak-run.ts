@@ -106,7 +106,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       serveLog.write(`${line}\n`);
       try {
         const rec = JSON.parse(line) as { level?: number; msg?: string; url?: string };
-        if (rec.msg === 'irsa-sentinel serving' && rec.url) resolve(rec.url);
+        if (rec.msg?.startsWith('irsa-sentinel serving') && rec.url) resolve(rec.url);
         if (rec.msg === 'configuration reloaded') reloads++;
         if ((rec.level ?? 0) >= 50) errors.push(line.slice(0, 500));
       } catch {
