@@ -83,8 +83,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     { step: 'finalizeRequest', priority: 'low', name: 'irsaSentinelLookupGate' },
   );
 
-  const streamOf = (query: TrailQuery<unknown>): string | undefined =>
-    opts.memory && `${opts.memory.name}/${query.id}`;
+  const streamOf = (query: TrailQuery<unknown>): string | undefined => opts.memory && `${opts.memory.name}/${query.id}`;
 
   /** A query's state: read back from the memory when it was saved (in the query's format), else empty. */
   function restore<T>(query: TrailQuery<T>): QueryState {
