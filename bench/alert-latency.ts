@@ -36,7 +36,7 @@ const serve = startServe(
 
 try {
   const url = await serve.url;
-  const endpoint = String(serve.lines.find((l) => l.msg === 'lab started')?.endpoint);
+  const endpoint = String(serve.lines.find((l) => l.msg?.startsWith('lab started at'))?.endpoint);
   const token = readFileSync(join(labDir, 'control-token'), 'utf8').trim();
   const tls = new Agent({ connect: { ca: readFileSync(join(labDir, 'ca.pem'), 'utf8') } });
   const control = async <T>(path: string): Promise<T> => {

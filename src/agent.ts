@@ -16,7 +16,7 @@ import type { DeliveryOutcomeLabel } from './alerts/types.ts';
 import { buildApi } from './api/app.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { accessOf, awsFactoryFor, createRetirement, trailScannerOptions } from './agent-parts.ts';
-import { createApiAuth } from './api/auth.ts';
+import { accessWarning, createApiAuth } from './api/auth.ts';
 import type { ApiAuth } from './api/auth.ts';
 import { allowedHostsFor } from './api/hosts.ts';
 import { createHttpFetcher } from './clients/http-fetcher.ts';
@@ -33,7 +33,7 @@ import { createMetrics } from './telemetry/metrics.ts';
 import type { Runner } from './scheduler/runner.ts';
 import { createReruns } from './scheduler/rerun.ts';
 import { createScheduler, periodMsOf } from './scheduler/scheduler.ts';
-import type { Scheduler } from './scheduler/scheduler.ts';
+import type { ProbeRun, Scheduler } from './scheduler/scheduler.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
@@ -60,7 +60,16 @@ export interface Agent {
   readonly lab?: Lab;
   /** Would this bucket policy break the cluster's issuer? Reads the bucket's live settings; puts nothing. */
   simulateBucketPolicy(cluster: ClusterConfig, policyText: string): Promise<PolicySimulation>;
-  /** Builds the HTTP API over this agent's store and fleet (not listening yet). */
+  /**
+   * Runs one probe for one cluster now, the way the schedule does (stored, diagnosed, alerts evaluated), joining a run
+   * of that pair in flight. Rejects with the scheduler's coded errors (UNKNOWN_CLUSTER, UNKNOWN_PROBE,
+   * PROBE_NOT_APPLICABLE, PROBE_DISABLED, RUN_NOT_COMPLETED).
+   */
+  runProbe(cluster: string, probe: string): Promise<ProbeRun>;
+  /**
+   * Builds the HTTP API over this agent's store and fleet (not listening yet); warns when server.access puts a surface
+   * behind a token and no token is configured.
+   */
   api(): Promise<FastifyInstance>;
   /** Starts the cron jobs (probes and fleet discovery) and the history pruning. */
   startScheduling(): void;
@@ -315,8 +324,11 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     listening(url) {
       if (config.server.publicUrl === undefined) baseUrl = url;
     },
-    api: () =>
-      buildApi({
+    runProbe: (cluster, probe) => scheduler.runProbe(cluster, probe),
+    api() {
+      const warning = accessWarning(config.server.access, config.server.auth.tokens.length);
+      if (warning) log.warn({ setting: 'server.access' }, warning);
+      return buildApi({
         store,
         clusters: () => config.clusters,
         now: () => new Date(),
@@ -329,8 +341,11 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         schedules: () => config.schedules,
         // The tokens in force: a reload may add or revoke one.
         auth: { check: (authorization, scope) => auth.check(authorization, scope) },
+        access: config.server.access,
+        runProbe: (cluster, probe) => scheduler.runProbe(cluster, probe),
         ...(alerts && { alerts }),
-      }),
+      });
+    },
     simulateBucketPolicy: simulate,
     async rediscover() {
       const changed = await discovery.refresh();

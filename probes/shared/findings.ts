@@ -32,9 +32,9 @@ export const SHARED_FINDINGS = {
   },
   AWS_CREDENTIALS_REJECTED: {
     severity: 'unknown',
-    title: "AWS refused the agent's own credentials (expired, invalid, or the clock is off)",
+    title: "AWS refused the agent's own credentials (expired, invalid, its web identity refused, or the clock is off)",
     remediation:
-      "The agent's AWS identity, not the cluster, is the problem: its credentials expired (ExpiredToken), are unknown or wrong (InvalidClientTokenId, SignatureDoesNotMatch), or the agent's clock is too far off to sign (RequestExpired, RequestTimeTooSkewed). Renew what the account's `credentials` source gives (the profile, the role the agent assumes and the credentials it assumes it with, the agent pod's projected token) and check the host's clock (NTP). Until then the links this account's calls check cannot be judged.",
+      "The agent's AWS identity, not the cluster, is the problem: its credentials expired (ExpiredToken), are unknown or wrong (InvalidClientTokenId, SignatureDoesNotMatch), the agent's clock is too far off to sign (RequestExpired, RequestTimeTooSkewed), or STS refused the agent's own web identity (InvalidIdentityToken, IDPCommunicationError, IDPRejectedClaim). With IRSA or OpenShift STS, Couldn't retrieve verification key means the issuer of the cluster the agent's own identity comes from is broken: give the agent an identity outside the chains it watches (another cluster's issuer, EKS Pod Identity, an instance role). Otherwise renew what the account's `credentials` source gives (the profile, the role the agent assumes and the credentials it assumes it with, the agent pod's projected token) and check the host's clock (NTP). Until then the links this account's calls check cannot be judged.",
     evidence: awsCallEvidence,
   },
 } satisfies FindingTable;

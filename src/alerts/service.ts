@@ -142,8 +142,12 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
 
   const clusterRef = (name: string): ClusterRef | undefined => opts.clusters().find((c) => c.name === name);
 
+  // The expected runs by cluster, grouped again only when the scheduler hands out a new list (a changed fleet).
+  let grouped: { from: readonly ExpectedRun[]; byCluster: Map<string, ExpectedRun[]> } | undefined;
   function staleOf(cluster: string, latest: readonly ProbeResult[], at: Date) {
-    const expected = opts.expected().filter((e) => e.cluster === cluster);
+    const all = opts.expected();
+    if (grouped?.from !== all) grouped = { from: all, byCluster: Map.groupBy(all, (e) => e.cluster) };
+    const expected = grouped.byCluster.get(cluster) ?? [];
     return staleProbes(expected, latest, startedAt, at, cfg.staleAfterPeriods);
   }
 

@@ -11,12 +11,14 @@ import type { ApiDeps } from './deps.ts';
 import { redactText } from '../redact.ts';
 import { createApiAuth, registerAuth } from './auth.ts';
 import type { ApiAuth } from './auth.ts';
+import type { AccessPolicy } from '../core/access.ts';
 import { ApiError } from './errors.ts';
 import { checkHostHeader } from './hosts.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { bucketPolicyRoutes } from './routes/bucket-policy.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pageRoutes } from './routes/page.ts';
+import { probeRunRoutes } from './routes/probe-run.ts';
 import { silenceRoutes } from './routes/silences.ts';
 import { statusRoutes } from './routes/status.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -34,6 +36,8 @@ export interface ApiOptions extends ApiDeps {
   rateLimit?: { max: number; timeWindowMs: number };
   /** The API tokens (auth.ts); default none, so routes that need one answer 401. */
   auth?: ApiAuth;
+  /** Which read surfaces need a token (server.access); default DEFAULT_ACCESS (details need one). */
+  access?: AccessPolicy;
 }
 
 /** What the rate limiter throws (errorResponseBuilder below). */
@@ -110,7 +114,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   });
   checkHostHeader(app, opts.allowedHosts);
   await registerPlugins(app, opts);
-  registerAuth(app, opts.auth ?? createApiAuth([]));
+  registerAuth(app, opts.auth ?? createApiAuth([]), opts.access);
   // The last line of defence for every response: a secret that reached a result, a message or an error is replaced.
   app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? redactText(payload) : payload));
   app.setErrorHandler((err: FastifyError | ApiError | RateLimited, req, reply) => {
@@ -136,6 +140,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     clusters: opts.clusters,
     now: opts.now,
     ...(opts.simulateBucketPolicy && { simulateBucketPolicy: opts.simulateBucketPolicy }),
+    ...(opts.runProbe && { runProbe: opts.runProbe }),
     ...(opts.alerts && { alerts: opts.alerts }),
     ...(opts.publicUrl !== undefined && { publicUrl: opts.publicUrl }),
     ...(opts.metrics && { metrics: opts.metrics }),
@@ -149,6 +154,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   await app.register(summaryRoutes, deps);
   await app.register(metricsRoutes, deps);
   await app.register(bucketPolicyRoutes, deps);
+  await app.register(probeRunRoutes, deps);
   await app.register(alertRoutes, deps);
   await app.register(silenceRoutes, deps);
   // The page reads the alert state as the read surfaces show it.

@@ -1,6 +1,24 @@
 // Conditional GETs for the polled routes: an ETag on every answer and 304 Not Modified when the client has it.
+import { gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Body } from './fleet-view.ts';
+
+/** Bodies smaller than this go as they are: compressing them saves less than it costs. */
+const GZIP_MIN_BYTES = 1024;
+/** Each body compressed once, on its first request that accepts gzip (a body is rebuilt at most every 250 ms). */
+const gzipped = new WeakMap<Body, Buffer>();
+
+/** Whether the request's Accept-Encoding takes gzip (not with q=0). */
+export function acceptsGzip(req: FastifyRequest): boolean {
+  const header = req.headers['accept-encoding'];
+  if (typeof header !== 'string') return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    if (coding?.trim() !== 'gzip' && coding?.trim() !== '*') return false;
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    return q === undefined || Number(q) > 0;
+  });
+}
 
 /** Whether the request's If-None-Match names this validator (a list, or `*`). */
 export function notModified(req: FastifyRequest, etag: string): boolean {
@@ -17,10 +35,20 @@ export function sendCached(
   req: FastifyRequest,
   reply: FastifyReply,
   body: Body,
-  opts: { contentType?: string; maxAgeSeconds?: number } = {},
+  /** compress: send gzip to clients that take it; only for routes whose body no onSend hook rewrites. */
+  opts: { contentType?: string; maxAgeSeconds?: number; compress?: boolean } = {},
 ): FastifyReply {
   reply.header('etag', body.etag);
   reply.header('cache-control', `public, max-age=${opts.maxAgeSeconds ?? 5}, must-revalidate`);
+  if (opts.compress) reply.header('vary', 'accept-encoding');
   if (notModified(req, body.etag)) return reply.code(304).send();
-  return reply.type(opts.contentType ?? 'application/json; charset=utf-8').send(body.json);
+  reply.type(opts.contentType ?? 'application/json; charset=utf-8');
+  // A fleet's status is hundreds of KiB of JSON: sent compressed to every client that asks (browsers, curl
+  // --compressed, Prometheus-style pollers), compressed once per body rather than per request.
+  if (opts.compress && body.json.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
+    let gz = gzipped.get(body);
+    if (!gz) gzipped.set(body, (gz = gzipSync(body.json)));
+    return reply.header('content-encoding', 'gzip').send(gz);
+  }
+  return reply.send(body.json);
 }

@@ -4,6 +4,7 @@ import type { PolicySimulation } from '../../probes/bucket/index.ts';
 import type { AlertsApi } from '../alerts/service.ts';
 import type { ClusterConfig } from '../core/cluster.ts';
 import type { ProbeName } from '../core/model.ts';
+import type { ProbeRun } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { AlertsSummary } from './alerts-summary.ts';
@@ -15,6 +16,11 @@ export interface ApiDeps {
   now: () => Date;
   /** What-if for a proposed bucket policy (needs the agent's AWS clients); absent: the route answers 409. */
   simulateBucketPolicy?: (cluster: ClusterConfig, policyText: string) => Promise<PolicySimulation>;
+  /**
+   * Runs one probe for one cluster now, as the schedule does (stored, diagnosed, alerts evaluated); joins a run in
+   * flight. Rejects with the scheduler's coded errors. Absent: the run route answers 409 NOT_AVAILABLE.
+   */
+  runProbe?: (cluster: string, probe: string) => Promise<ProbeRun>;
   /** Alerting (serve); absent: the alert routes answer 409 ALERTS_DISABLED and the status shows no alerts. */
   alerts?: AlertsApi;
   /** What summary.json and the status page show of alerting; default: read from `alerts`. */

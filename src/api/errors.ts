@@ -15,3 +15,9 @@ export class ClusterNotFoundError extends ApiError {
     super('CLUSTER_NOT_FOUND', 404, `no cluster named ${JSON.stringify(name)} in the fleet`);
   }
 }
+
+export class ProbeNotFoundError extends ApiError {
+  constructor(name: string, known: readonly string[]) {
+    super('PROBE_NOT_FOUND', 404, `no probe named ${JSON.stringify(name)} (probes: ${known.join(', ')})`);
+  }
+}

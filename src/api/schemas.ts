@@ -141,6 +141,9 @@ export const errorResponse = {
   },
 } as const;
 
+/** What a route behind a token may answer besides its own: no token (or a wrong one), and a token without the scope. */
+export const authErrors = { 401: errorResponse, 403: errorResponse } as const;
+
 export const clusterParams = {
   type: 'object',
   required: ['name'],

@@ -17,6 +17,12 @@ export const CREDENTIAL_ERROR_CODES = new Set([
   'TokenRefreshRequired', // S3: the session token must be refreshed
   'AuthFailure',
   'CredentialsProviderError', // the SDK found no credentials, or its provider failed
+  // STS refused the agent's own web identity (IRSA, OpenShift STS): on a call the agent signs, only its credentials
+  // provider's AssumeRoleWithWebIdentity answers so. InvalidIdentityToken "Couldn't retrieve verification key" means
+  // the issuer the agent's own identity goes through is broken.
+  'InvalidIdentityToken',
+  'IDPCommunicationError',
+  'IDPRejectedClaim',
 ]);
 
 /** Whether an AWS error name (e.g. ExpiredTokenException, ExpiredToken) says the caller's credentials were refused. */

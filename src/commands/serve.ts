@@ -35,6 +35,7 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
   const url = `http://${config.server.host}:${port}`;
   // Where a browser on this machine opens the page (a wildcard bind address is not one to browse to).
   const local = `http://${['0.0.0.0', '::'].includes(config.server.host) ? '127.0.0.1' : config.server.host}:${port}`;
+  const lab = agent.lab && { endpoint: agent.lab.endpoint, caFile: agent.lab.caFile };
   log.info(
     {
       url,
@@ -42,9 +43,9 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
       api: `${local}/api/v1/status`,
       clusters: agent.config.clusters.length,
       tracing: telemetry.enabled ? 'otlp' : 'off',
-      ...(agent.lab && { lab: agent.lab.endpoint, labCaFile: agent.lab.caFile }),
+      ...(lab && { lab: lab.endpoint, labCaFile: lab.caFile }),
     },
-    'irsa-sentinel serving',
+    servingMessage(local, lab),
   );
 
   const watch = watchConfig({
@@ -69,6 +70,15 @@ export async function runServeCommand(opts: { config: string }): Promise<void> {
       log[detail.err ? 'error' : 'info'](detail, event);
     },
   });
+}
+
+/**
+ * The line a person reads at start (README "Try it"): where to open the page, and with the embedded lab where it
+ * listens and which CA file its certificates chain to. Tests find it by its first words, `irsa-sentinel serving`.
+ */
+export function servingMessage(local: string, lab?: { endpoint: string; caFile: string }): string {
+  const serving = `irsa-sentinel serving the status page at ${local}/ (API ${local}/api/v1/status)`;
+  return lab ? `${serving}; embedded lab at ${lab.endpoint} (CA ${lab.caFile})` : serving;
 }
 
 /** Load the configuration again and put it in force; whatever goes wrong is logged and the running one kept. */

@@ -247,7 +247,9 @@ export const authSchema = z
               .array(z.enum(['read', 'write']))
               .min(1)
               .default(['read', 'write'])
-              .describe('read: reading routes; write: silences, test alerts. Default [read, write].'),
+              .describe(
+                'read: the surfaces server.access puts behind a token; write: silences, test alerts, probe runs (and read). Default [read, write].',
+              ),
           })
           .superRefine((t, ctx) => {
             if ((t.token === '') === (t.tokenFile === undefined))
@@ -258,7 +260,9 @@ export const authSchema = z
       .describe('API bearer tokens. IRSA_SENTINEL_API_TOKEN, when set, adds one with write scope.'),
   })
   .prefault({})
-  .describe("Bearer tokens for the API's mutating routes (compared in constant time).");
+  .describe(
+    'Bearer tokens for the API (compared in constant time): the write scope for mutating routes, the read scope for what server.access puts behind a token.',
+  );
 
 export type AlertsFileConfig = z.output<typeof alertsSchema>;
 

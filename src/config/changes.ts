@@ -25,6 +25,7 @@ export type RestartKey =
   | 'server.allowedHosts'
   | 'server.rateLimit'
   | 'server.publicUrl'
+  | 'server.access'
   | 'storage.dataDir'
   | 'storage.inMemory'
   | 'log.level'
@@ -50,6 +51,7 @@ const AT_START: [RestartKey, Read][] = [
   ['server.allowedHosts', (c) => c.server.allowedHosts],
   ['server.rateLimit', (c) => c.server.rateLimit],
   ['server.publicUrl', (c) => c.server.publicUrl],
+  ['server.access', (c) => c.server.access],
   ['storage.dataDir', (c) => c.storage.dataDir],
   ['storage.inMemory', (c) => c.storage.inMemory],
   ['log.level', (c) => c.log.level],
@@ -82,6 +84,7 @@ export function applicableConfig(running: AgentConfig, next: AgentConfig): Agent
       host: kept.host,
       port: kept.port,
       rateLimit: kept.rateLimit,
+      access: kept.access,
       ...(kept.allowedHosts !== undefined && { allowedHosts: kept.allowedHosts }),
       ...(kept.publicUrl !== undefined && { publicUrl: kept.publicUrl }),
     },

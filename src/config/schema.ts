@@ -9,6 +9,7 @@ import type { Probes, ProbesWithSettings } from '../../probes/index.ts';
 import { PROBE_NAMES } from '../core/model.ts';
 import type { ProbeName } from '../core/model.ts';
 import type { ProbeModule } from '../core/probe.ts';
+import { accessSchema } from './access-schema.ts';
 import { alertsProblems, alertsSchema, authSchema } from './alerts-schema.ts';
 import { audiences, flavor, identityChainSettings, roles, signingKeys } from './identity-schema.ts';
 import { bucketFromIssuer, REGION_PATTERN } from './issuer-url.ts';
@@ -308,6 +309,7 @@ export const configFileSchema = z
             "This agent's URL as users reach it: links in summary.json and alerts (<publicUrl>/clusters/<name>). Default: none (summary.json links are relative, alert links use http://<host>:<port>).",
           ),
         auth: authSchema,
+        access: accessSchema,
       })
       .prefault({})
       .describe('The HTTP API.'),

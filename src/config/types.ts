@@ -1,6 +1,7 @@
 // The agent's configuration after loading and validation: what the rest of the agent reads. The zod schema in
 // schema.ts produces exactly these shapes (defaults filled, S3 bucket derived from the issuer where possible).
 import type { ProbeSettings } from '../../probes/index.ts';
+import type { AccessPolicy } from '../core/access.ts';
 import type { ClusterConfig } from '../core/cluster.ts';
 import type { ProbeName } from '../core/model.ts';
 import type { AlertsFileConfig } from './alerts-schema.ts';
@@ -64,7 +65,8 @@ export interface AgentConfig {
   storage: { dataDir: string; retentionDays: number; inMemory: boolean };
   /**
    * allowedHosts: Host header names the API answers to; undefined: the default for `host` (src/api/hosts.ts).
-   * publicUrl: where people reach the agent (summary.json and alert links). auth: the API's bearer tokens.
+   * publicUrl: where people reach the agent (summary.json and alert links). auth: the API's bearer tokens. access:
+   * which read surfaces need a token (src/core/access.ts).
    */
   server: {
     host: string;
@@ -73,6 +75,7 @@ export interface AgentConfig {
     rateLimit: { max: number; windowSeconds: number };
     publicUrl?: string;
     auth: { tokens: ApiTokenConfig[] };
+    access: AccessPolicy;
   };
   alerts: AlertsConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };

@@ -39,6 +39,8 @@ export const FALLBACK_CODES = {
   DEGRADED: 'Warnings (or failures) that no diagnosis rule names; the findings say what they are.',
   UNKNOWN: 'Nothing failed, but some links could not be checked (no permission, throttled, unreachable dependency).',
   NOT_CHECKED: 'No probe has reported on this cluster yet.',
+  AGENT_CREDENTIALS_REJECTED:
+    "Nothing failed, but AWS refused the agent's own credentials, so the links its AWS calls check could not be judged: the agent's identity, not the cluster, needs fixing.",
 } as const;
 
 /** The diagnosis of a cluster no probe has reported on yet. */
@@ -139,6 +141,20 @@ export function diagnose(results: readonly ProbeResult[]): Diagnosis {
   if (root) return { ...root, status, causes, undecided };
   if (undecided.length === 0)
     return { code: 'HEALTHY', status, summary: FALLBACK_CODES.HEALTHY, evidence: [], causes, undecided };
+  // The agent's own credentials refused: say so, not "some links could not be checked" (it is blind, not the cluster).
+  const blind = undecided.filter((e) => e.code === 'AWS_CREDENTIALS_REJECTED');
+  if (blind.length > 0) {
+    const others = undecided.length - blind.length;
+    return {
+      code: 'AGENT_CREDENTIALS_REJECTED',
+      status,
+      summary: `AWS refused the agent's own credentials (${blind.map((e) => e.probe).join(', ')})${others > 0 ? `; ${others} more link(s) undecided` : ''}: ${blind[0]!.message.replace(/[.\s]+$/, '')}.`,
+      remediation: FINDINGS.AWS_CREDENTIALS_REJECTED.remediation,
+      evidence: [...blind, ...undecided.filter((e) => e.code !== 'AWS_CREDENTIALS_REJECTED')],
+      causes,
+      undecided,
+    };
+  }
   const first = undecided[0]!;
   const more = undecided.length > 1 ? ` (and ${undecided.length - 1} more)` : '';
   return {

@@ -57,6 +57,11 @@ export interface Runner {
   /** Resolves once the run of (cluster, probe) in flight, if any, is done (its result delivered or dropped). */
   settled(cluster: string, probe: ProbeName): Promise<void>;
   /**
+   * The run of (cluster, probe) in flight, if any: resolves as `run` does (with its result once `onResult` has seen
+   * it, or undefined when it is dropped). Undefined when none is.
+   */
+  current(cluster: string, probe: ProbeName): Promise<ProbeResult | undefined> | undefined;
+  /**
    * Shutdown: stop accepting runs, let queued runs go without starting, wait up to `graceMs` for running ones, then
    * abort the rest (their signal's reason is a RunAbandonedError) and resolve without waiting for them.
    */
@@ -223,11 +228,13 @@ export function createRunner(opts: RunnerOptions): Runner {
     await runs.get(`${cluster}\u0000${probe}`)?.done;
   }
 
+  const current = (cluster: string, probe: ProbeName) => runs.get(`${cluster}\u0000${probe}`)?.done;
+
   const setConcurrency = (concurrency: number): void => {
     limit.concurrency = concurrency;
   };
 
-  return { run, inFlight: () => runs.size, setConcurrency, settled, drain };
+  return { run, inFlight: () => runs.size, setConcurrency, settled, current, drain };
 }
 
 /** A projected token file, trimmed. Errors name the path, never the content. */

@@ -11,11 +11,18 @@ import type { Probe } from '../core/probe.ts';
 import { PROBE_NAMES } from '../core/model.ts';
 import type { Runner } from './runner.ts';
 
+/** A run the schedule promises: a probe of a cluster, every periodMs. */
+export interface ExpectedRun {
+  cluster: string;
+  probe: ProbeName;
+  periodMs: number;
+}
+
 export interface SchedulerOptions {
   config: Pick<AgentConfig, 'clusters' | 'schedules'>;
   /** The registered probes; only these are scheduled or run. */
   probes: Partial<Record<ProbeName, Probe>>;
-  runner: Pick<Runner, 'run'> & Partial<Pick<Runner, 'settled'>>;
+  runner: Pick<Runner, 'run'> & Partial<Pick<Runner, 'settled' | 'current'>>;
   log: Logger;
   /** Source of jitter, uniform in [0, 1). Default: Math.random. */
   random?: () => number;
@@ -43,8 +50,15 @@ export interface Scheduler {
    * flight runs again once that one is done. Resolves with their results; an unknown cluster resolves with none.
    */
   runCluster(name: string, except?: readonly ProbeName[]): Promise<ProbeResult[]>;
+  /**
+   * Runs one probe for one cluster now, as its schedule would (the result stored, the diagnosis and alerts updated by
+   * the runner's onResult); a run of that pair already in flight is joined, not doubled. Rejects with
+   * UnknownClusterError, UnknownProbeError, ProbeNotApplicableError, ProbeDisabledError, or RunNotCompletedError when
+   * the run delivered no result (the agent is shutting down).
+   */
+  runProbe(cluster: string, probe: string): Promise<ProbeRun>;
   /** The (cluster, probe) pairs the schedule runs, with their periods (the expression's; a day when it has none). */
-  expected(): { cluster: string; probe: ProbeName; periodMs: number }[];
+  expected(): ExpectedRun[];
   /** Stops every cron job and pending jitter timer, for good; runs in flight go on (drain the runner for those). */
   stop(): void;
 }
@@ -62,6 +76,42 @@ export class UnknownProbeError extends Error {
   constructor(name: string, known: string[]) {
     super(`No probe named "${name}" is available (probes: ${known.join(', ') || 'none'})`);
     this.name = 'UnknownProbeError';
+  }
+}
+
+/** A run asked for now: its result, and whether it was a run already in flight that the caller joined. */
+export interface ProbeRun {
+  result: ProbeResult;
+  joined: boolean;
+}
+
+export class ProbeNotApplicableError extends Error {
+  readonly code = 'PROBE_NOT_APPLICABLE';
+  constructor(cluster: ClusterConfig, probe: ProbeName) {
+    const why =
+      cluster.probes && !cluster.probes.includes(probe)
+        ? `its probes are ${cluster.probes.join(', ') || 'none'}`
+        : 'its configuration lacks what the probe needs, such as an account or an issuer hosted in S3';
+    super(`The ${probe} probe does not apply to cluster "${cluster.name}": ${why}`);
+    this.name = 'ProbeNotApplicableError';
+  }
+}
+
+export class ProbeDisabledError extends Error {
+  readonly code = 'PROBE_DISABLED';
+  constructor(probe: ProbeName) {
+    super(
+      `The ${probe} probe is disabled (schedules.${probe}.enabled is false): a result nothing refreshes would hold the diagnosis`,
+    );
+    this.name = 'ProbeDisabledError';
+  }
+}
+
+export class RunNotCompletedError extends Error {
+  readonly code = 'RUN_NOT_COMPLETED';
+  constructor(cluster: string, probe: ProbeName) {
+    super(`The ${probe} run for cluster "${cluster}" delivered no result: the agent is shutting down`);
+    this.name = 'RunNotCompletedError';
   }
 }
 
@@ -185,8 +235,41 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return (await Promise.all(runs)).filter((r): r is ProbeResult => r !== undefined);
   }
 
-  function expected() {
-    return registered().flatMap((p) => {
+  async function runProbe(name: string, probeName: string): Promise<ProbeRun> {
+    const cluster = clusters.find((c) => c.name === name);
+    if (!cluster)
+      throw new UnknownClusterError(
+        name,
+        clusters.map((c) => c.name),
+      );
+    const available = registered();
+    const probe = available.find((p) => p.name === probeName);
+    if (!probe)
+      throw new UnknownProbeError(
+        probeName,
+        available.map((p) => p.name),
+      );
+    if (!appliesTo(cluster, probe)) throw new ProbeNotApplicableError(cluster, probe.name);
+    if (!schedules[probe.name].enabled) throw new ProbeDisabledError(probe.name);
+    // Checked and started in one go (nothing awaits between): a run in flight is joined, or this one is the run.
+    const inFlight = opts.runner.current?.(cluster.name, probe.name);
+    const result = await (inFlight ?? opts.runner.run(cluster, probe));
+    if (result === undefined) throw new RunNotCompletedError(cluster.name, probe.name);
+    return { result, joined: inFlight !== undefined };
+  }
+
+  // Built once per set of probes: the alert service asks on every evaluation, and the fleet's clusters and
+  // schedules are fixed for this scheduler (a changed fleet or config builds a new one).
+  let expectedRuns: { list: ExpectedRun[]; probes: string } | undefined;
+  function expected(): ExpectedRun[] {
+    const probes = registered();
+    const key = probes.map((p) => p.name).join(',');
+    if (expectedRuns?.probes !== key) expectedRuns = { list: expectedOf(probes), probes: key };
+    return expectedRuns.list;
+  }
+
+  function expectedOf(probes: Probe[]): ExpectedRun[] {
+    return probes.flatMap((p) => {
       const { cron: expression, enabled } = schedules[p.name];
       if (!enabled) return [];
       // An expression of no simple period (e.g. daily at 02:00) counts as daily: stale is never raised too early.
@@ -204,7 +287,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     timers.clear();
   }
 
-  return { start, runOnce, runCluster, expected, stop };
+  return { start, runOnce, runCluster, runProbe, expected, stop };
 }
 
 /** Routes node-cron's own messages (missed executions, task errors) to pino instead of the console. */

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createAgent } from '../../src/agent.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { OPEN_ACCESS } from '../helpers/api-access.ts';
 import type { ProbeResult } from '../../src/core/model.ts';
 import { agentConfigYaml } from '../../src/lab-adapter.ts';
 import { signServiceAccountToken } from '../../src/lab/clusters.ts';
@@ -133,7 +134,9 @@ function writeConfig(endpoint: string, caFile: string, errorsKubeconfig: string,
     if (c.name === 'kubecfg') c.kube = { context: 'kubecfg', kubeconfig: badKubeconfig };
   }
   const file = join(dir, 'config.yaml');
-  writeFileSync(file, stringify({ ...config, storage: { dataDir: join(dir, 'data') } }));
+  // Every surface public: the test reads the detail routes, and asks what they show, not who may read them.
+  const server = { ...(config as { server?: object }).server, access: OPEN_ACCESS };
+  writeFileSync(file, stringify({ ...config, server, storage: { dataDir: join(dir, 'data') } }));
   return file;
 }
 

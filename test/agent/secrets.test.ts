@@ -1,5 +1,6 @@
 // After a full run of every probe against the lab, no token, secret key or session token appears in the logs, the
 // store's files or the API's responses.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/agent.ts';
 import { loadConfig } from '../../src/config/load.ts';
 
+const API_TOKEN = `api-${randomBytes(16).toString('hex')}`;
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/;
 
 describe('secrets never leave', () => {
@@ -29,6 +31,10 @@ describe('secrets never leave', () => {
         '          - fault: rotate-key-unpublished',
         'storage:',
         `  dataDir: ${join(dir, 'data')}`,
+        // The details need a read token (the default): the API token is one more secret that must not leave.
+        'server:',
+        '  auth:',
+        `    tokens: [{ name: reader, token: ${API_TOKEN}, scopes: [read] }]`,
         '',
       ].join('\n'),
     );
@@ -58,7 +64,7 @@ describe('secrets never leave', () => {
       '/api/v1/clusters/good/roles',
       '/api/v1/clusters/broken/roles',
     ]) {
-      const res = await api.inject({ method: 'GET', url });
+      const res = await api.inject({ method: 'GET', url, headers: { authorization: `Bearer ${API_TOKEN}` } });
       expect(res.statusCode, url).toBe(200);
       bodies.push(res.body);
     }
@@ -68,6 +74,7 @@ describe('secrets never leave', () => {
       ...[...lab.state.sessions.values()].flatMap((s) => [s.secretAccessKey, s.sessionToken, s.accessKeyId]),
       ...lab.info().clusters.map((c) => c.kubeToken),
       lab.controlToken,
+      API_TOKEN,
     ];
     await agent.stop();
     const dataDir = join(dir, 'data');

@@ -7,6 +7,7 @@ import { createAlertService } from '../../src/alerts/service.ts';
 import type { AlertService } from '../../src/alerts/service.ts';
 import { createWebhookSink } from '../../src/alerts/sinks/webhook/index.ts';
 import { buildApi } from '../../src/api/app.ts';
+import { OPEN_ACCESS } from '../helpers/api-access.ts';
 import { createApiAuth } from '../../src/api/auth.ts';
 import { clusterDefaults } from '../../src/config/defaults.ts';
 import type { ClusterConfig } from '../../src/config/types.ts';
@@ -75,6 +76,7 @@ beforeEach(async () => {
     clusters: () => clusters,
     now: () => new Date(),
     alerts: service,
+    access: OPEN_ACCESS,
     auth: createApiAuth([
       { name: 'ops', token: WRITE, scopes: ['read', 'write'] },
       { name: 'dashboard', token: READ, scopes: ['read'] },
@@ -135,7 +137,13 @@ describe('authentication of mutating routes', () => {
   });
 
   it('with no token configured, mutating routes are 401 and say how to configure one', async () => {
-    const bare = await buildApi({ store, clusters: () => clusters, now: () => new Date(), alerts: service });
+    const bare = await buildApi({
+      store,
+      clusters: () => clusters,
+      now: () => new Date(),
+      alerts: service,
+      access: OPEN_ACCESS,
+    });
     const res = await bare.inject({
       method: 'POST',
       url: '/api/v1/silences',
@@ -277,7 +285,7 @@ describe('GET /api/v1/alerts', () => {
   });
 
   it('409 ALERTS_DISABLED where the agent does not run alerting', async () => {
-    const bare = await buildApi({ store, clusters: () => clusters, now: () => new Date() });
+    const bare = await buildApi({ store, clusters: () => clusters, now: () => new Date(), access: OPEN_ACCESS });
     const res = await bare.inject({ method: 'GET', url: '/api/v1/alerts' });
     await bare.close();
     expect(res.statusCode).toBe(409);

@@ -1,6 +1,10 @@
 // The API's fleet view is kept incrementally: a stored result rebuilds its own cluster's entry, not the fleet's, and
-// rebuilds are coalesced; the store says which clusters changed since a revision.
+// rebuilds are coalesced; the store says which clusters changed since a revision. The alert state, which changes
+// without a result being stored, is read at most every minAgeMs and changes the body and its ETag when it changed.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AlertsApi } from '../../src/alerts/service.ts';
+import type { Silence } from '../../src/alerts/types.ts';
+import type { ClusterAlerts } from '../../src/alerts/view.ts';
 import { createFleetView } from '../../src/api/fleet-view.ts';
 import { clusterDefaults } from '../../src/config/defaults.ts';
 import type { ClusterConfig } from '../../src/config/types.ts';
@@ -78,5 +82,80 @@ describe('fleet view', () => {
       ['c', 'HEALTHY'],
       ['d', 'NOT_CHECKED'],
     ]);
+  });
+});
+
+describe('fleet view: the alert state', () => {
+  /** The alerting API as the view reads it: per cluster, silences and windows, changed by the test. */
+  function fakeAlerts() {
+    const state = {
+      byCluster: new Map<string, ClusterAlerts>(),
+      silences: [] as Silence[],
+    };
+    const api: Pick<AlertsApi, 'byCluster' | 'silences' | 'activeMaintenance'> = {
+      byCluster: () => new Map(state.byCluster),
+      silences: () => state.silences,
+      activeMaintenance: () => [],
+    };
+    return { state, alerts: api as AlertsApi };
+  }
+
+  type Body = { clusters: { name: string; alerts: ClusterAlerts }[]; silences: { id: string }[] };
+  const alertsOf = (json: Buffer): Record<string, ClusterAlerts> =>
+    Object.fromEntries((JSON.parse(json.toString()) as Body).clusters.map((c) => [c.name, c.alerts]));
+  const quietly = { firing: 0, pending: 0, codes: [], quiet: false };
+
+  it('a cluster whose alert fires or clears changes the body and its ETag, once minAgeMs has passed', async () => {
+    const { state, alerts } = fakeAlerts();
+    const view = createFleetView(
+      { store, clusters: () => clusters, now: () => new Date('2026-11-23T10:02:00.000Z'), alerts },
+      { minAgeMs: 50 },
+    );
+    const first = view.status();
+    expect(alertsOf(first.json).b).toEqual(quietly);
+
+    const latest = vi.spyOn(store, 'latest');
+    state.byCluster.set('b', { firing: 1, pending: 0, codes: ['BUCKET_POLICY_DENIES_STS'], quiet: false });
+    expect(view.status()).toBe(first); // read at most every minAgeMs
+    await new Promise((r) => setTimeout(r, 60));
+    const fired = view.status();
+    expect(fired.etag).not.toBe(first.etag);
+    expect(alertsOf(fired.json)).toEqual({
+      a: quietly,
+      b: { firing: 1, pending: 0, codes: ['BUCKET_POLICY_DENIES_STS'], quiet: false },
+      c: quietly,
+    });
+    expect(latest).not.toHaveBeenCalled(); // no result was stored: no cluster entry rebuilt
+
+    // Unchanged alert state: the same body, however often it is read.
+    await new Promise((r) => setTimeout(r, 60));
+    expect(view.status()).toBe(fired);
+
+    // A silence: quiet, and listed.
+    state.byCluster.set('b', { firing: 1, pending: 0, codes: ['BUCKET_POLICY_DENIES_STS'], quiet: true });
+    state.silences = [
+      {
+        id: 's1',
+        matchers: [{ name: 'cluster', value: 'b' }],
+        startsAt: '2026-11-23T10:00:00.000Z',
+        endsAt: '2099-01-01T00:00:00.000Z',
+        comment: 'x',
+        createdBy: 'ops',
+        createdAt: '2026-11-23T10:00:00.000Z',
+      },
+    ];
+    await new Promise((r) => setTimeout(r, 60));
+    const silenced = view.status();
+    expect(silenced.etag).not.toBe(fired.etag);
+    expect(alertsOf(silenced.json).b?.quiet).toBe(true);
+    expect((JSON.parse(silenced.json.toString()) as Body).silences.map((s) => s.id)).toEqual(['s1']);
+
+    // Cleared: back to the first body, byte for byte.
+    state.byCluster.clear();
+    state.silences = [];
+    await new Promise((r) => setTimeout(r, 60));
+    const cleared = view.status();
+    expect(cleared.etag).toBe(first.etag);
+    expect(cleared.json.equals(first.json)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApi, REQUEST_TIMEOUT_MS } from '../../src/api/app.ts';
+import { OPEN_ACCESS } from '../helpers/api-access.ts';
 import { allowedHostsFor, hostNameOf } from '../../src/api/hosts.ts';
 import { clusterDefaults } from '../../src/config/defaults.ts';
 import type { ClusterConfig } from '../../src/config/types.ts';
@@ -61,6 +62,7 @@ async function api(opts: { latest?: () => ProbeResult[]; allowedHosts?: string[]
     store: wrapped,
     clusters: () => [cluster],
     now: () => new Date('2026-11-23T10:01:00Z'),
+    access: OPEN_ACCESS,
     ...(opts.allowedHosts && { allowedHosts: opts.allowedHosts }),
   });
   return app;

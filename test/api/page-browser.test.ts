@@ -53,6 +53,8 @@ function demoConfig() {
     ...['issuer', 'jwks', 'bucket', 'cloudtrail', 'roles'].flatMap((p) => [`  ${p}:`, minute]),
     'server:',
     '  port: 0',
+    // As config/demo.yaml: bound to loopback, the cluster pages (details) are public.
+    '  access: { details: public }',
     'storage:',
     '  inMemory: true',
     '',

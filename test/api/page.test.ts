@@ -6,6 +6,8 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/app.ts';
+import { OPEN_ACCESS } from '../helpers/api-access.ts';
+import { createApiAuth, registerAuth } from '../../src/api/auth.ts';
 import { ASSETS } from '../../src/api/page/assets.ts';
 import { filterOf, fleetViews } from '../../src/api/page/view.ts';
 import { fleetView, filterForm } from '../../src/api/page/fleet.ts';
@@ -109,7 +111,13 @@ let app: FastifyInstance;
 beforeAll(async () => {
   store = openSqliteStore({ dataDir: '', inMemory: true });
   fill(store);
-  app = await buildApi({ store, clusters: () => CLUSTERS, now: () => NOW, schedules: () => EVERY_MINUTE });
+  app = await buildApi({
+    store,
+    clusters: () => CLUSTERS,
+    now: () => NOW,
+    schedules: () => EVERY_MINUTE,
+    access: OPEN_ACCESS,
+  });
 });
 afterAll(async () => {
   await app.close();
@@ -482,6 +490,7 @@ describe('without schedules nothing is called stale', () => {
         store,
         clusters: () => CLUSTERS,
         now: () => NOW,
+        access: OPEN_ACCESS,
         ...(schedules && { schedules: () => schedules }),
       });
       const fleet = (await bare.inject({ url: '/' })).body;
@@ -523,6 +532,7 @@ describe('the alert state, when alerting is configured', () => {
 
   async function withAlerts(view: PageAlertsView): Promise<FastifyInstance> {
     const bare = Fastify();
+    registerAuth(bare, createApiAuth([]), OPEN_ACCESS);
     await bare.register(pageRoutes, { store, clusters: () => CLUSTERS, now: () => NOW, alerts: view });
     return bare;
   }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/app.ts';
+import { OPEN_ACCESS } from '../helpers/api-access.ts';
 import type { ClusterConfig } from '../../src/config/types.ts';
 import { finding } from '../../src/findings.ts';
 import type { ProbeResult } from '../../src/core/model.ts';
@@ -59,7 +60,12 @@ describe('status API', () => {
     store.saveResult(result('healthy', '2026-11-23T10:00:00.000Z'));
     store.saveResult(result('broken', '2026-11-23T10:00:00.000Z'));
     store.saveResult(result('broken', '2026-11-23T10:01:00.000Z', 'fail'));
-    app = await buildApi({ store, clusters: () => clusters, now: () => new Date('2026-11-23T10:02:00Z') });
+    app = await buildApi({
+      store,
+      clusters: () => clusters,
+      now: () => new Date('2026-11-23T10:02:00Z'),
+      access: OPEN_ACCESS,
+    });
   });
   afterEach(async () => {
     await app.close();

@@ -2,12 +2,14 @@
 // written here from Statuspage's public API: page, status {indicator, description}, components, incidents,
 // scheduled_maintenances), SVG and shields.io badges, ETags and 304s on the polled routes, the OpenAPI document, and
 // a 400 with the error shape for bad input.
+import { gunzipSync } from 'node:zlib';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/app.ts';
+import { OPEN_ACCESS } from '../helpers/api-access.ts';
 import type { AlertsSummary } from '../../src/api/alerts-summary.ts';
 import type { ClusterConfig } from '../../src/config/types.ts';
 import type { ProbeResult } from '../../src/core/model.ts';
@@ -158,6 +160,7 @@ beforeEach(async () => {
     now: () => new Date('2026-11-23T10:02:00.000Z'),
     alertsSummary,
     publicUrl: 'https://status.example.com/',
+    access: OPEN_ACCESS,
   });
 });
 afterEach(async () => {
@@ -221,6 +224,27 @@ describe('GET /api/v1/status with validators', () => {
       name: 'good',
       status: 'fail',
     });
+  });
+});
+
+describe('GET /api/v1/status compressed', () => {
+  it('sends gzip to a client that takes it (the same JSON), plain otherwise; summary.json is never compressed', async () => {
+    const plain = await get('/api/v1/status');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toMatch(/accept-encoding/i);
+    expect(plain.rawPayload.length).toBeGreaterThanOrEqual(1024);
+    const gz = await get('/api/v1/status', { 'accept-encoding': 'br;q=1, gzip;q=0.8' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.etag).toBe(plain.headers.etag);
+    expect(gz.rawPayload.length).toBeLessThan(plain.rawPayload.length);
+    expect(gunzipSync(gz.rawPayload).toString('utf8')).toBe(plain.body);
+    for (const refused of ['gzip;q=0', 'identity', 'br'])
+      expect((await get('/api/v1/status', { 'accept-encoding': refused })).headers['content-encoding'], refused).toBe(
+        undefined,
+      );
+    const summary = await get('/api/v1/summary.json', { 'accept-encoding': 'gzip' });
+    expect(summary.headers['content-encoding']).toBeUndefined();
+    expect(summary.json()).toHaveProperty('components');
   });
 });
 

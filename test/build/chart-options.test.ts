@@ -248,6 +248,20 @@ describe('charts/irsa-sentinel with every option (ci/all-options-values.yaml)', 
     expect(notes).toContain(`kubectl -n ${NS} port-forward svc/sentinel-irsa-sentinel 8080:8080`);
     for (const path of ['/ ', '/api/v1/status ', '/metrics '])
       expect(notes, path).toContain(`http://127.0.0.1:8080${path}`);
+    // The detailed routes need a token by default: the notes say how to pass one, unless they are made public.
+    expect(notes).toContain('curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/status');
+    const open = helm([
+      'install',
+      'sentinel',
+      CHART,
+      '--dry-run=client',
+      '--namespace',
+      NS,
+      '--set',
+      'config.server.access.details=public',
+    ]);
+    expect(open.code, open.stderr).toBe(0);
+    expect(open.stdout.slice(open.stdout.indexOf('NOTES:'))).not.toContain('Authorization: Bearer');
   });
 });
 

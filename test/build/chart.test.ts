@@ -146,7 +146,7 @@ describe('charts/irsa-sentinel: the default values (demo mode)', () => {
       .join('\n');
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
-    for (const path of ['/healthz', '/readyz']) expect(routes, path).toContain(`app.get('${path}'`);
+    for (const path of ['/healthz', '/readyz']) expect(routes, path).toMatch(new RegExp(`app\\.get\\(\\s*'${path}'`));
     const port = container.ports.find((p) => p.name === 'http')?.containerPort;
     expect(port).toBe(8080);
     expect(/^EXPOSE (\d+)$/m.exec(read(join(ROOT, 'Dockerfile')))?.[1]).toBe(String(port));

@@ -52,7 +52,7 @@ async function serve(config: object, name: string) {
   const done = exited(child);
   const { found, lines } = firstLine(child, 'stderr', (l) => {
     const rec = json(l);
-    return rec?.msg === 'irsa-sentinel serving' ? (rec.url as string) : undefined;
+    return String(rec?.msg).startsWith('irsa-sentinel serving') ? (rec?.url as string) : undefined;
   });
   const url = new URL(await found);
   return {

@@ -38,7 +38,7 @@ function npmStart(dataDir: string) {
       try {
         const rec = JSON.parse(line) as { msg?: string; url?: string };
         if (rec.msg) messages.push(rec.msg);
-        if (rec.msg === 'irsa-sentinel serving' && rec.url) resolve(rec.url);
+        if (rec.msg?.startsWith('irsa-sentinel serving') && rec.url) resolve(rec.url);
       } catch {
         // not a log line (npm's own warnings)
       }

@@ -29,19 +29,21 @@ concurrency: 3
   });
 
   it('puts the new configuration in force with the running values of the restart keys', () => {
-    const next = loadText(`${ONE_CLUSTER}server: { port: 9090, publicUrl: https://sentinel.example.com }
+    const next =
+      loadText(`${ONE_CLUSTER}server: { port: 9090, publicUrl: https://sentinel.example.com, access: { details: public } }
 storage: { dataDir: /elsewhere, retentionDays: 3 }
 concurrency: 3
 `);
     const applied = applicableConfig(running, next);
     expect(applied.server.port).toBe(8080);
     expect(applied.server.publicUrl).toBeUndefined();
+    expect(applied.server.access.details).toBe('token');
     expect(applied.storage).toEqual({ ...running.storage, retentionDays: 3 });
     expect(applied.concurrency).toBe(3);
     // Applied, the running configuration then differs from the file only where a restart is needed.
     expect(configChanges(applied, next)).toEqual({
       live: [],
-      restart: ['server.port', 'server.publicUrl', 'storage.dataDir'],
+      restart: ['server.port', 'server.publicUrl', 'server.access', 'storage.dataDir'],
     });
   });
 });

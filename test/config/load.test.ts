@@ -64,7 +64,21 @@ describe('loadConfig defaults', () => {
       concurrency: 16,
       shutdownGraceMs: 10000,
       storage: { dataDir: './data', retentionDays: 7, inMemory: false },
-      server: { host: '127.0.0.1', port: 8080, auth: { tokens: [] }, rateLimit: { max: 1200, windowSeconds: 60 } },
+      server: {
+        host: '127.0.0.1',
+        port: 8080,
+        auth: { tokens: [] },
+        rateLimit: { max: 1200, windowSeconds: 60 },
+        // The access defaults: what status pages, badges and orchestrators read is public, the details need a token.
+        access: {
+          page: 'public',
+          summary: 'public',
+          badges: 'public',
+          health: 'public',
+          metrics: 'public',
+          details: 'token',
+        },
+      },
       log: { level: 'info' },
       alerts: {
         failAfter: 2,
@@ -99,6 +113,14 @@ describe('loadConfig defaults', () => {
       port: 9090,
       auth: { tokens: [] },
       rateLimit: { max: 1200, windowSeconds: 60 },
+      access: {
+        page: 'public',
+        summary: 'public',
+        badges: 'public',
+        health: 'public',
+        metrics: 'public',
+        details: 'token',
+      },
     });
   });
 

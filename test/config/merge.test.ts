@@ -27,6 +27,14 @@ describe('a config directory', () => {
       port: 9000,
       auth: { tokens: [] },
       rateLimit: { max: 1200, windowSeconds: 60 },
+      access: {
+        page: 'public',
+        summary: 'public',
+        badges: 'public',
+        health: 'public',
+        metrics: 'public',
+        details: 'token',
+      },
     });
     expect(config.schedules.issuer).toEqual({ cron: '*/2 * * * *', timeoutMs: 5000, enabled: true });
   });

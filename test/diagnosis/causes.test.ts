@@ -64,6 +64,43 @@ describe('a warn cause with another probe unknown', () => {
   });
 });
 
+describe("the agent's own credentials refused", () => {
+  const rejected = (action: string) =>
+    finding(
+      'AWS_CREDENTIALS_REJECTED',
+      `${action}: ExpiredToken: The security token included in the request is expired`,
+      {
+        evidence: { action, awsError: 'ExpiredToken' },
+      },
+    );
+
+  it('says the agent is blind, naming the probes, before the other undecided links', () => {
+    const d = diagnose([
+      result('issuer', []),
+      result('cloudtrail', [throttled()]),
+      result('bucket', [rejected('s3:GetBucketPolicy')]),
+      result('jwks', [rejected('iam:GetOpenIDConnectProvider')]),
+    ]);
+    expect(d.code).toBe('AGENT_CREDENTIALS_REJECTED');
+    expect(d.status).toBe('unknown');
+    expect(d.summary).toMatch(
+      /^AWS refused the agent's own credentials \(bucket, jwks\); 1 more link\(s\) undecided: /,
+    );
+    expect(d.remediation).toBe(FINDINGS.AWS_CREDENTIALS_REJECTED.remediation);
+    expect(d.evidence.map((e) => e.code)).toEqual([
+      'AWS_CREDENTIALS_REJECTED',
+      'AWS_CREDENTIALS_REJECTED',
+      'CLOUDTRAIL_THROTTLED',
+    ]);
+  });
+
+  it('does not hide a decided cause: the refusal stays among the undecided', () => {
+    const d = diagnose([result('issuer', [slow(3000)]), result('bucket', [rejected('s3:GetBucketPolicy')])]);
+    expect(d.code).toBe('ISSUER_TOO_SLOW');
+    expect(d.undecided.map((e) => e.code)).toEqual(['AWS_CREDENTIALS_REJECTED']);
+  });
+});
+
 describe('two independent causes', () => {
   const d = diagnose([
     result('bucket', [publicAccessBlocked('account')]),

@@ -41,7 +41,7 @@ export function startServe(configFile: string, env: Record<string, string> = {},
       try {
         const rec = JSON.parse(line) as LogLine;
         lines.push(rec);
-        if (rec.msg === 'irsa-sentinel serving' && typeof rec.url === 'string') resolve(rec.url);
+        if (rec.msg?.startsWith('irsa-sentinel serving') && typeof rec.url === 'string') resolve(rec.url);
       } catch {
         // not a log line
       }

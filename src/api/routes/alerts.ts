@@ -6,10 +6,10 @@ import { AlertError } from '../../alerts/errors.ts';
 import { silenceActive } from '../../alerts/quiet.ts';
 import type { Silence } from '../../alerts/types.ts';
 import type { AlertView } from '../../alerts/view.ts';
-import { requireScope } from '../auth.ts';
+import { requireAccess, requireScope, securityOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { errorResponse } from '../schemas.ts';
+import { authErrors, errorResponse } from '../schemas.ts';
 import { alertsQuery, alertsResponse, sinkParams, testAlertResponse } from '../alert-schemas.ts';
 
 /** An alert as the API shows it: its content flattened in. */
@@ -40,7 +40,14 @@ interface TestRoute {
 export const alertRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get<AlertsRoute>(
     '/api/v1/alerts',
-    { schema: { querystring: alertsQuery, response: { 200: alertsResponse, 400: errorResponse, 409: errorResponse } } },
+    {
+      onRequest: requireAccess('details'),
+      schema: {
+        ...securityOf(app, 'details'),
+        querystring: alertsQuery,
+        response: { 200: alertsResponse, 400: errorResponse, 409: errorResponse, ...authErrors },
+      },
+    },
     async (req) => {
       const alerts = deps.alerts;
       if (!alerts) throw alertsDisabled();
@@ -64,6 +71,7 @@ export const alertRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     {
       onRequest: requireScope('write'),
       schema: {
+        ...securityOf(app, 'write'),
         params: sinkParams,
         response: {
           200: testAlertResponse,

@@ -2,9 +2,10 @@
 // bucket's live Block Public Access is read, the proposed policy evaluated, nothing is put.
 import type { FastifyPluginAsync } from 'fastify';
 import { SimulationError } from '../../../probes/bucket/index.ts';
+import { requireAccess, securityOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, ClusterNotFoundError } from '../errors.ts';
-import { clusterParams, errorResponse, findingSchema } from '../schemas.ts';
+import { authErrors, clusterParams, errorResponse, findingSchema } from '../schemas.ts';
 
 const STATUS: Record<SimulationError['code'], number> = {
   BUCKET_POLICY_INVALID: 400,
@@ -53,7 +54,10 @@ export const bucketPolicyRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
     '/api/v1/clusters/:name/bucket-policy/simulate',
     {
       bodyLimit: 64 * 1024, // S3 caps a bucket policy at 20 KB
+      // Read-only, but it shows the bucket's live settings and the evaluation in detail.
+      onRequest: requireAccess('details'),
       schema: {
+        ...securityOf(app, 'details'),
         params: clusterParams,
         body: { type: 'object', description: 'the proposed bucket policy document' },
         response: {
@@ -62,6 +66,7 @@ export const bucketPolicyRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
           404: errorResponse,
           409: errorResponse,
           502: errorResponse,
+          ...authErrors,
         },
       },
     },

@@ -1,6 +1,8 @@
 // Liveness and readiness: /healthz answers while the process serves; /readyz once config is loaded and the store open.
 import type { FastifyPluginAsync } from 'fastify';
+import { requireAccess, securityOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
+import { authErrors } from '../schemas.ts';
 
 const body = {
   type: 'object',
@@ -11,10 +13,18 @@ const body = {
 } as const;
 
 export const healthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  app.get('/healthz', { schema: { response: { 200: body } } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { response: { 200: body, 503: body } } }, async (_req, reply) => {
-    const checks = { config: true, store: deps.store.isOpen() };
-    const ready = Object.values(checks).every(Boolean);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
-  });
+  const access = { onRequest: requireAccess('health') };
+  const security = securityOf(app, 'health');
+  app.get('/healthz', { ...access, schema: { ...security, response: { 200: body, ...authErrors } } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { ...access, schema: { ...security, response: { 200: body, 503: body, ...authErrors } } },
+    async (_req, reply) => {
+      const checks = { config: true, store: deps.store.isOpen() };
+      const ready = Object.values(checks).every(Boolean);
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    },
+  );
 };

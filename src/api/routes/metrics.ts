@@ -1,5 +1,6 @@
 // GET /metrics: Prometheus exposition of the agent's metrics (src/telemetry/metrics.ts).
 import type { FastifyPluginAsync } from 'fastify';
+import { requireAccess, securityOf } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import type { RouteDeps } from '../route-deps.ts';
 
@@ -7,7 +8,9 @@ export const metricsRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
   app.get(
     '/metrics',
     {
+      onRequest: requireAccess('metrics'),
       schema: {
+        ...securityOf(app, 'metrics'),
         summary: 'Prometheus metrics: probe_success, probe_duration_seconds, irsa_sentinel_*',
         tags: ['telemetry'],
         produces: ['text/plain'],

@@ -3,6 +3,7 @@
 // gets the refreshed part alone (what the page's script asks for every 15 s).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProbeName } from '../../core/model.ts';
+import { requireAccess } from '../auth.ts';
 import { ASSETS } from '../page/assets.ts';
 import type { AssetName } from '../page/assets.ts';
 import { clusterPageView, notFoundView } from '../page/cluster.ts';
@@ -13,6 +14,7 @@ import { markup } from '../page/markup.ts';
 import { fragment, page, PAGE_CSP } from '../page/layout.ts';
 import type { PageOptions, View } from '../page/layout.ts';
 import type { PageDeps } from '../page/types.ts';
+import { hideAccountsUnlessPublic } from '../public-text.ts';
 import { clusterView, filterOf, fleetViews, periodsOf } from '../page/view.ts';
 import type { FleetQuery } from '../page/view.ts';
 
@@ -45,14 +47,23 @@ function sendView(req: FastifyRequest, reply: FastifyReply, view: View, opts: Pa
 }
 
 export const pageRoutes: FastifyPluginAsync<PageDeps> = async (app, deps) => {
-  app.get<{ Querystring: FleetQuery }>('/', { schema: { querystring: fleetQuery } }, async (req, reply) => {
+  // The fleet page is the `page` surface (ARN accounts hidden while the details need a token); a cluster's page, with
+  // every finding's evidence and the roles, is `details`.
+  const fleetPage = {
+    onRequest: requireAccess('page'),
+    onSend: hideAccountsUnlessPublic,
+    schema: { querystring: fleetQuery },
+  };
+  const clusterPage = { onRequest: requireAccess('details'), schema: { params: pageParams } };
+
+  app.get<{ Querystring: FleetQuery }>('/', fleetPage, async (req, reply) => {
     const now = deps.now();
     const views = fleetViews(deps, now);
     const filter = filterOf(req.query);
     return sendView(req, reply, fleetView(views, filter, now), { base: './', before: filterForm(views, filter) });
   });
 
-  app.get<{ Params: { name: string } }>('/clusters/:name', { schema: { params: pageParams } }, async (req, reply) => {
+  app.get<{ Params: { name: string } }>('/clusters/:name', clusterPage, async (req, reply) => {
     const now = deps.now();
     const clusters = deps.clusters();
     const cluster = clusters.find((c) => c.name === req.params.name);

@@ -3,7 +3,7 @@
 // delivered if still firing.
 import type { FastifyPluginAsync } from 'fastify';
 import type { SilenceInput } from '../../alerts/quiet.ts';
-import { requireScope } from '../auth.ts';
+import { requireAccess, requireScope, securityOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { errorResponse } from '../schemas.ts';
 import { silenceBody, silenceParams, silenceSchema, silencesQuery } from '../alert-schemas.ts';
@@ -24,7 +24,10 @@ const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404
 export const silenceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.post<CreateRoute>(
     '/api/v1/silences',
-    { onRequest: requireScope('write'), schema: { body: silenceBody, response: { 201: silenceSchema, ...errors } } },
+    {
+      onRequest: requireScope('write'),
+      schema: { ...securityOf(app, 'write'), body: silenceBody, response: { 201: silenceSchema, ...errors } },
+    },
     async (req, reply) => {
       const alerts = deps.alerts;
       if (!alerts) throw alertsDisabled();
@@ -40,7 +43,9 @@ export const silenceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get<ListRoute>(
     '/api/v1/silences',
     {
+      onRequest: requireAccess('details'),
       schema: {
+        ...securityOf(app, 'details'),
         querystring: silencesQuery,
         response: {
           200: {
@@ -64,7 +69,7 @@ export const silenceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     '/api/v1/silences/:id',
     {
       onRequest: requireScope('write'),
-      schema: { params: silenceParams, response: { 200: silenceSchema, ...errors } },
+      schema: { ...securityOf(app, 'write'), params: silenceParams, response: { 200: silenceSchema, ...errors } },
     },
     async (req) => {
       const alerts = deps.alerts;

@@ -1,13 +1,16 @@
-// GET /api/v1/status, GET /api/v1/clusters/:name and its history.
+// GET /api/v1/status, GET /api/v1/clusters/:name, its history and its roles: the `details` surface (a bearer token with
+// the read scope unless server.access.details is public).
 import type { FastifyPluginAsync } from 'fastify';
 import { notChecked } from '../../diagnosis/diagnose.ts';
 import { observationsOf } from '../../observations.ts';
 import type { ProbeName } from '../../core/model.ts';
 import { clusterStatus } from '../../status.ts';
+import { requireAccess, securityOf } from '../auth.ts';
 import { sendCached } from '../conditional.ts';
 import type { RouteDeps } from '../route-deps.ts';
 import { ClusterNotFoundError } from '../errors.ts';
 import {
+  authErrors,
   clusterParams,
   clusterResponse,
   errorResponse,
@@ -31,21 +34,33 @@ export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => 
     return cluster;
   };
 
+  const access = { onRequest: requireAccess('details') };
+  const security = securityOf(app, 'details');
+
   app.get(
     '/api/v1/status',
     {
+      ...access,
       schema: {
         summary: 'The fleet: per cluster its status, diagnosis, probes and alerts (ETag; 304 when unchanged)',
         tags: ['status'],
-        response: { 200: statusResponse, 304: { type: 'null', description: 'not modified' } },
+        ...security,
+        response: { 200: statusResponse, 304: { type: 'null', description: 'not modified' }, ...authErrors },
       },
     },
-    async (req, reply) => sendCached(req, reply, deps.view.status(), { maxAgeSeconds: 2 }),
+    async (req, reply) => sendCached(req, reply, deps.view.status(), { maxAgeSeconds: 2, compress: true }),
   );
 
   app.get<ClusterRoute>(
     '/api/v1/clusters/:name',
-    { schema: { params: clusterParams, response: { 200: clusterResponse, 404: errorResponse } } },
+    {
+      ...access,
+      schema: {
+        ...security,
+        params: clusterParams,
+        response: { 200: clusterResponse, 404: errorResponse, ...authErrors },
+      },
+    },
     async (req) => {
       const cluster = clusterNamed(req.params.name);
       const results = deps.store.latest(cluster.name);
@@ -64,10 +79,12 @@ export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => 
   app.get<HistoryRoute>(
     '/api/v1/clusters/:name/history',
     {
+      ...access,
       schema: {
+        ...security,
         params: clusterParams,
         querystring: historyQuery,
-        response: { 200: historyResponse, 404: errorResponse },
+        response: { 200: historyResponse, 404: errorResponse, ...authErrors },
       },
     },
     async (req) => {
@@ -86,7 +103,14 @@ export const statusRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => 
 
   app.get<ClusterRoute>(
     '/api/v1/clusters/:name/roles',
-    { schema: { params: clusterParams, response: { 200: rolesResponse, 404: errorResponse } } },
+    {
+      ...access,
+      schema: {
+        ...security,
+        params: clusterParams,
+        response: { 200: rolesResponse, 404: errorResponse, ...authErrors },
+      },
+    },
     async (req) => {
       const cluster = clusterNamed(req.params.name);
       const latest = deps.store.latest(cluster.name);

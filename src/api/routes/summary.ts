@@ -1,11 +1,13 @@
 // For status pages and dashboards: GET /api/v1/summary.json (Atlassian Statuspage's summary shape) and health badges
 // per cluster and for the fleet, as SVG and as shields.io endpoint JSON. Short cache headers and ETags.
 import type { FastifyPluginAsync } from 'fastify';
+import { requireAccess, securityOf } from '../auth.ts';
 import { badge } from '../badges.ts';
 import { sendCached } from '../conditional.ts';
 import { ClusterNotFoundError } from '../errors.ts';
 import type { RouteDeps } from '../route-deps.ts';
-import { errorResponse, summaryResponse } from '../schemas.ts';
+import { hideAccountsUnlessPublic } from '../public-text.ts';
+import { authErrors, errorResponse, summaryResponse } from '../schemas.ts';
 
 interface BadgeRoute {
   Params: { cluster: string; format: 'svg' | 'json' };
@@ -24,10 +26,13 @@ export const summaryRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
   app.get(
     '/api/v1/summary.json',
     {
+      onRequest: requireAccess('summary'),
+      onSend: hideAccountsUnlessPublic,
       schema: {
         summary: 'The fleet in the Atlassian Statuspage summary shape',
         tags: ['status pages'],
-        response: { 200: summaryResponse, 304: { type: 'null', description: 'not modified' } },
+        ...securityOf(app, 'summary'),
+        response: { 200: summaryResponse, 304: { type: 'null', description: 'not modified' }, ...authErrors },
       },
     },
     async (req, reply) => sendCached(req, reply, deps.view.summary()),
@@ -36,11 +41,13 @@ export const summaryRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
   app.get<BadgeRoute>(
     '/badges/:cluster/health.:format',
     {
+      onRequest: requireAccess('badges'),
       schema: {
         summary: 'A health badge: SVG, or shields.io endpoint JSON',
         tags: ['status pages'],
+        ...securityOf(app, 'badges'),
         params: badgeParams,
-        response: { 404: errorResponse },
+        response: { 404: errorResponse, ...authErrors },
       },
     },
     async (req, reply) => {

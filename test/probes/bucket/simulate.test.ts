@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../../../src/agent.ts';
 import type { Agent } from '../../../src/agent.ts';
 import { loadText, tempDir } from '../../config/temp-config.ts';
+import { OPEN_ACCESS_YAML } from '../../helpers/api-access.ts';
 import { ccoctlReadStatement, denyOutsideVpceStatement, policyOf } from '../../helpers/policies.ts';
 
 const BUCKET = 'prod-east-oidc';
@@ -15,7 +16,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   const config = loadText(
-    `lab:\n  dataDir: ${tempDir()}\n  fleet:\n    keyPool: 1\n    clusters:\n      - name: prod-east\n      - name: cf\n        topology: cloudfront\nstorage:\n  inMemory: true\n`,
+    `lab:\n  dataDir: ${tempDir()}\n  fleet:\n    keyPool: 1\n    clusters:\n      - name: prod-east\n      - name: cf\n        topology: cloudfront\nstorage:\n  inMemory: true\nserver:\n${OPEN_ACCESS_YAML}`,
   );
   agent = await createAgent(config, pino({ level: 'silent' }));
   app = await agent.api();

@@ -60,6 +60,8 @@ describe('awsCallFinding', () => {
   it('knows credential errors in either naming, and nothing else', () => {
     expect(isCredentialError('ExpiredTokenException')).toBe(true);
     expect(isCredentialError('RequestTimeTooSkewed')).toBe(true);
+    // The agent's own web identity refused by STS (its credentials provider's AssumeRoleWithWebIdentity).
+    expect(isCredentialError('InvalidIdentityTokenException')).toBe(true);
     for (const name of ['AccessDenied', 'Throttling', 'InternalError', 'NoSuchEntity', 'ECONNRESET'])
       expect(isCredentialError(name)).toBe(false);
   });
