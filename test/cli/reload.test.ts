@@ -23,7 +23,8 @@ const write = (clusters: string[], more: Record<string, unknown> = {}) =>
       clusters: clusters.map(cluster),
       schedules: { issuer: off, jwks: off, bucket: off, cloudtrail: off, roles: off },
       storage: { dataDir: join(dir, 'data') },
-      server: { port: 0 },
+      // Bound to loopback: the details (status) are public, as in the demo.
+      server: { port: 0, access: { details: 'public' } },
       ...more,
     }),
   );
@@ -85,7 +86,7 @@ describe('serve reloads its configuration', () => {
 
       // A port change waits for a restart; the rest applies.
       seen = serve.lines.length;
-      write(['two'], { server: { port: 1 } });
+      write(['two'], { server: { port: 1, access: { details: 'public' } } });
       expect(await next(serve, 'configuration reloaded', seen)).toMatchObject({ applied: ['clusters'] });
       const warned = serve.lines.slice(seen).find((l) => Array.isArray(l.keys));
       expect(warned?.keys).toEqual(['server.port']);

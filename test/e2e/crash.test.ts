@@ -55,7 +55,7 @@ beforeAll(async () => {
       roles: every2s,
     },
     storage: { dataDir },
-    server: { port: 0 },
+    server: { port: 0, access: { details: 'public' } },
     alerts: { rerunCooldownSeconds: 5, sinks: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook` }] },
   };
   configFile = join(dir, 'config.yaml');
