@@ -19,6 +19,8 @@ import type { MemorySample } from './soak-trend.ts';
 const CLI = join(import.meta.dirname, '../src/cli.ts');
 const METER = join(import.meta.dirname, 'soak-meter.ts');
 const PROBES = ['issuer', 'jwks', 'bucket', 'cloudtrail', 'roles'] as const;
+/** Bound on serve's start (the lab's fleet loaded, the API listening). */
+const START_MS = 60_000;
 
 export interface SoakOptions {
   durationMs: number;
@@ -98,6 +100,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     },
   });
   const exited = new Promise<number | null>((resolve) => serve.once('exit', (code) => resolve(code)));
+  // Whatever ends this process (a test runner's teardown included) ends the agent and the lab with it.
+  const killChildren = (): void => {
+    serve.kill('SIGKILL');
+    try {
+      process.kill(lab.pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
+  process.once('exit', killChildren);
   const serveLog = createWriteStream(join(dir, 'serve.log'));
   const errors: string[] = [];
   let reloads = 0;
@@ -114,6 +126,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       }
     });
     void exited.then((code) => reject(new Error(`serve exited ${code} before serving (log: ${dir}/serve.log)`)));
+    setTimeout(() => reject(new Error(`serve did not start within ${START_MS / 1000} s`)), START_MS).unref();
   });
 
   let faults = 0;
@@ -159,6 +172,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     serveLog.end();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
     await lab.stop();
+    process.off('exit', killChildren);
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
