@@ -1,5 +1,5 @@
 // What the bucket probe reads about an OIDC bucket through the S3 and S3 Control APIs: its policy, policy status,
-// bucket and account Block Public Access, and ACL. A missing configuration is a fact (404 NoSuch…, AWS-FACTS 4.1,
+// bucket and account Block Public Access, and ACL. A missing configuration is a fact (404 NoSuch…, docs/aws-facts.md 4.1,
 // 4.2); a refused read is named by its action so the probe can say `unknown` instead of guessing.
 import { GetBucketAclCommand, GetBucketPolicyCommand, GetBucketPolicyStatusCommand } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand as GetBucketPublicAccessBlockCommand } from '@aws-sdk/client-s3';

@@ -1,7 +1,7 @@
 // When the bucket policy locks the agent out. AWS's documented VPC-endpoint restriction (one Deny on s3:* unless
 // aws:SourceVpce) denies STS and also every same-account principal outside the endpoint, the agent's own reads of the
-// bucket's settings included; S3 then says so in its enhanced access-denied message (AWS-FACTS 4.4). The policy is
-// still known: CloudTrail's PutBucketPolicy record carries it whole (AWS-FACTS 3.3, 4.4), from the same shared scan
+// bucket's settings included; S3 then says so in its enhanced access-denied message (docs/aws-facts.md 4.4). The policy is
+// still known: CloudTrail's PutBucketPolicy record carries it whole (docs/aws-facts.md 3.3, 4.4), from the same shared scan
 // the cloudtrail probe reads (probes/shared/trail/changes.ts).
 import type { AwsClients } from '../../src/clients/aws.ts';
 import { TrailError } from '../../src/clients/trail.ts';
@@ -15,7 +15,7 @@ import type { BucketRead } from './facts.ts';
 import { finding } from './findings.ts';
 import { readersOf, verdictFindings } from './verdicts.ts';
 
-/** S3's context for a same-account caller that a bucket policy Deny refused (AWS-FACTS 4.4). */
+/** S3's context for a same-account caller that a bucket policy Deny refused (docs/aws-facts.md 4.4). */
 const DENIED_BY_BUCKET_POLICY = /with an explicit deny in a resource-based policy/;
 
 /** The reads of the bucket's settings that its own policy refused the agent, by their enhanced message. */

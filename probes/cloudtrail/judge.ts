@@ -1,6 +1,6 @@
 // Whether a recorded PutBucketPolicy leaves the issuer documents readable by STS (or by the CloudFront distribution
 // in front of a private bucket), judged by the probes' own evaluator from the policy alone: the record carries the
-// whole policy (AWS-FACTS 3.3), not the Block Public Access in force, which the bucket probe judges.
+// whole policy (docs/aws-facts.md 3.3), not the Block Public Access in force, which the bucket probe judges.
 import type { ClusterConfig } from '../../src/core/cluster.ts';
 import { issuerDocuments } from '../shared/s3-read/documents.ts';
 import { evaluateRead } from '../shared/s3-read/eval.ts';

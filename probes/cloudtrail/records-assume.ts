@@ -1,4 +1,4 @@
-// Reading one AssumeRoleWithWebIdentity record (AWS-FACTS 3.1) into an AssumeEvent. Pure: no I/O and no SDK calls.
+// Reading one AssumeRoleWithWebIdentity record (docs/aws-facts.md 3.1) into an AssumeEvent. Pure: no I/O and no SDK calls.
 import { z } from 'zod';
 import { ResourcesShape, check, compact, resourceArn, str, text } from '../shared/trail/records-common.ts';
 import type { Common, Json } from '../shared/trail/records-common.ts';
@@ -23,9 +23,9 @@ export interface AssumeEvent {
 }
 
 export const STS = 'sts.amazonaws.com';
-export const ASSUME = 'AssumeRoleWithWebIdentity'; // eventSource sts.amazonaws.com (AWS-FACTS 1.1, 3.1)
+export const ASSUME = 'AssumeRoleWithWebIdentity'; // eventSource sts.amazonaws.com (docs/aws-facts.md 1.1, 3.1)
 
-/** AWS-FACTS 3.1: userIdentity of a WebIdentityUser, requestParameters.roleArn, responseElements (null on failure). */
+/** docs/aws-facts.md 3.1: userIdentity of a WebIdentityUser, requestParameters.roleArn, responseElements (null on failure). */
 const AssumeShape = z.object({
   userIdentity: z.object({ principalId: text, userName: text, identityProvider: text }).nullish(),
   requestParameters: z.object({ roleArn: text }).nullish(),
@@ -33,11 +33,11 @@ const AssumeShape = z.object({
   resources: ResourcesShape,
 });
 
-/** The IAM OIDC provider ARN's resource part is the issuer URL without https:// (AWS-FACTS 3.1, 2.1). */
+/** The IAM OIDC provider ARN's resource part is the issuer URL without https:// (docs/aws-facts.md 3.1, 2.1). */
 const issuerHostOf = (providerArn: string | undefined): string | undefined =>
   providerArn === undefined ? undefined : /^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/(.+)$/.exec(providerArn)?.[1];
 
-/** principalId is `<provider>:<aud>:<sub>` (AWS-FACTS 3.1); sub may hold colons, so it is cut off by value. */
+/** principalId is `<provider>:<aud>:<sub>` (docs/aws-facts.md 3.1); sub may hold colons, so it is cut off by value. */
 function audienceFromPrincipal(principalId?: string, provider?: string, subject?: string): string | undefined {
   if (principalId === undefined || provider === undefined || !principalId.startsWith(`${provider}:`)) return undefined;
   const rest = principalId.slice(provider.length + 1);

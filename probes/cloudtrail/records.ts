@@ -1,4 +1,4 @@
-// Reading CloudTrail LookupEvents results (AWS-FACTS 3.2): AssumeRoleWithWebIdentity calls (3.1) and the S3 bucket
+// Reading CloudTrail LookupEvents results (docs/aws-facts.md 3.2): AssumeRoleWithWebIdentity calls (3.1) and the S3 bucket
 // policy / Block Public Access changes that can cut STS off from a public OIDC bucket (3.3, 4.2). Pure: no I/O and no
 // SDK calls. Only the fields named in the record shapes (cloudtrail-records-common.ts, -assume.ts, -bucket.ts) are read
 // and copied out, so nothing else in a record (its credentials included) can reach the output. A field that is present
@@ -26,7 +26,7 @@ function isOfInterest(name: string | undefined, source: string | undefined, even
   return sources.includes(source);
 }
 
-/** Parse one LookupEvents `Event` (its CloudTrailEvent is a JSON string, AWS-FACTS 3.2). Returns undefined for events
+/** Parse one LookupEvents `Event` (its CloudTrailEvent is a JSON string, docs/aws-facts.md 3.2). Returns undefined for events
  * of no interest; throws RecordParseError for a malformed record of interest. The record's own eventName, eventSource
  * and eventID win over the LookupEvents summary, which is used only where the record lacks them. */
 export function parseLookupEvent(event: Event): TrailEvent | undefined {

@@ -83,7 +83,7 @@ function statementsOf(policy: unknown): string[] | undefined {
 /**
  * BUCKET_POLICY_CHANGED_BY for one successful change. A change still in force (`current`: no later change of the same
  * setting) that cuts off STS's reads of the issuer documents is a warning: a deleted policy, RestrictPublicBuckets
- * turned on (AWS-FACTS 4.2), or a put policy that the evaluator finds denies them (`denies`, judge.ts). Other changes
+ * turned on (docs/aws-facts.md 4.2), or a put policy that the evaluator finds denies them (`denies`, judge.ts). Other changes
  * are recorded for the diagnosis.
  */
 export function changeFinding(e: BucketChangeEvent, current: boolean, denies?: PolicyJudgement): Finding {

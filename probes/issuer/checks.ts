@@ -7,10 +7,10 @@ import type { Finding } from '../../src/core/model.ts';
 import type { AddressClass } from '../shared/fetch-policy.ts';
 import { clip, parseJsonObject, preview } from '../shared/json-body.ts';
 
-/** AWS-FACTS 1.2: tokens must be signed RS256/384/512 or ES256/384/512. */
+/** docs/aws-facts.md 1.2: tokens must be signed RS256/384/512 or ES256/384/512. */
 const STS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
 const EC_ALGORITHM_BY_CURVE: Record<string, string> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
-/** AWS-FACTS 1.3: "at most 100 RSA keys and 100 EC keys". */
+/** docs/aws-facts.md 1.3: "at most 100 RSA keys and 100 EC keys". */
 const MAX_KEYS_PER_TYPE = 100;
 const MIN_RSA_BITS = 2048;
 /** Key problems reported one by one; the rest are counted in one more finding. */

@@ -8,7 +8,7 @@ import { finding } from './findings.ts';
 import { clip, parseJsonBody } from '../shared/json-body.ts';
 import type { Finding } from '../../src/core/model.ts';
 
-/** kube-apiserver's and ccoctl's kid: base64url(SHA-256(DER SubjectPublicKeyInfo)) (AWS-FACTS 5, 6). */
+/** kube-apiserver's and ccoctl's kid: base64url(SHA-256(DER SubjectPublicKeyInfo)) (docs/aws-facts.md 5, 6). */
 export const kidOfPem = (pem: string): string =>
   createHash('sha256')
     .update(createPublicKey(pem).export({ type: 'spki', format: 'der' }))

@@ -72,7 +72,7 @@ export function readSigningKids(cluster: ClusterConfig, kube: KubeAccess | undef
   });
 }
 
-/** OpenShift's staged next key (AWS-FACTS 5); undefined when no rotation is staged. */
+/** OpenShift's staged next key (docs/aws-facts.md 5); undefined when no rotation is staged. */
 export const readNextKid = (kube: KubeAccess): Promise<string | undefined> =>
   reading(
     'the staged next key (openshift-kube-apiserver-operator/next-bound-service-account-signing-key)',

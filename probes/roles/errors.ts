@@ -1,4 +1,4 @@
-// What an AssumeRoleWithWebIdentity error means (AWS-FACTS 1.3, 1.4): the SDK error's name and STS's exact message,
+// What an AssumeRoleWithWebIdentity error means (docs/aws-facts.md 1.3, 1.4): the SDK error's name and STS's exact message,
 // mapped to a finding. Only configuration-class errors fail; throttling, network and provider hiccups are unknown.
 import { awsErrorFacts, bareErrorName } from '../shared/aws-errors.ts';
 import type { AwsErrorFacts } from '../shared/aws-errors.ts';
@@ -8,7 +8,7 @@ import type { ROLES_FINDINGS } from './findings.ts';
 type FindingCode = keyof typeof ROLES_FINDINGS;
 import type { Finding } from '../../src/core/model.ts';
 
-/** STS's InvalidIdentityToken messages, verbatim (AWS-FACTS 1.4), matched by a distinctive part. */
+/** STS's InvalidIdentityToken messages, verbatim (docs/aws-facts.md 1.4), matched by a distinctive part. */
 const INVALID_TOKEN_CAUSES: [RegExp, FindingCode][] = [
   [/Couldn't retrieve verification key/i, 'ASSUME_KEY_RETRIEVAL_FAILED'],
   [/No OpenIDConnect provider found/i, 'ASSUME_NO_PROVIDER'],

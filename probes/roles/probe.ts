@@ -25,7 +25,7 @@ import { trustFindings } from './trust.ts';
 const PARALLEL_ROLES = 4;
 
 /**
- * The inline session policy of every assume test (AWS-FACTS 1.8): a session may do only what both its role and its
+ * The inline session policy of every assume test (docs/aws-facts.md 1.8): a session may do only what both its role and its
  * session policy allow, so these credentials can do nothing that needs a permission; GetCallerIdentity needs none.
  */
 export const DENY_ALL_SESSION_POLICY = JSON.stringify({

@@ -1,5 +1,5 @@
 // Which roles the roles probe tests, and as which service accounts: the configured list, CredentialsRequests named
-// the way ccoctl names their roles, and the role_arn in each CredentialsRequest's secret on the cluster (AWS-FACTS 5).
+// the way ccoctl names their roles, and the role_arn in each CredentialsRequest's secret on the cluster (docs/aws-facts.md 5).
 import { ccoctlRoleName } from '../../src/ccoctl/credentials-requests.ts';
 import type { CredentialsRequestInfo } from '../../src/ccoctl/credentials-requests.ts';
 import type { KubeAccess, ServiceAccountRef } from '../../src/clients/kube.ts';
@@ -34,7 +34,7 @@ export const partitionOf = (region: string): string =>
 
 export const serviceAccountName = (sa: ServiceAccountRef): string => `${sa.namespace}/${sa.name}`;
 
-/** ccoctl's credentials secret is an AWS config file: `role_arn = arn:…` (AWS-FACTS 5). */
+/** ccoctl's credentials secret is an AWS config file: `role_arn = arn:…` (docs/aws-facts.md 5). */
 export const roleArnFromIni = (ini: string): string | undefined => /^\s*role_arn\s*=\s*(\S+)\s*$/m.exec(ini)?.[1];
 
 const invalid = (message: string, evidence?: Record<string, unknown>): Finding =>

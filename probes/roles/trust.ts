@@ -1,4 +1,4 @@
-// The roles probe's own reading of a role's trust policy (AWS-FACTS 2.2): does it let this cluster's IAM OIDC provider
+// The roles probe's own reading of a role's trust policy (docs/aws-facts.md 2.2): does it let this cluster's IAM OIDC provider
 // assume the role with sts:AssumeRoleWithWebIdentity for a service account's subject and audience? Only conditions on
 // `<provider>:sub` and `<provider>:aud` are judged; conditions on other keys (source IP, time, tags) are outside it.
 

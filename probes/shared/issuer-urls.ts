@@ -8,9 +8,9 @@
 export const discoveryUrlOf = (issuer: string): string =>
   `${issuer.endsWith('/') ? issuer.slice(0, -1) : issuer}/.well-known/openid-configuration`;
 
-/** The issuer as IAM names its provider and prefixes its condition keys: the URL without the scheme (AWS-FACTS 2.1). */
+/** The issuer as IAM names its provider and prefixes its condition keys: the URL without the scheme (docs/aws-facts.md 2.1). */
 export const providerUrlOf = (issuer: string): string => issuer.replace(/^https:\/\//, '');
 
-/** The IAM OIDC provider of an issuer in an account (AWS-FACTS 2.1). */
+/** The IAM OIDC provider of an issuer in an account (docs/aws-facts.md 2.1). */
 export const providerArnOf = (accountId: string, issuer: string, partition = 'aws'): string =>
   `arn:${partition}:iam::${accountId}:oidc-provider/${providerUrlOf(issuer)}`;

@@ -1,4 +1,4 @@
-// OpenShift CredentialsRequests and ccoctl's naming of what it makes for them (AWS-FACTS 5). Facts of ccoctl, used
+// OpenShift CredentialsRequests and ccoctl's naming of what it makes for them (docs/aws-facts.md 5). Facts of ccoctl, used
 // by the agent (roles from a CredentialsRequests folder) and by the lab (its clusters' roles) alike.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ interface CredentialsRequestDoc {
   };
 }
 
-/** AWS CredentialsRequests from YAML text; ccoctl skips those annotated release.openshift.io/delete (AWS-FACTS 5). */
+/** AWS CredentialsRequests from YAML text; ccoctl skips those annotated release.openshift.io/delete (docs/aws-facts.md 5). */
 export function parseCredentialsRequests(text: string, source: string): CredentialsRequestInfo[] {
   const objects = parseAllDocuments(text).map((doc) => {
     if (doc.errors.length > 0) throw new Error(`${source}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
@@ -35,7 +35,7 @@ export function parseCredentialsRequests(text: string, source: string): Credenti
 
 /**
  * AWS CredentialsRequests from parsed objects (an API list's items, or YAML documents): those of another kind or
- * provider are left out, as are those annotated release.openshift.io/delete (AWS-FACTS 5).
+ * provider are left out, as are those annotated release.openshift.io/delete (docs/aws-facts.md 5).
  */
 export function readCredentialsRequests(objects: unknown[], source: string): CredentialsRequestInfo[] {
   const out: CredentialsRequestInfo[] = [];
@@ -69,7 +69,7 @@ export function bundledCredentialsRequests(): CredentialsRequestInfo[] {
   return bundled;
 }
 
-/** ccoctl create-iam-roles: `<name>-<secretRef.namespace>-<secretRef.name>`, cut to 64 characters (AWS-FACTS 5). */
+/** ccoctl create-iam-roles: `<name>-<secretRef.namespace>-<secretRef.name>`, cut to 64 characters (docs/aws-facts.md 5). */
 export function ccoctlRoleName(clusterName: string, cr: CredentialsRequestInfo): string {
   return `${clusterName}-${cr.secretNamespace}-${cr.secretName}`.slice(0, 64);
 }
@@ -80,7 +80,7 @@ export function ccoctlTrustPolicy(providerArn: string, providerUrl: string, subj
   return `{ "Version": "2012-10-17", "Statement": [ { "Effect": "Allow", "Principal": { "Federated": "${providerArn}" }, "Action": "sts:AssumeRoleWithWebIdentity", "Condition":  { "StringEquals": { "${providerUrl}:sub": [ ${subs} ] } } } ] }`;
 }
 
-/** The credentials secret ccoctl writes for a CredentialsRequest (AWS-FACTS 5). */
+/** The credentials secret ccoctl writes for a CredentialsRequest (docs/aws-facts.md 5). */
 export function ccoctlCredentialsIni(roleArn: string): string {
   return [
     '[default]',

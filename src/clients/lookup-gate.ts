@@ -1,5 +1,5 @@
 // The gate every LookupEvents call of a scanner passes (SDK retries included): LookupEvents allows two calls a second
-// per account and region (AWS-FACTS 3.2), counted where CloudTrail counts them, when they arrive. The client cannot
+// per account and region (docs/aws-facts.md 3.2), counted where CloudTrail counts them, when they arrive. The client cannot
 // see arrival, only that it falls between the call's start and its answer. So a call starts no sooner than a window
 // (a second, plus a margin for clocks) after the answer to the call `limit` before it: whatever the latency of each
 // call (a slow first TLS handshake, a far region, a loaded machine), no window holds more than `limit` arrivals. Calls

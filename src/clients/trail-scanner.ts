@@ -1,5 +1,5 @@
 // One CloudTrail scanner per account-region (see trail.ts). Every LookupEvents call of the scanner, SDK retries
-// included, passes one gate (lookup-gate.ts) so no second holds more than two arrivals (AWS-FACTS 3.2: "limited to two
+// included, passes one gate (lookup-gate.ts) so no second holds more than two arrivals (docs/aws-facts.md 3.2: "limited to two
 // per second, per account, per Region"), whatever the latency; the SDK's standard retry backs off on
 // ThrottlingException. Each query's stream (its position and kept items) is saved after every complete scan and read
 // back at its first use, so a new scanner (a restart, a reload) resumes where the last one stopped.
@@ -36,7 +36,7 @@ export interface TrailScannerOptions {
   memory?: { store: TrailMemory; name: string; onError?: (err: unknown, stream: string) => void };
 }
 
-// AWS-FACTS 3.2: "budget ≥15 min of lookback overlap" for the delivery delay.
+// docs/aws-facts.md 3.2: "budget ≥15 min of lookback overlap" for the delivery delay.
 const DEFAULTS = {
   minCallIntervalMs: 600,
   windowMs: 1050,
@@ -45,7 +45,7 @@ const DEFAULTS = {
   maxPages: 200,
   scanTimeoutMs: 50_000,
 };
-const PAGE_SIZE = 50; // LookupEvents' MaxResults cap (AWS-FACTS 3.2)
+const PAGE_SIZE = 50; // LookupEvents' MaxResults cap (docs/aws-facts.md 3.2)
 
 interface QueryState {
   items: Map<string, TrailItem<unknown>>;

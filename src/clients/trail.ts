@@ -1,4 +1,4 @@
-// CloudTrail scanning as probes see it. LookupEvents allows two calls a second per account and region (AWS-FACTS 3.2),
+// CloudTrail scanning as probes see it. LookupEvents allows two calls a second per account and region (docs/aws-facts.md 3.2),
 // so one scanner per account-region serves every cluster there: scans are shared (single flight, reused while fresh),
 // incremental (from the last scan's end minus the delivery delay), deduplicated by eventID and kept for a window. The
 // position and the kept items of each stream are saved (TrailMemory: the store), so a restart resumes where the last
@@ -13,7 +13,7 @@ export interface TrailQuery<T> {
    * that shape changes, so items saved by an older agent are not reused (the window is then scanned again). Default 1.
    */
   format?: number;
-  /** The one lookup attribute LookupEvents allows (AWS-FACTS 3.2), e.g. EventName = AssumeRoleWithWebIdentity. */
+  /** The one lookup attribute LookupEvents allows (docs/aws-facts.md 3.2), e.g. EventName = AssumeRoleWithWebIdentity. */
   lookup: LookupAttribute;
   /** How far back the kept items reach. */
   windowMs: number;

@@ -38,7 +38,7 @@ const httpUrl = z
   .string()
   .refine((s) => URL.canParse(s) && /^https?:\/\//.test(s), 'must be an http:// or https:// URL');
 
-/** Why a string cannot be an issuer as IAM and STS accept it (AWS-FACTS 1.3, 2.1), or undefined. */
+/** Why a string cannot be an issuer as IAM and STS accept it (docs/aws-facts.md 1.3, 2.1), or undefined. */
 function issuerProblem(s: string): string | undefined {
   if (!s.startsWith('https://')) return 'must start with https:// (STS fetches the issuer only over HTTPS)';
   if (s.trim() !== s) return 'must not start or end with white space';

@@ -30,7 +30,7 @@ export interface DiagnosisRule {
 
 const sentence = (s: string): string => `${s.charAt(0).toUpperCase()}${s.slice(1).replace(/[.\s]+$/, '')}.`;
 
-/** A hosting fault keeps STS from the issuer documents: these show it (AWS-FACTS 1.4; CloudTrail logs none). */
+/** A hosting fault keeps STS from the issuer documents: these show it (docs/aws-facts.md 1.4; CloudTrail logs none). */
 const UNREADABLE_ISSUER: FindingCode[] = ['ASSUME_KEY_RETRIEVAL_FAILED', 'ISSUER_HTTP_ERROR', 'JWKS_HTTP_ERROR'];
 /** What a fault of the issuer documents themselves does to the pods (its own HTTP errors are symptoms, not effects). */
 const BROKEN_DOCUMENTS: FindingCode[] = ['ASSUME_KEY_RETRIEVAL_FAILED'];

@@ -1,5 +1,5 @@
 // Fleet discovery: every IAM OIDC provider of an account becomes a monitored issuer, named by ccoctl's
-// `openshift.io/cloud-credential-operator/<name>` tag (AWS-FACTS 5) or the EKS cluster id of its URL (AWS-FACTS 6),
+// `openshift.io/cloud-credential-operator/<name>` tag (docs/aws-facts.md 5) or the EKS cluster id of its URL (docs/aws-facts.md 6),
 // with its region and bucket derived from the URL. Clusters configured by hand (same issuer) take precedence.
 import { readFileSync } from 'node:fs';
 import { GetOpenIDConnectProviderCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
@@ -12,7 +12,7 @@ import type { AccountConfig, ClusterConfig, DiscoverySettings } from '../config/
 export const DISCOVERY_AWS_ACTIONS = ['iam:ListOpenIDConnectProviders', 'iam:GetOpenIDConnectProvider'] as const;
 
 const CCOCTL_TAG = /^openshift\.io\/cloud-credential-operator\/(.+)$/;
-// AWS-FACTS 6: https://oidc.eks.<region>.amazonaws.com/id/<32-hex-ID>
+// docs/aws-facts.md 6: https://oidc.eks.<region>.amazonaws.com/id/<32-hex-ID>
 const EKS_URL = /^oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com\/id\/([0-9A-Fa-f]+)$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 

@@ -1,12 +1,12 @@
 // Identity-side authorization of signed lab requests (IAM UG "policy evaluation logic", same account): a user's
 // identity policy, a role session's role policies intersected with its session policy, nothing for root; and the
-// access-denied message naming which kind of policy refused (AWS-FACTS 4.4).
+// access-denied message naming which kind of policy refused (docs/aws-facts.md 4.4).
 import { evaluatePolicy, parsePolicy } from './policy.ts';
 import type { EvalResult } from './policy.ts';
 import type { LabState, PolicyDocument } from './state.ts';
 import type { Caller } from './wire.ts';
 
-/** The kind of policy that refused a request, as access-denied messages name it (AWS-FACTS 4.4). */
+/** The kind of policy that refused a request, as access-denied messages name it (docs/aws-facts.md 4.4). */
 export type PolicyKind = 'identity' | 'resource' | 'session';
 
 /** Why a request was refused: which kind of policy, and whether by an explicit Deny or for want of an Allow. */
@@ -72,7 +72,7 @@ const combine = (decisions: Decision[]): Decision =>
 /**
  * What the caller's identity-side policies say about `action` on `resource`. Root is allowed everything its account
  * may do (no identity policy applies to it). A session's permissions are the intersection of its role's identity
- * policies and its session policy (AWS-FACTS 1.8), so both are reported.
+ * policies and its session policy (docs/aws-facts.md 1.8), so both are reported.
  */
 export function evaluateIdentity(
   state: LabState,
@@ -110,7 +110,7 @@ const POLICY_NAMES: Record<PolicyKind, string> = {
 };
 
 /**
- * `User: <arn> is not authorized to perform: <action> on resource: <resource> <context>` (AWS-FACTS 4.4), the context
+ * `User: <arn> is not authorized to perform: <action> on resource: <resource> <context>` (docs/aws-facts.md 4.4), the context
  * naming the kind of policy. `resource` is given as the service prints it (S3 quotes the ARN); undefined leaves the
  * `on resource` part out (actions on no resource, as the S3 User Guide's examples show).
  */
@@ -124,7 +124,7 @@ export function deniedMessage(principalArn: string, action: string, resource: st
 
 /**
  * May `caller` perform `action` on `resource` by its identity-side policies alone? (IAM, CloudTrail, S3 Control; S3
- * adds the bucket policy in s3-access.ts.) GetCallerIdentity needs no permission and cannot be denied (AWS-FACTS 1.8).
+ * adds the bucket policy in s3-access.ts.) GetCallerIdentity needs no permission and cannot be denied (docs/aws-facts.md 1.8).
  */
 export function authorizeIdentity(state: LabState, caller: Caller, action: string, resource: string): AuthzResult {
   if (action === 'sts:GetCallerIdentity') return { allowed: true };

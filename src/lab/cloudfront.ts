@@ -1,4 +1,4 @@
-// CloudFront in front of a private OIDC bucket, as `ccoctl --create-private-s3-bucket` sets it up (AWS-FACTS 5).
+// CloudFront in front of a private OIDC bucket, as `ccoctl --create-private-s3-bucket` sets it up (docs/aws-facts.md 5).
 // A distribution is served at `/_cloudfront/<distributionId>/<key>` on the lab's port (standing for
 // https://<id>.cloudfront.net/<key>). It allows GET and HEAD, caches nothing (ccoctl's CachingDisabled policy), and
 // reads each object from its origin bucket as its Origin Access Identity, decided by the bucket policy and Block
@@ -75,7 +75,7 @@ function readOrigin(ctx: LabContext, distribution: Distribution, key: string, re
   if (!decision.allowed) return denied();
   const object = bucket.objects.get(key);
   if (!object) {
-    // Without s3:ListBucket a missing key is a 403, as for any S3 caller (AWS-FACTS 4.2).
+    // Without s3:ListBucket a missing key is a 403, as for any S3 caller (docs/aws-facts.md 4.2).
     return canList()
       ? s3Error(404, 'NoSuchKey', 'The specified key does not exist.', req.requestId, { Key: key })
       : denied();
@@ -109,7 +109,7 @@ export function createCloudFrontHandler(ctx: LabContext): LabHandler {
       };
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      // ccoctl's AllowedMethods are GET and HEAD. CloudFront's wording is not in AWS-FACTS (observed elsewhere).
+      // ccoctl's AllowedMethods are GET and HEAD. CloudFront's wording is not in docs/aws-facts.md (observed elsewhere).
       return {
         status: 403,
         headers: { 'content-type': 'text/plain; charset=utf-8', ...edgeHeaders(distribution, 'Error') },

@@ -23,7 +23,7 @@ export interface RecordInput {
   region?: string;
 }
 
-/** userIdentity of a signed request (AWS-FACTS 3.3 records; IAMUser / AssumedRole shapes). */
+/** userIdentity of a signed request (docs/aws-facts.md 3.3 records; IAMUser / AssumedRole shapes). */
 function identityOf(state: LabState, req: LabRequest): Record<string, unknown> {
   const c = req.caller;
   if (c.kind === 'user' && c.user.root) {
@@ -59,7 +59,7 @@ function identityOf(state: LabState, req: LabRequest): Record<string, unknown> {
   return { type: 'AWSAccount', principalId: '', accountId: 'anonymous' };
 }
 
-/** Append one event in the real record's shape (AWS-FACTS 3.1, 3.3) and return it. */
+/** Append one event in the real record's shape (docs/aws-facts.md 3.1, 3.3) and return it. */
 export function recordEvent(state: LabState, e: RecordInput): TrailEvent {
   const eventId = randomUUID();
   const eventTime = new Date();
@@ -202,7 +202,7 @@ function toDate(v: number | string | undefined): Date | undefined {
 }
 
 export interface CloudTrailOptions {
-  /** LookupEvents calls per second per account and region (AWS-FACTS 3.2: two). */
+  /** LookupEvents calls per second per account and region (docs/aws-facts.md 3.2: two). */
   lookupsPerSecond?: number;
   /**
    * The clock of the throttle (ms). Default Date.now. A test that must not hinge on real timing gives its own: a clock
@@ -226,7 +226,7 @@ export function createCloudTrailHandler(ctx: LabContext, opts: CloudTrailOptions
     }
     const authz = authorizeIdentity(ctx.state, req.caller, 'cloudtrail:LookupEvents', '*');
     if (!authz.allowed) return jsonError(400, 'AccessDeniedException', authz.message, req.requestId);
-    // AWS-FACTS 3.2: two lookups per second per account per region, else ThrottlingException (400 preferred).
+    // docs/aws-facts.md 3.2: two lookups per second per account per region, else ThrottlingException (400 preferred).
     const key = `${ctx.state.accountId}/${req.region}`;
     const count = ctx.state.lookups.get(key) ?? { answered: 0, throttled: 0 };
     ctx.state.lookups.set(key, count);

@@ -22,9 +22,9 @@ import type {
 
 /** The agent's own service account in every lab cluster. */
 export const AGENT_SERVICE_ACCOUNT = 'irsa-sentinel/irsa-sentinel';
-/** Audiences ccoctl registers on the IAM OIDC provider (AWS-FACTS 5). */
+/** Audiences ccoctl registers on the IAM OIDC provider (docs/aws-facts.md 5). */
 export const CCOCTL_AUDIENCES = ['openshift', 'sts.amazonaws.com'];
-/** ccoctl's Block Public Access for its public bucket since 2023 (AWS-FACTS 4.3). */
+/** ccoctl's Block Public Access for its public bucket since 2023 (docs/aws-facts.md 4.3). */
 export const CCOCTL_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = {
   BlockPublicAcls: true,
   IgnorePublicAcls: true,
@@ -32,7 +32,7 @@ export const CCOCTL_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = {
   RestrictPublicBuckets: false,
 };
 
-/** ccoctl --create-private-s3-bucket: all four Block Public Access settings on (AWS-FACTS 5). */
+/** ccoctl --create-private-s3-bucket: all four Block Public Access settings on (docs/aws-facts.md 5). */
 export const CCOCTL_PRIVATE_ACCESS_BLOCK: PublicAccessBlock = {
   BlockPublicAcls: true,
   IgnorePublicAcls: true,
@@ -51,11 +51,11 @@ export function cloudFrontId(kind: 'distribution' | 'origin-access-identity', na
   return 'E' + Array.from(digest.subarray(0, 13), (b) => CLOUDFRONT_ID_ALPHABET[b % 36]).join('');
 }
 
-/** How a bucket policy names an Origin Access Identity (AWS-FACTS 5). */
+/** How a bucket policy names an Origin Access Identity (docs/aws-facts.md 5). */
 export const oaiPrincipalArn = (oaiId: string): string =>
   `arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ${oaiId}`;
 
-/** ccoctl's oidcBucketTemplateAllowingOAIAccess: only the distribution's OAI may read (AWS-FACTS 5). */
+/** ccoctl's oidcBucketTemplateAllowingOAIAccess: only the distribution's OAI may read (docs/aws-facts.md 5). */
 export const ccoctlOaiBucketPolicy = (bucket: string, oaiId: string): string =>
   JSON.stringify(
     {
@@ -112,7 +112,7 @@ export const ccoctlBucketPolicy = (bucket: string): string =>
     '\t',
   );
 
-/** ccoctl's DiscoveryDocumentTemplate (note "sub" twice; AWS-FACTS 5). */
+/** ccoctl's DiscoveryDocumentTemplate (note "sub" twice; docs/aws-facts.md 5). */
 export const ccoctlDiscoveryDocument = (issuer: string): string =>
   JSON.stringify(
     {
@@ -164,7 +164,7 @@ export const CLOUDFRONT_PATH_PREFIX = '/_cloudfront/';
  * Make `name`'s AWS side exactly as `ccoctl aws create-all` leaves it (bucket, documents, policy, Block Public
  * Access, IAM OIDC provider, one role per CredentialsRequest) and return the cluster. Replaces what was there.
  * `topology` cloudfront is `--create-private-s3-bucket`: a private bucket behind a CloudFront distribution whose
- * URL is the issuer (AWS-FACTS 5). Default: the cluster's current topology, else public-s3.
+ * URL is the issuer (docs/aws-facts.md 5). Default: the cluster's current topology, else public-s3.
  */
 export async function provisionCluster(
   state: LabState,
@@ -303,7 +303,7 @@ export async function publishCluster(
     arn: cluster.oidcProviderArn,
     url: providerUrl,
     clientIds: [...CCOCTL_AUDIENCES],
-    // ccoctl: SHA-1 of the last certificate of the issuer's chain, uppercase hex (AWS-FACTS 5); not used by STS.
+    // ccoctl: SHA-1 of the last certificate of the issuer's chain, uppercase hex (docs/aws-facts.md 5); not used by STS.
     thumbprints: [createHash('sha1').update(providerUrl).digest('hex').toUpperCase()],
     createdAt: state.providers.get(cluster.oidcProviderArn)?.createdAt ?? now,
     tags: tagList(tags).sort((a, b) => a.Key.localeCompare(b.Key)),
@@ -348,7 +348,7 @@ function uidFor(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-/** The cluster's own /openid/v1/jwks: the signing key and any others it still trusts (AWS-FACTS 6). */
+/** The cluster's own /openid/v1/jwks: the signing key and any others it still trusts (docs/aws-facts.md 6). */
 export async function clusterJwks(cluster: LabCluster): Promise<{ keys: JWK[] }> {
   return { keys: await Promise.all([cluster.signingKey, ...cluster.extraKeys].map(publishedJwk)) };
 }

@@ -225,7 +225,7 @@ export function createEdge(opts: EdgeOptions): FastifyInstance {
         caller: auth.caller,
         region: auth.region ?? opts.defaultRegion,
         ...(auth.service ? { signedService: auth.service } : {}),
-        // Loopback callers are internet callers; a VPC-endpoint caller has no aws:SourceIp (AWS-FACTS 4.2b).
+        // Loopback callers are internet callers; a VPC-endpoint caller has no aws:SourceIp (docs/aws-facts.md 4.2b).
         sourceIp: vpce ? '' : (header(req, 'x-lab-source-ip') ?? req.ip),
         ...(vpce ? { sourceVpce: vpce } : {}),
         ...(header(req, 'x-lab-source-vpc') ? { sourceVpc: header(req, 'x-lab-source-vpc') } : {}),

@@ -90,7 +90,7 @@ function formParam(params: Record<string, unknown>): VpceForm {
 function denyOutsideVpce(form: VpceForm, bucket: string, vpce: string): Record<string, unknown> {
   const condition = { StringNotEquals: { 'aws:SourceVpce': vpce } };
   if (form === 'aws-documented') {
-    // AWS-FACTS 4.4: the S3 User Guide's "Restricting access to a specific VPC endpoint" policy, one statement. It
+    // docs/aws-facts.md 4.4: the S3 User Guide's "Restricting access to a specific VPC endpoint" policy, one statement. It
     // denies every principal not calling through the endpoint, the bucket owner's own included (the lockout).
     return {
       Sid: 'Access-to-specific-VPCE-only',
@@ -187,7 +187,7 @@ export const FAULTS: Record<string, FaultDef> = {
         );
       }
       // The OAI of an earlier distribution (recreated, or copied from another cluster): a fixed principal, so the
-      // policy stays non-public and BlockPublicPolicy lets it through (AWS-FACTS 4.1, 4.2).
+      // policy stays non-public and BlockPublicPolicy lets it through (docs/aws-facts.md 4.1, 4.2).
       const stale = cloudFrontId('origin-access-identity', `${c.name}/previous`);
       await expectOk(
         ctx.invoke('s3', actor, {
@@ -263,7 +263,7 @@ export const FAULTS: Record<string, FaultDef> = {
     async apply(ctx, cluster) {
       const c = must(cluster);
       c.nextKey = await ctx.pool.fresh();
-      // AWS-FACTS 5: the staged key lives in this secret under service-account.pub.
+      // docs/aws-facts.md 5: the staged key lives in this secret under service-account.pub.
       c.secrets.set('openshift-kube-apiserver-operator/next-bound-service-account-signing-key', {
         'service-account.pub': c.nextKey.publicPem,
       });

@@ -13,7 +13,7 @@ const clusterName = z
 
 const faultSpec = z.looseObject({ fault: z.string().min(1) });
 
-/** public-s3: ccoctl's default public bucket; cloudfront: `--create-private-s3-bucket` (AWS-FACTS 5). */
+/** public-s3: ccoctl's default public bucket; cloudfront: `--create-private-s3-bucket` (docs/aws-facts.md 5). */
 export const TOPOLOGIES = ['public-s3', 'cloudfront'] as const;
 
 /** Where the clusters' issuers are served (fleetSchema.issuerAddresses). */

@@ -1,4 +1,4 @@
-// IAM OpenID Connect provider operations (AWS-FACTS 2.1): create, get, list, delete, client IDs, thumbprints, tags.
+// IAM OpenID Connect provider operations (docs/aws-facts.md 2.1): create, get, list, delete, client IDs, thumbprints, tags.
 import { X509Certificate } from 'node:crypto';
 import {
   IamError,
@@ -38,7 +38,7 @@ function clientIdsParam(ids: string[]): string[] {
   return ids;
 }
 
-/** AWS-FACTS 2.1: exactly 40 (hex) characters, at most five. */
+/** docs/aws-facts.md 2.1: exactly 40 (hex) characters, at most five. */
 function thumbprintsParam(prints: string[]): string[] {
   for (const p of prints) {
     if (!/^[0-9A-Fa-f]{40}$/.test(p)) throw validationError(p, 'ThumbprintList', 'be 40 hexadecimal characters');
@@ -50,7 +50,7 @@ function thumbprintsParam(prints: string[]): string[] {
 }
 
 /**
- * AWS-FACTS 2.1: without a ThumbprintList IAM uses the top intermediate CA of the issuer's chain; in the lab every
+ * docs/aws-facts.md 2.1: without a ThumbprintList IAM uses the top intermediate CA of the issuer's chain; in the lab every
  * issuer is served under the lab CA, so that is its SHA-1 (lower-case hex as in the API sample).
  */
 function labCaThumbprint(ctx: LabContext): string[] {
@@ -65,7 +65,7 @@ const createOpenIDConnectProvider: IamOperation = {
   write: true,
   resource: (call) => {
     const url = required(call.form, 'Url');
-    // AWS-FACTS 1.3: must begin https://, no query. IAM's wording is NOT FOUND. Ports are allowed here (IAM refuses
+    // docs/aws-facts.md 1.3: must begin https://, no query. IAM's wording is NOT FOUND. Ports are allowed here (IAM refuses
     // them) because every lab issuer is https://127.0.0.1:PORT/….
     if (!url.startsWith('https://') || url.includes('?') || url.includes('#') || url.length > 255) {
       throw new IamError(400, 'InvalidInput', `Invalid Url ${url}: it must begin with https:// and have no query`);

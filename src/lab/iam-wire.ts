@@ -33,7 +33,7 @@ export interface IamOperation {
 }
 
 // -------------------------------------------------------------------------------------------------------------------
-// Parameters. Not in AWS-FACTS: the validation-layer wording below is AWS's usual "N validation error(s) detected" form.
+// Parameters. Not in docs/aws-facts.md: the validation-layer wording below is AWS's usual "N validation error(s) detected" form.
 
 export const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 
@@ -81,7 +81,7 @@ export function tagsParam(form: Record<string, string>): Tag[] {
   return tags;
 }
 
-/** Tags are unique by key; later values replace earlier ones. IAM lists them sorted by key (AWS-FACTS 2.1). */
+/** Tags are unique by key; later values replace earlier ones. IAM lists them sorted by key (docs/aws-facts.md 2.1). */
 export function mergeTags(current: Tag[], added: Tag[]): Tag[] {
   const byKey = new Map(current.map((t) => [t.Key, t.Value]));
   for (const t of added) byKey.set(t.Key, t.Value);
@@ -102,7 +102,7 @@ export function policyParam(form: Record<string, string>, name: string, kind: 'i
 }
 
 // -------------------------------------------------------------------------------------------------------------------
-// XML pieces: lists are <member> elements (AWS-FACTS 2.1); an empty list is an empty element.
+// XML pieces: lists are <member> elements (docs/aws-facts.md 2.1); an empty list is an empty element.
 
 export const members = (items: unknown[]): unknown => (items.length > 0 ? { member: items } : '');
 export const isoMillis = (d: Date): string => d.toISOString();

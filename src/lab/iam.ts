@@ -1,4 +1,4 @@
-// The lab's IAM (awsQuery, AWS-FACTS 2): dispatches to OIDC providers (iam-providers.ts), roles with their trust and
+// The lab's IAM (awsQuery, docs/aws-facts.md 2): dispatches to OIDC providers (iam-providers.ts), roles with their trust and
 // inline policies (iam-roles.ts) and GetUser (iam-users.ts). Every call is signed and authorized by the caller's
 // identity policy; writes are recorded in CloudTrail (us-east-1).
 import { authorizeIdentity } from './authz.ts';
@@ -47,7 +47,7 @@ export function createIamHandler(ctx: LabContext): LabHandler {
         req,
         new IamError(400, 'InvalidAction', `Could not find operation ${action} for version ${IAM_VERSION}`),
       );
-    // Not in AWS-FACTS: AWS's answer to an unsigned request to a signed operation.
+    // Not in docs/aws-facts.md: AWS's answer to an unsigned request to a signed operation.
     if (req.caller.kind === 'anonymous') {
       return iamError(req, new IamError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token'));
     }

@@ -7,7 +7,7 @@ import type { SigningKey } from './state.ts';
 
 const generateRsa = promisify(generateKeyPair);
 
-/** kid = base64url(SHA-256(DER SubjectPublicKeyInfo)), no padding (AWS-FACTS 5 and 6; samples/testvector-kid.txt). */
+/** kid = base64url(SHA-256(DER SubjectPublicKeyInfo)), no padding (docs/aws-facts.md 5 and 6; samples/testvector-kid.txt). */
 export function kidOf(publicKey: import('node:crypto').KeyObject): string {
   const der = publicKey.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(der).digest('base64url');
@@ -26,7 +26,7 @@ export async function generateSigningKey(modulusLength = 2048): Promise<SigningK
 const published = new WeakMap<SigningKey, Promise<JWK>>();
 
 /**
- * A JWK as ccoctl publishes it in keys.json: use, kty, kid, alg, n, e (AWS-FACTS 5). Exported once per key: pooled
+ * A JWK as ccoctl publishes it in keys.json: use, kty, kid, alg, n, e (docs/aws-facts.md 5). Exported once per key: pooled
  * keys serve many clusters, and the export was the largest cost of provisioning a big fleet. A fresh copy each call.
  */
 export async function publishedJwk(key: SigningKey): Promise<JWK> {

@@ -1,5 +1,5 @@
 // Each simulated cluster's kube-apiserver, at /_clusters/<name>: the discovery kubectl needs, secrets and service
-// accounts (read-only), TokenRequest (JSON or kubectl's protobuf), and the issuer discovery endpoints (AWS-FACTS 6).
+// accounts (read-only), TokenRequest (JSON or kubectl's protobuf), and the issuer discovery endpoints (docs/aws-facts.md 6).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { clusterJwks, signServiceAccountToken } from './clusters.ts';
@@ -10,7 +10,7 @@ import type { LabContext, LabHandler, LabRequest, LabResponse } from './wire.ts'
 
 const TOKEN_REQUEST_API_VERSION = 'authentication.k8s.io/v1';
 const DEFAULT_EXPIRATION_SECONDS = 3600; // TokenRequestSpec defaulting
-const MIN_EXPIRATION_SECONDS = 600; // ValidateTokenRequest (AWS-FACTS 6)
+const MIN_EXPIRATION_SECONDS = 600; // ValidateTokenRequest (docs/aws-facts.md 6)
 const MAX_EXPIRATION_SECONDS = 2 ** 32;
 const PUBLIC_PATHS = new Set(['/version', '/.well-known/openid-configuration', '/openid/v1/jwks']);
 const VERSION = {
@@ -54,7 +54,7 @@ const CORE_RESOURCES = {
     },
   ],
 };
-/** OpenShift's cloud-credential-operator API: the cluster's CredentialsRequests (AWS-FACTS 5). */
+/** OpenShift's cloud-credential-operator API: the cluster's CredentialsRequests (docs/aws-facts.md 5). */
 const CCO_GROUP = 'cloudcredential.openshift.io';
 const CCO_GROUP_VERSION = `${CCO_GROUP}/v1`;
 const CCO_NAMESPACE = 'openshift-cloud-credential-operator';

@@ -73,7 +73,7 @@ function principalApplies(st: PolicyStatement, principal: PrincipalContext): boo
 }
 
 function principalMatches(element: '*' | Record<string, string | string[]>, principal: PrincipalContext): boolean {
-  // "Principal": "*" and {"AWS": "*"} both mean everyone, anonymous callers included. [AWS-FACTS 4.2b]
+  // "Principal": "*" and {"AWS": "*"} both mean everyone, anonymous callers included. [docs/aws-facts.md 4.2b]
   if (element === '*') return true;
   return Object.entries(element).some(([type, raw]) =>
     strings(raw).some((value) => principalValueMatches(type, value, principal)),
@@ -317,7 +317,7 @@ function keyHolds(op: ConditionOperator, present: string[] | undefined, values: 
   if (!compare) return false;
   const satisfies = (c: string) => values.some((v) => compare(c, v, vars)) !== op.negated;
   if (present === undefined || present.length === 0) {
-    // AWS-FACTS 4.2b: absent key -> positive operators false, negated operators true, ...IfExists true;
+    // docs/aws-facts.md 4.2b: absent key -> positive operators false, negated operators true, ...IfExists true;
     // ForAllValues true (nothing to disprove), ForAnyValue false (nothing matches). ForAnyValue comes first, IfExists
     // or not: "If there's no matching context key or a null dataset, the condition returns false" (IAM UG multivalued
     // context keys), and AWS answers so for ForAnyValue:StringEqualsIfExists on an absent key (re:Post

@@ -1,5 +1,5 @@
 // S3's "meaning of public" for bucket policies (what GetBucketPolicyStatus, BlockPublicPolicy and
-// RestrictPublicBuckets go by). AWS-FACTS 4.1, from the S3 User Guide "Blocking public access" page: S3 assumes a
+// RestrictPublicBuckets go by). docs/aws-facts.md 4.1, from the S3 User Guide "Blocking public access" page: S3 assumes a
 // policy is public, and a statement is non-public only if it grants access to fixed values (no `*`, no `?`, no
 // policy variable) of a principal or of one of the listed condition keys.
 import { parseCidr, parseConditionOperator, statementsOf } from './policy.ts';

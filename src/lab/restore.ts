@@ -1,7 +1,7 @@
 // Healing, the part an AWS user would do: the buckets' Block Public Access and policies, and the account's Block
 // Public Access, put back through the ordinary S3 and S3 Control handlers as alice. So a heal shows in CloudTrail
-// as the restoring change it is on AWS (AWS-FACTS 3.3), and the agent sees the fault's change superseded. A bucket
-// policy that locks alice out too is lifted by the account's root user, as AWS allows (AWS-FACTS 4.4).
+// as the restoring change it is on AWS (docs/aws-facts.md 3.3), and the agent sees the fault's change superseded. A bucket
+// policy that locks alice out too is lifted by the account's root user, as AWS allows (docs/aws-facts.md 4.4).
 import { CCOCTL_PRIVATE_ACCESS_BLOCK, CCOCTL_PUBLIC_ACCESS_BLOCK, healthyBucketPolicy } from './clusters.ts';
 import { FaultError } from './faults.ts';
 import type { FaultContext } from './faults.ts';
@@ -64,7 +64,7 @@ export async function restoreBucketSettings(ctx: FaultContext): Promise<void> {
       (needBlock && refused(ctx, RESTORER, bucket, 's3:PutBucketPublicAccessBlock')) ||
       (bucket.policy !== policy && refused(ctx, RESTORER, bucket, 's3:PutBucketPolicy'));
     if (lockedOut) {
-      // AWS-FACTS 4.4: the bucket owner's root may always put the bucket policy, whatever the policy in force denies.
+      // docs/aws-facts.md 4.4: the bucket owner's root may always put the bucket policy, whatever the policy in force denies.
       await call('s3', ROOT_USER, { method: 'PUT', path: `/${c.bucket}?policy`, body: policy });
     }
     if (needBlock)

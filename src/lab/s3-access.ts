@@ -13,7 +13,7 @@ export interface AccessDecision {
   reason: string;
   statementSid?: string;
   blockedBy?: { level: 'bucket' | 'account'; setting: keyof PublicAccessBlock };
-  /** A signed same-account caller's refusal: the kind of policy its access-denied message names (AWS-FACTS 4.4). */
+  /** A signed same-account caller's refusal: the kind of policy its access-denied message names (docs/aws-facts.md 4.4). */
   denial?: Denial;
 }
 
@@ -24,7 +24,7 @@ export const objectArn = (bucket: string, key: string): string => `arn:aws:s3:::
 
 /**
  * The level at which a Block Public Access setting is on, bucket first. Bucket and account settings combine
- * most-restrictively, so the setting is in force if either level has it. (AWS-FACTS 4.2)
+ * most-restrictively, so the setting is in force if either level has it. (docs/aws-facts.md 4.2)
  */
 export function blockingLevel(
   state: LabState,
@@ -50,7 +50,7 @@ function storedPolicy(bucket: Bucket): { doc?: PolicyDocument; error?: string } 
 function networkKeys(req: LabRequest): ContextKeys {
   const now = new Date();
   return {
-    // A caller coming through a VPC endpoint has no aws:SourceIp. (AWS-FACTS 4.2b)
+    // A caller coming through a VPC endpoint has no aws:SourceIp. (docs/aws-facts.md 4.2b)
     'aws:SourceIp': req.sourceVpce ? undefined : req.sourceIp,
     'aws:SourceVpce': req.sourceVpce,
     'aws:SourceVpc': req.sourceVpc,
@@ -72,8 +72,8 @@ const statementName = (r: EvalResult): string =>
 
 /**
  * The decision for a caller outside the bucket owner's account, whom only the bucket policy can admit: ACLs are
- * disabled or ignored on lab buckets (AWS-FACTS 4.3). An explicit Deny wins, then RestrictPublicBuckets on either
- * level voids the grants of a public policy for everyone outside the owner's account (AWS-FACTS 4.2), then an Allow
+ * disabled or ignored on lab buckets (docs/aws-facts.md 4.3). An explicit Deny wins, then RestrictPublicBuckets on either
+ * level voids the grants of a public policy for everyone outside the owner's account (docs/aws-facts.md 4.2), then an Allow
  * is needed.
  */
 function decideOutsider(state: LabState, bucket: Bucket, ctx: EvalContext): AccessDecision {
@@ -122,7 +122,7 @@ export function decideAnonymous(
 
 /**
  * Stands for the CloudFront edge's origin-facing address in aws:SourceIp (TEST-NET-2; the real ranges are AWS's
- * CLOUDFRONT_ORIGIN_FACING list, not in AWS-FACTS).
+ * CLOUDFRONT_ORIGIN_FACING list, not in docs/aws-facts.md).
  */
 const CLOUDFRONT_ORIGIN_IP = '198.51.100.10';
 
@@ -131,8 +131,8 @@ const CLOUDFRONT_ORIGIN_IP = '198.51.100.10';
  * of a key, s3:ListBucket of the bucket) on `resource`? The OAI is an AWS principal outside the bucket owner's account
  * (`arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity <id>`), so only the bucket policy admits it, and
  * Block Public Access applies as to any outsider: RestrictPublicBuckets voids the grants of a *public* policy only
- * (AWS-FACTS 4.2), and a policy granting only a fixed principal such as the OAI is non-public (AWS-FACTS 4.1). So
- * ccoctl's private bucket, all four settings on, still serves its distribution (AWS-FACTS 5).
+ * (docs/aws-facts.md 4.2), and a policy granting only a fixed principal such as the OAI is non-public (docs/aws-facts.md 4.1). So
+ * ccoctl's private bucket, all four settings on, still serves its distribution (docs/aws-facts.md 5).
  */
 export function decideOriginAccessIdentity(
   state: LabState,
@@ -165,7 +165,7 @@ export function decideObjectRead(state: LabState, bucket: Bucket, key: string, r
   return decideAnonymous(state, bucket, 's3:GetObject', objectArn(bucket.name, key), req);
 }
 
-/** The three bucket-policy actions the owner account's root may always call (AWS-FACTS 4.4, S3 API reference). */
+/** The three bucket-policy actions the owner account's root may always call (docs/aws-facts.md 4.4, S3 API reference). */
 const ROOT_EXEMPT_ACTIONS = new Set(['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy']);
 
 /** Does the allowing statement name this very principal (a session's ARN), rather than its role or account? */
@@ -184,9 +184,9 @@ const denied = (denial: Denial, reason: string, result?: EvalResult): AccessDeci
 /**
  * A signed caller of the bucket owner's account (every signed lab caller): IAM policy evaluation logic, same-account
  * case. An explicit Deny in any policy wins; then the bucket policy's Allow or the identity policy's Allow admits, a
- * session's permissions being limited by its session policy (AWS-FACTS 1.8). Block Public Access does not restrict
- * principals of the owner's account (AWS-FACTS 4.2). The bucket owner's root may always call the bucket-policy
- * actions, whatever the bucket policy says (AWS-FACTS 4.4).
+ * session's permissions being limited by its session policy (docs/aws-facts.md 1.8). Block Public Access does not restrict
+ * principals of the owner's account (docs/aws-facts.md 4.2). The bucket owner's root may always call the bucket-policy
+ * actions, whatever the bucket policy says (docs/aws-facts.md 4.4).
  */
 function decideSigned(
   state: LabState,

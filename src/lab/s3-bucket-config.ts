@@ -49,7 +49,7 @@ export const publicAccessBlockXml = (pab: PublicAccessBlock, xmlns: string): Rec
   },
 });
 
-/** CloudTrail's rendering of a PublicAccessBlockConfiguration request body (AWS-FACTS 3.3). */
+/** CloudTrail's rendering of a PublicAccessBlockConfiguration request body (docs/aws-facts.md 3.3). */
 export function publicAccessBlockTrail(body: Buffer, xmlns: string): Record<string, unknown> {
   const pab = parsePublicAccessBlockXml(body);
   if (!pab) return {};

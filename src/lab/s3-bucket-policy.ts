@@ -44,7 +44,7 @@ function putBucketPolicy(call: S3Call, bucket: Bucket): LabResponse {
       throw new S3Failure(400, 'MalformedPolicy', 'Policy has invalid resource');
     }
   }
-  // BlockPublicPolicy on the bucket or the account rejects a public policy (AWS-FACTS 4.2, observed message).
+  // BlockPublicPolicy on the bucket or the account rejects a public policy (docs/aws-facts.md 4.2, observed message).
   if (blockingLevel(call.state, bucket, 'BlockPublicPolicy') && bucketPolicyPublicity(doc).isPublic) {
     throw new S3Failure(
       403,
@@ -84,7 +84,7 @@ function getBucketPolicyStatus(call: S3Call, bucket: Bucket): LabResponse {
   try {
     isPublic = bucketPolicyPublicity(parsePolicy(text, 'resource')).isPublic;
   } catch {
-    isPublic = true; // S3 assumes a policy is public until shown otherwise (AWS-FACTS 4.1)
+    isPublic = true; // S3 assumes a policy is public until shown otherwise (docs/aws-facts.md 4.1)
   }
   return xmlOk(call, { PolicyStatus: { '@_xmlns': S3_NS, IsPublic: isPublic } });
 }

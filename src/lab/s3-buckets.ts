@@ -71,7 +71,7 @@ function createBucket(call: S3Call): LabResponse {
   const acl = header(req, 'x-amz-acl');
   const grants = Object.keys(req.headers).some((h) => h.startsWith('x-amz-grant-'));
   if (ownership === 'BucketOwnerEnforced' && ((acl !== undefined && acl !== 'private') || grants)) {
-    // AWS-FACTS 4.3
+    // docs/aws-facts.md 4.3
     throw new S3Failure(
       400,
       'InvalidBucketAclWithObjectOwnership',
@@ -82,7 +82,7 @@ function createBucket(call: S3Call): LabResponse {
     name,
     region: constraint ?? 'us-east-1',
     createdAt: new Date(),
-    // New buckets: all four Block Public Access settings on, ACLs disabled (AWS-FACTS 4.3, April 2023).
+    // New buckets: all four Block Public Access settings on, ACLs disabled (docs/aws-facts.md 4.3, April 2023).
     publicAccessBlock: {
       BlockPublicAcls: true,
       IgnorePublicAcls: true,

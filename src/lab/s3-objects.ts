@@ -41,7 +41,7 @@ function checkObjectAcl(call: S3Call, bucket: Bucket): void {
   const acl = header(call.req, 'x-amz-acl');
   const grants = Object.entries(call.req.headers).filter(([h]) => h.startsWith('x-amz-grant-'));
   if (bucket.objectOwnership === 'BucketOwnerEnforced') {
-    // AWS-FACTS 4.3: ACLs disabled; only the ACLs that equal "bucket owner has full control" are accepted.
+    // docs/aws-facts.md 4.3: ACLs disabled; only the ACLs that equal "bucket owner has full control" are accepted.
     if ((acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') || grants.length > 0) {
       throw new S3Failure(400, 'AccessControlListNotSupported', 'The bucket does not allow ACLs');
     }
@@ -49,7 +49,7 @@ function checkObjectAcl(call: S3Call, bucket: Bucket): void {
   }
   const isPublic =
     (acl !== undefined && PUBLIC_CANNED_ACLS.has(acl)) || grants.some(([, v]) => GLOBAL_GROUPS.test(String(v)));
-  if (isPublic && blockingLevel(call.state, bucket, 'BlockPublicAcls')) throw accessDenied(); // AWS-FACTS 4.2
+  if (isPublic && blockingLevel(call.state, bucket, 'BlockPublicAcls')) throw accessDenied(); // docs/aws-facts.md 4.2
 }
 
 function putObject(call: S3Call, bucket: Bucket): LabResponse {
@@ -82,7 +82,7 @@ function putObject(call: S3Call, bucket: Bucket): LabResponse {
 function getObject(call: S3Call, bucket: Bucket): LabResponse {
   const object = bucket.objects.get(call.key);
   if (!object) {
-    // Without s3:ListBucket a missing key is indistinguishable from a forbidden one: 403 (AWS-FACTS 4.2).
+    // Without s3:ListBucket a missing key is indistinguishable from a forbidden one: 403 (docs/aws-facts.md 4.2).
     const canList = decideAccess(call.state, bucket, 's3:ListBucket', bucketArn(bucket.name), call.req);
     if (!canList.allowed) throw deniedFailure(call.req, canList, 's3:ListBucket', bucketArn(bucket.name));
     throw new S3Failure(404, 'NoSuchKey', 'The specified key does not exist.', { Key: call.key });

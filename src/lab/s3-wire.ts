@@ -22,7 +22,7 @@ export class S3Failure extends Error {
   }
 }
 
-// Error codes and messages as S3 sends them (AWS-FACTS 4.2, S3 API error-code list).
+// Error codes and messages as S3 sends them (docs/aws-facts.md 4.2, S3 API error-code list).
 export const noSuchBucket = (bucket: string): S3Failure =>
   new S3Failure(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 export const accessDenied = (): S3Failure => new S3Failure(403, 'AccessDenied', 'Access Denied');
@@ -61,7 +61,7 @@ interface OperationBase {
   name: string;
   /** The IAM action the caller needs (AWS Service Authorization Reference for S3). */
   action: string;
-  /** A management event: requestParameters as CloudTrail records them (AWS-FACTS 3.3). */
+  /** A management event: requestParameters as CloudTrail records them (docs/aws-facts.md 3.3). */
   trail?: (call: S3Call) => Record<string, unknown>;
 }
 
@@ -86,7 +86,7 @@ export type Operation = ServiceOperation | BucketOperation;
 /**
  * The AccessDenied of a refused request. A signed caller of the bucket owner's account (every signed lab caller) gets
  * the enhanced message naming the kind of policy that refused; anonymous callers and those outside the account get
- * the bare `Access Denied` (AWS-FACTS 4.4). CloudTrail records the same message (s3.ts).
+ * the bare `Access Denied` (docs/aws-facts.md 4.4). CloudTrail records the same message (s3.ts).
  */
 export function deniedFailure(req: LabRequest, decision: AccessDecision, action: string, resource: string): S3Failure {
   const arn = callerArn(req.caller);
@@ -157,7 +157,7 @@ export const bucketTrail =
   (extra: Record<string, unknown>) =>
   (call: S3Call): Record<string, unknown> => ({ bucketName: call.bucketName, Host: hostOf(call.req), ...extra });
 
-/** CloudTrail additionalEventData of an S3 (or S3 Control) request (AWS-FACTS 3.3). */
+/** CloudTrail additionalEventData of an S3 (or S3 Control) request (docs/aws-facts.md 3.3). */
 export function s3EventData(
   req: LabRequest,
   hostId: string,

@@ -122,7 +122,7 @@ function recordTrail(state: LabState, op: Operation, call: S3Call, res: LabRespo
   const req = call.req;
   recordEvent(state, {
     req,
-    eventSource: 's3.amazonaws.com', // AWS-FACTS 3.3
+    eventSource: 's3.amazonaws.com', // docs/aws-facts.md 3.3
     eventName: op.name,
     readOnly: false,
     requestParameters: op.trail?.(call) ?? null,

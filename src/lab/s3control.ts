@@ -1,4 +1,4 @@
-// S3 Control for the lab: the account-level Block Public Access configuration (AWS-FACTS 4.2).
+// S3 Control for the lab: the account-level Block Public Access configuration (docs/aws-facts.md 4.2).
 import { authorizeIdentity } from './authz.ts';
 import { recordEvent } from './cloudtrail.ts';
 import { parsePublicAccessBlockXml, publicAccessBlockTrail, publicAccessBlockXml } from './s3-bucket-config.ts';
@@ -16,7 +16,7 @@ import type { LabContext, LabHandler, LabRequest, LabResponse } from './wire.ts'
 export const S3_CONTROL_NS = 'http://awss3control.amazonaws.com/doc/2018-08-20/';
 const PUBLIC_ACCESS_BLOCK_PATH = '/v20180820/configuration/publicAccessBlock';
 
-/** S3 Control errors are wrapped: <ErrorResponse><Error>…</Error><RequestId/><HostId/> (AWS-FACTS 4.2). */
+/** S3 Control errors are wrapped: <ErrorResponse><Error>…</Error><RequestId/><HostId/> (docs/aws-facts.md 4.2). */
 function controlError(status: number, code: string, message: string, requestId: string): LabResponse {
   const hostId = newHostId();
   return {
@@ -85,7 +85,7 @@ export function createS3ControlHandler(ctx: LabContext): LabHandler {
     }
     if (req.method !== 'GET') {
       try {
-        // Management events; eventSource s3.amazonaws.com (AWS-FACTS 3.3: sources disagree, this is the majority).
+        // Management events; eventSource s3.amazonaws.com (docs/aws-facts.md 3.3: sources disagree, this is the majority).
         recordEvent(state, {
           req,
           eventSource: 's3.amazonaws.com',

@@ -48,7 +48,7 @@ export interface LabSession {
   roleArn: string;
   assumedRoleArn: string;
   assumedRoleId: string;
-  /** The inline session policy passed to AssumeRole* (AWS-FACTS 1.8): it limits what the role's policies allow. */
+  /** The inline session policy passed to AssumeRole* (docs/aws-facts.md 1.8): it limits what the role's policies allow. */
   policy?: PolicyDocument;
 }
 
@@ -90,7 +90,7 @@ export interface Bucket {
 
 export interface OidcProvider {
   arn: string;
-  /** Issuer URL without the scheme, as IAM returns it (AWS-FACTS 2.1). */
+  /** Issuer URL without the scheme, as IAM returns it (docs/aws-facts.md 2.1). */
   url: string;
   clientIds: string[];
   thumbprints: string[];
@@ -127,12 +127,12 @@ export interface TrailEvent {
   record: Record<string, unknown>;
 }
 
-/** How a cluster's issuer is published (AWS-FACTS 5): ccoctl's default public bucket, or --create-private-s3-bucket. */
+/** How a cluster's issuer is published (docs/aws-facts.md 5): ccoctl's default public bucket, or --create-private-s3-bucket. */
 export type ClusterTopology = 'public-s3' | 'cloudfront';
 
 /**
  * A CloudFront distribution in front of a private OIDC bucket, as `ccoctl --create-private-s3-bucket` makes it
- * (AWS-FACTS 5): the origin is the bucket, read as the distribution's Origin Access Identity. The lab serves it
+ * (docs/aws-facts.md 5): the origin is the bucket, read as the distribution's Origin Access Identity. The lab serves it
  * under `/_cloudfront/<id>/` on its own port instead of at `https://<id>.cloudfront.net`.
  */
 export interface Distribution {
@@ -151,7 +151,7 @@ export interface Distribution {
 export interface SigningKey {
   privateKey: KeyObject;
   publicKey: KeyObject;
-  /** base64url(SHA-256(DER SPKI)), as kube-apiserver and ccoctl compute it (AWS-FACTS 5, 6). */
+  /** base64url(SHA-256(DER SPKI)), as kube-apiserver and ccoctl compute it (docs/aws-facts.md 5, 6). */
   kid: string;
   /** PEM SPKI, as in ccoctl's serviceaccount-signer.public. */
   publicPem: string;

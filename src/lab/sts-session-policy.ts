@@ -1,10 +1,10 @@
-// The inline session policy of AssumeRoleWithWebIdentity (`Policy`, AWS-FACTS 1.2 and 1.8): its constraints, its
+// The inline session policy of AssumeRoleWithWebIdentity (`Policy`, docs/aws-facts.md 1.2 and 1.8): its constraints, its
 // grammar, and its packed size.
 import { deflateRawSync } from 'node:zlib';
 import { MalformedPolicyError, parsePolicy } from './policy.ts';
 import type { PolicyDocument } from './state.ts';
 
-/** AWS-FACTS 1.2 and the STS model's sessionPolicyDocumentType: 1..2048 characters of this set. */
+/** docs/aws-facts.md 1.2 and the STS model's sessionPolicyDocumentType: 1..2048 characters of this set. */
 const MAX_CHARS = 2048;
 const allowedChar = (c: number): boolean => c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c <= 0xff);
 
@@ -21,7 +21,7 @@ export function sessionPolicyViolations(text: string): string[] {
 
 /**
  * PackedPolicySize: "a percentage value that indicates the packed size of the session policies and session tags
- * combined"; over 100 the request fails (STS model; AWS-FACTS 1.4 PackedPolicyTooLarge). AWS's packing is not
+ * combined"; over 100 the request fails (STS model; docs/aws-facts.md 1.4 PackedPolicyTooLarge). AWS's packing is not
  * documented: the lab takes the raw-DEFLATE size over 2048 bytes, which gives the STS API reference's example policy
  * (`s3:ListAllMyBuckets` on `*`) its documented 6.
  */
@@ -37,13 +37,13 @@ export function parseSessionPolicy(text: string): SessionPolicy {
   try {
     doc = parsePolicy(text, 'identity');
   } catch (err) {
-    // AWS-FACTS 1.4: MalformedPolicyDocument, "the error message describes the specific error".
+    // docs/aws-facts.md 1.4: MalformedPolicyDocument, "the error message describes the specific error".
     if (err instanceof MalformedPolicyError) return { code: 'MalformedPolicyDocument', message: err.message };
     throw err;
   }
   const size = packedPolicySize(text);
   if (size > 100) {
-    // Not in AWS-FACTS: worded like STS's observed session-tags message ("Packed size of session tags consumes N%…").
+    // Not in docs/aws-facts.md: worded like STS's observed session-tags message ("Packed size of session tags consumes N%…").
     return {
       code: 'PackedPolicyTooLarge',
       message: `Packed size of session policies consumes ${size}% of allotted space.`,

@@ -1,4 +1,4 @@
-// STS's validation of a web identity token (AWS-FACTS 1.2, 1.3): IAM OIDC provider by `iss`, discovery document
+// STS's validation of a web identity token (docs/aws-facts.md 1.2, 1.3): IAM OIDC provider by `iss`, discovery document
 // and JWKS fetched anonymously over HTTPS, kid, signature, iat, exp, aud against the provider's client IDs.
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
@@ -6,17 +6,17 @@ import type { JWK, JWTPayload, ProtectedHeaderParameters } from 'jose';
 import { Agent, request } from 'undici';
 import type { LabState, OidcProvider } from './state.ts';
 
-/** AWS-FACTS 1.2: RSA (RS256/384/512) or ECDSA (ES256/384/512) only. */
+/** docs/aws-facts.md 1.2: RSA (RS256/384/512) or ECDSA (ES256/384/512) only. */
 const SIGNING_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
-/** AWS-FACTS 1.3: "a five-minute window beyond the expiration time … to account for clock skew". */
+/** docs/aws-facts.md 1.3: "a five-minute window beyond the expiration time … to account for clock skew". */
 const CLOCK_SKEW_SECONDS = 300;
 /** Cap on each of the two documents; STS's own limit is not published. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
-/** AWS-FACTS 1.3 / 1.4: two spaces after "provider," (DISAGREE; the raw SDK logs are preferred). */
+/** docs/aws-facts.md 1.3 / 1.4: two spaces after "provider," (DISAGREE; the raw SDK logs are preferred). */
 export const COULD_NOT_RETRIEVE_KEY =
   "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements";
-// The real texts of the next three are NOT FOUND in AWS-FACTS (1.4 "Bad-signature message: NOT FOUND"); plausible wording.
+// The real texts of the next three are NOT FOUND in docs/aws-facts.md (1.4 "Bad-signature message: NOT FOUND"); plausible wording.
 const NOT_A_JWT = 'Token is not a valid JWT';
 const BAD_SIGNATURE = 'Signature of the web identity token could not be verified';
 const missingClaim = (claim: string): string => `Token is missing a valid ${claim} claim`;
@@ -37,9 +37,9 @@ export type TokenVerifier = (state: LabState, token: string) => Promise<TokenChe
 const reject = (message: string): TokenCheck => ({ ok: false, code: 'InvalidIdentityToken', message });
 
 export interface TokenVerifierOptions {
-  /** PEM of the lab CA, trusted besides the public roots (AWS-FACTS 1.3: IAM's library of trusted root CAs). */
+  /** PEM of the lab CA, trusted besides the public roots (docs/aws-facts.md 1.3: IAM's library of trusted root CAs). */
   caPem: string;
-  /** Time allowed for discovery + JWKS together (AWS-FACTS 1.3: "latency of more than 5 seconds" fails). */
+  /** Time allowed for discovery + JWKS together (docs/aws-facts.md 1.3: "latency of more than 5 seconds" fails). */
   fetchBudgetMs: number;
 }
 
@@ -63,13 +63,13 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       return reject(NOT_A_JWT);
     }
     if (typeof claims.iss !== 'string') return reject(missingClaim('iss'));
-    // AWS-FACTS 1.3 / 2.1: the provider Url is kept without its scheme and must correspond to `iss` exactly.
+    // docs/aws-facts.md 1.3 / 2.1: the provider Url is kept without its scheme and must correspond to `iss` exactly.
     const provider = claims.iss.startsWith('https://') ? state.providerByUrl(claims.iss.slice(8)) : undefined;
     if (!provider) return reject(`No OpenIDConnect provider found in your account for ${claims.iss}`);
 
-    // AWS-FACTS 1.3: JWKS caching by STS is NOT FOUND, so the lab fetches both documents on every call.
+    // docs/aws-facts.md 1.3: JWKS caching by STS is NOT FOUND, so the lab fetches both documents on every call.
     const keys = await fetchVerificationKeys(agent, claims.iss, opts.fetchBudgetMs);
-    // AWS-FACTS 1.3 (PIW #12): kid is matched exactly; an absent kid is not an empty one.
+    // docs/aws-facts.md 1.3 (PIW #12): kid is matched exactly; an absent kid is not an empty one.
     const jwk = keys?.find((k) => typeof k.kid === 'string' && k.kid === header.kid);
     if (!jwk) return reject(COULD_NOT_RETRIEVE_KEY);
     try {
@@ -80,13 +80,13 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       return reject(BAD_SIGNATURE);
     }
 
-    // AWS-FACTS 1.2: timestamps must be integers; 1.3: "Claims must include a value for iat".
+    // docs/aws-facts.md 1.2: timestamps must be integers; 1.3: "Claims must include a value for iat".
     if (!Number.isInteger(claims.iat)) return reject(missingClaim('iat'));
     if (!Number.isInteger(claims.exp)) return reject(missingClaim('exp'));
     const now = Math.floor(Date.now() / 1000);
     const exp = claims.exp as number;
     if (now > exp + CLOCK_SKEW_SECONDS) {
-      // AWS-FACTS 1.3: the 2024 form of the message, with a space before the second number (DISAGREE by date).
+      // docs/aws-facts.md 1.3: the 2024 form of the message, with a space before the second number (DISAGREE by date).
       return {
         ok: false,
         code: 'ExpiredTokenException',
@@ -94,7 +94,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       };
     }
 
-    // AWS-FACTS 1.3: some `aud` must be in the provider's ClientIDList.
+    // docs/aws-facts.md 1.3: some `aud` must be in the provider's ClientIDList.
     const audiences = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
     const audience = audiences.find((a) => provider.clientIds.includes(a));
     if (audience === undefined) return reject('Incorrect token audience');
@@ -106,7 +106,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
 /**
  * GET `<iss>/.well-known/openid-configuration`, then its `jwks_uri`, as STS does: anonymously, HTTPS only, no
  * redirects (undici's request follows none without the redirect interceptor), within one time budget for both.
- * Any failure yields undefined (AWS-FACTS 1.3: every cause ends in the same "Couldn't retrieve" error).
+ * Any failure yields undefined (docs/aws-facts.md 1.3: every cause ends in the same "Couldn't retrieve" error).
  */
 async function fetchVerificationKeys(agent: Agent, issuer: string, budgetMs: number): Promise<JWK[] | undefined> {
   const signal = AbortSignal.timeout(budgetMs);

@@ -1,4 +1,4 @@
-// The lab's STS (awsQuery, AWS-FACTS 1): AssumeRoleWithWebIdentity with STS's own validation, and GetCallerIdentity.
+// The lab's STS (awsQuery, docs/aws-facts.md 1): AssumeRoleWithWebIdentity with STS's own validation, and GetCallerIdentity.
 import { randomBytes, randomInt } from 'node:crypto';
 import { recordEvent } from './cloudtrail.ts';
 import { evaluatePolicy, parsePolicy } from './policy.ts';
@@ -12,11 +12,11 @@ import type { LabContext, LabHandler, LabRequest, LabResponse } from './wire.ts'
 const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const STS_VERSION = '2011-06-15';
 const ASSUME_ACTION = 'sts:AssumeRoleWithWebIdentity';
-/** AWS-FACTS 1.3 (observed, crossplane#5578): trust-policy denial, also used for a role that does not exist. */
+/** docs/aws-facts.md 1.3 (observed, crossplane#5578): trust-policy denial, also used for a role that does not exist. */
 const NOT_AUTHORIZED = `Not authorized to perform ${ASSUME_ACTION}`;
 
 export interface StsOptions {
-  /** Budget for the discovery + JWKS fetch (AWS-FACTS 1.3: 5 s). Tests shorten it. */
+  /** Budget for the discovery + JWKS fetch (docs/aws-facts.md 1.3: 5 s). Tests shorten it. */
   fetchBudgetMs?: number;
 }
 
@@ -76,12 +76,12 @@ interface AssumeParams {
   roleSessionName: string;
   webIdentityToken: string;
   durationSeconds?: number;
-  /** The inline session policy as given (AWS-FACTS 1.8). */
+  /** The inline session policy as given (docs/aws-facts.md 1.8). */
   policy?: string;
 }
 
 /**
- * AWS-FACTS 1.2 constraints, reported the way AWS's validation layer words them. Returns the parameters or the error.
+ * docs/aws-facts.md 1.2 constraints, reported the way AWS's validation layer words them. Returns the parameters or the error.
  * Missing required parameters come first, as MissingParameter.
  */
 function validateAssumeParams(form: Record<string, string>): AssumeParams | { code: string; message: string } {
@@ -113,7 +113,7 @@ function validateAssumeParams(form: Record<string, string>): AssumeParams | { co
   if (form.DurationSeconds !== undefined) {
     const raw = form.DurationSeconds;
     durationSeconds = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
-    // A non-integer DurationSeconds: AWS's wording is NOT FOUND in AWS-FACTS.
+    // A non-integer DurationSeconds: AWS's wording is NOT FOUND in docs/aws-facts.md.
     if (Number.isNaN(durationSeconds)) violation(raw, 'durationSeconds', 'be an integer');
     else if (durationSeconds < 900) violation(raw, 'durationSeconds', 'have value greater than or equal to 900');
     else if (durationSeconds > 43200) violation(raw, 'durationSeconds', 'have value less than or equal to 43200');
@@ -127,7 +127,7 @@ function validateAssumeParams(form: Record<string, string>): AssumeParams | { co
       message: `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`,
     };
   }
-  // Not in AWS-FACTS: STS's ValidationError for a RoleArn that is not an ARN (observed, physera/onelogin-aws-cli#12).
+  // Not in docs/aws-facts.md: STS's ValidationError for a RoleArn that is not an ARN (observed, physera/onelogin-aws-cli#12).
   if (!/^arn:[\w-]+:iam::\d{12}:role\/.+$/.test(roleArn)) {
     return { code: 'ValidationError', message: 'Request ARN is invalid' };
   }
@@ -152,19 +152,19 @@ async function assumeRoleWithWebIdentity(
   const sessionPolicy = params.policy !== undefined ? parseSessionPolicy(params.policy) : undefined;
   if (sessionPolicy && 'code' in sessionPolicy) return stsError(req, 400, sessionPolicy.code, sessionPolicy.message);
   const check = await verifyToken(state, params.webIdentityToken);
-  // AWS-FACTS 3.1: "Couldn't retrieve verification key" is never in CloudTrail. Whether the other
+  // docs/aws-facts.md 3.1: "Couldn't retrieve verification key" is never in CloudTrail. Whether the other
   // InvalidIdentityToken / ExpiredTokenException failures are logged is unverified, so the lab logs none of them.
   if (!check.ok) return stsError(req, 400, check.code, check.message);
   const token = check.token;
 
   const role = state.roleByArn(params.roleArn);
   if (!role || !trustAllows(role, token, req)) {
-    // AWS-FACTS 3.1: trust-policy denials are logged. A missing role gets the same answer (AWS does not reveal
+    // docs/aws-facts.md 3.1: trust-policy denials are logged. A missing role gets the same answer (AWS does not reveal
     // whether a role exists), so it is logged the same way.
     recordAssume(state, req, params, token, { errorCode: 'AccessDenied', errorMessage: 'An unknown error occurred' });
     return stsError(req, 403, 'AccessDenied', NOT_AUTHORIZED);
   }
-  // AWS-FACTS 1.2: "If you specify a value higher than this setting, the operation fails" (sample ValidationError).
+  // docs/aws-facts.md 1.2: "If you specify a value higher than this setting, the operation fails" (sample ValidationError).
   if (params.durationSeconds !== undefined && params.durationSeconds > role.maxSessionDuration) {
     return stsError(
       req,
@@ -176,7 +176,7 @@ async function assumeRoleWithWebIdentity(
 
   const session = issueSession(state, role, params.roleSessionName, params.durationSeconds ?? 3600, sessionPolicy?.doc);
   recordAssume(state, req, params, token, { session });
-  // AWS-FACTS 1.6 element order (API reference sample); Provider is the IAM OIDC provider ARN (DISAGREE: ARN preferred).
+  // docs/aws-facts.md 1.6 element order (API reference sample); Provider is the IAM OIDC provider ARN (DISAGREE: ARN preferred).
   return stsResult(req, 'AssumeRoleWithWebIdentity', {
     SubjectFromWebIdentityToken: token.subject,
     Audience: token.audience,
@@ -187,13 +187,13 @@ async function assumeRoleWithWebIdentity(
       Expiration: isoSeconds(session.expiration),
       AccessKeyId: session.accessKeyId,
     },
-    // Only when session policies were passed (AWS-FACTS 1.6 member; a percentage of the packed limit).
+    // Only when session policies were passed (docs/aws-facts.md 1.6 member; a percentage of the packed limit).
     ...(sessionPolicy ? { PackedPolicySize: sessionPolicy.packedPolicySize } : {}),
     Provider: token.provider.arn,
   });
 }
 
-/** The role's trust policy must Allow the provider as Federated principal, with the token's claims as keys (AWS-FACTS 2.2). */
+/** The role's trust policy must Allow the provider as Federated principal, with the token's claims as keys (docs/aws-facts.md 2.2). */
 function trustAllows(role: Role, token: ValidatedToken, req: LabRequest): boolean {
   let doc;
   try {
@@ -236,7 +236,7 @@ function forgetOldSessions(state: LabState): void {
 
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** Temporary credentials: ASIA access key (AWS-FACTS 1.6), 40-char secret, opaque session token. */
+/** Temporary credentials: ASIA access key (docs/aws-facts.md 1.6), 40-char secret, opaque session token. */
 function issueSession(
   state: LabState,
   role: Role,
@@ -259,7 +259,7 @@ function issueSession(
   return session;
 }
 
-/** CloudTrail record of AssumeRoleWithWebIdentity (AWS-FACTS 3.1; samples/cloudtrail-…-success-awsdocs-2024.json). */
+/** CloudTrail record of AssumeRoleWithWebIdentity (docs/aws-facts.md 3.1; samples/cloudtrail-…-success-awsdocs-2024.json). */
 function recordAssume(
   state: LabState,
   req: LabRequest,
@@ -309,7 +309,7 @@ function recordAssume(
 /** GetCallerIdentity: whoever signed the request (users and STS sessions). Unsigned calls are refused. */
 function getCallerIdentity(state: LabState, req: LabRequest): LabResponse {
   const c = req.caller;
-  // Not in AWS-FACTS: AWS's answer to an unsigned request to a signed operation.
+  // Not in docs/aws-facts.md: AWS's answer to an unsigned request to a signed operation.
   if (c.kind === 'anonymous')
     return stsError(req, 403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   const [arn, userId] =
@@ -321,7 +321,7 @@ const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z'
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** CloudTrail's credentials.expiration, e.g. "Jul 9, 2024, 4:41:37 PM" (UTC; AWS-FACTS 3.1). Written out by hand:
+/** CloudTrail's credentials.expiration, e.g. "Jul 9, 2024, 4:41:37 PM" (UTC; docs/aws-facts.md 3.1). Written out by hand:
  *  ICU's en-US format puts a narrow no-break space before AM/PM. */
 function cloudTrailTime(d: Date): string {
   const h = d.getUTCHours();

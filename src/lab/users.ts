@@ -49,7 +49,7 @@ function makeUser(state: LabState, name: string, policy: PolicyDocument): LabUse
 export const ROOT_USER = 'root';
 
 /**
- * The account's root user (AWS-FACTS 4.4 names it for the bucket-policy exception): ARN `arn:aws:iam::<account>:root`,
+ * The account's root user (docs/aws-facts.md 4.4 names it for the bucket-policy exception): ARN `arn:aws:iam::<account>:root`,
  * its principal id the account id, as CloudTrail and GetCallerIdentity show it. No identity policy applies to root.
  */
 function makeRoot(state: LabState): LabUser {

@@ -61,7 +61,7 @@ export function xmlResponse(status: number, tree: Record<string, unknown>, reque
   };
 }
 
-/** S3 REST error: plain <Error> root (AWS-FACTS 4.2; samples/s3-error-NoSuchBucketPolicy.xml). */
+/** S3 REST error: plain <Error> root (docs/aws-facts.md 4.2; samples/s3-error-NoSuchBucketPolicy.xml). */
 export function s3Error(
   status: number,
   code: string,
@@ -77,7 +77,7 @@ export function s3Error(
   };
 }
 
-/** awsQuery error (STS, IAM): <ErrorResponse><Error>…</Error><RequestId/> (AWS-FACTS 1.5). */
+/** awsQuery error (STS, IAM): <ErrorResponse><Error>…</Error><RequestId/> (docs/aws-facts.md 1.5). */
 export function queryError(
   status: number,
   code: string,
@@ -93,7 +93,7 @@ export function queryError(
   );
 }
 
-/** awsJson1_1 error (CloudTrail): {"__type","message"} plus X-Amzn-ErrorType (AWS-FACTS 3.2). */
+/** awsJson1_1 error (CloudTrail): {"__type","message"} plus X-Amzn-ErrorType (docs/aws-facts.md 3.2). */
 export function jsonError(status: number, code: string, message: string, requestId: string): LabResponse {
   return {
     status,

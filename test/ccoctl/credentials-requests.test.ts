@@ -14,7 +14,7 @@ const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${na
 describe('CredentialsRequests and ccoctl naming', () => {
   const crs = bundledCredentialsRequests();
 
-  it('bundles the seven AWS CredentialsRequests of a recent OpenShift release (AWS-FACTS 5 table)', () => {
+  it('bundles the seven AWS CredentialsRequests of a recent OpenShift release (docs/aws-facts.md 5 table)', () => {
     expect(crs.map((c) => `${c.secretNamespace}/${c.secretName}`).sort()).toEqual([
       'openshift-cloud-controller-manager/cloud-controller-manager-credentials',
       'openshift-cloud-credential-operator/cloud-credential-operator-iam-ro-creds',

@@ -1,5 +1,5 @@
 // The CloudTrail scanner against the lab's LookupEvents, whose throttle (two calls a second per account-region,
-// AWS-FACTS 3.2) proves the gate: shared scans, paging, incremental windows without duplicates, error codes. The gate
+// docs/aws-facts.md 3.2) proves the gate: shared scans, paging, incremental windows without duplicates, error codes. The gate
 // spaces calls by the answers to earlier ones (src/clients/lookup-gate.ts, test/clients/lookup-gate.test.ts), so no
 // test here hinges on how fast the machine is; the one that must be throttled stops the lab's throttle clock.
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';

@@ -77,7 +77,7 @@ export const PARTNER = {
   serviceAccount: 'velero/velero',
 };
 
-/** STS's messages for AssumeRoleWithWebIdentity errors (AWS-FACTS 1.4), with the SDK error name. */
+/** STS's messages for AssumeRoleWithWebIdentity errors (docs/aws-facts.md 1.4), with the SDK error name. */
 export const STS_ERRORS = {
   ASSUME_KEY_RETRIEVAL_FAILED: [
     'InvalidIdentityTokenException',

@@ -790,7 +790,7 @@ interface KnownIssue {
 
 const KNOWN_ISSUES: KnownIssue[] = [
   {
-    // AWS-FACTS 1.3: a certificate from a CA AWS does not trust sends STS to the thumbprints, and a mismatch fails
+    // docs/aws-facts.md 1.3: a certificate from a CA AWS does not trust sends STS to the thumbprints, and a mismatch fails
     // with ASSUME_THUMBPRINT_REJECTED. ISSUER_TLS does not list it among its effects, so the seven failing roles drop
     // out of the summary and the evidence.
     code: 'ISSUER_TLS',
@@ -799,7 +799,7 @@ const KNOWN_ISSUES: KnownIssue[] = [
     symptom: /^The issuer's TLS certificate is not trusted: /,
   },
   {
-    // Tokens carrying the published issuer (with the slash) match no IAM provider (AWS-FACTS 1.3): ISSUER_MISMATCH
+    // Tokens carrying the published issuer (with the slash) match no IAM provider (docs/aws-facts.md 1.3): ISSUER_MISMATCH
     // does not list ASSUME_NO_PROVIDER, so the seven failing roles drop out of the summary and the evidence.
     code: 'ISSUER_MISMATCH',
     issue: 'ISSUER_MISMATCH (a trailing slash) is credited with the No OpenIDConnect provider failures',

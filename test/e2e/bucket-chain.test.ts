@@ -130,7 +130,7 @@ describe('the bucket chain end to end, changes made by alice with the AWS CLI', 
       );
       expect(diagnosis.causes.map((c) => c.code)).toEqual(['BUCKET_POLICY_DENIES_STS']);
 
-      // alice is locked out of the policy too; the account's root user may always put it (AWS-FACTS 4.4).
+      // alice is locked out of the policy too; the account's root user may always put it (docs/aws-facts.md 4.4).
       const fixed = JSON.stringify(policyOf(ccoctlReadStatement(BUCKET)));
       const refused = await awsCli(
         target(),

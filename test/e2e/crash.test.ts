@@ -55,6 +55,7 @@ beforeAll(async () => {
       roles: every2s,
     },
     storage: { dataDir },
+    // The test reads the detailed status without a token.
     server: { port: 0, access: { details: 'public' } },
     alerts: { rerunCooldownSeconds: 5, sinks: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook` }] },
   };

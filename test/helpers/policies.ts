@@ -1,4 +1,4 @@
-// Bucket policy statements the tests put on OIDC buckets: ccoctl's public read (AWS-FACTS 5) and the common mistake,
+// Bucket policy statements the tests put on OIDC buckets: ccoctl's public read (docs/aws-facts.md 5) and the common mistake,
 // a Deny unless the request comes through one VPC endpoint.
 export const ccoctlReadStatement = (bucket: string) => ({
   Sid: 'AllowReadPublicAccess',
@@ -19,7 +19,7 @@ export const denyOutsideVpceStatement = (bucket: string, vpce = 'vpce-1a2b3c4d')
 
 export const policyOf = (...statements: unknown[]) => ({ Version: '2012-10-17', Statement: statements });
 
-/** AWS's documented VPC-endpoint restriction (S3 User Guide, example-bucket-policies-vpc-endpoint; AWS-FACTS 4.4). */
+/** AWS's documented VPC-endpoint restriction (S3 User Guide, example-bucket-policies-vpc-endpoint; docs/aws-facts.md 4.4). */
 export const awsDocumentedVpceStatement = (bucket: string, vpce = 'vpce-1a2b3c4d') => ({
   Sid: 'Access-to-specific-VPCE-only',
   Principal: '*',

@@ -1,4 +1,4 @@
-// S3's enhanced access-denied messages (AWS-FACTS 4.4): a signed caller of the bucket owner's account learns which
+// S3's enhanced access-denied messages (docs/aws-facts.md 4.4): a signed caller of the bucket owner's account learns which
 // kind of policy refused it and how; anonymous callers get the bare "Access Denied". CloudTrail records the same.
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';

@@ -1,5 +1,5 @@
 // Interop: the real AWS CLI v2 (Debian's /usr/bin/aws 2.9.19) against an in-process lab. Expected codes, messages
-// and shapes come from AWS-FACTS.md and AWS's documentation; the CLI's own parsing proves the wire format.
+// and shapes come from docs/aws-facts.md and AWS's documentation; the CLI's own parsing proves the wire format.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -103,10 +103,10 @@ describe('aws s3api, s3control, iam and cloudtrail against the lab', () => {
     expect(Object.keys(gotPolicy)).toEqual(['Policy']);
     expect(typeof gotPolicy.Policy).toBe('string');
     expect(JSON.parse(gotPolicy.Policy)).toEqual(policy);
-    // AWS-FACTS 4.1: the Allow statement is Principal "*" without a condition, so the policy stays public.
+    // docs/aws-facts.md 4.1: the Allow statement is Principal "*" without a condition, so the policy stays public.
     expect(cliJson(status)).toEqual({ PolicyStatus: { IsPublic: true } });
 
-    // Internet reader (STS's view): the Deny applies. AWS-FACTS 4.2 anonymous denial body.
+    // Internet reader (STS's view): the Deny applies. docs/aws-facts.md 4.2 anonymous denial body.
     const outside = await getDiscovery(issuer);
     const outsideBody = await outside.body.text();
     expect(outside.statusCode).toBe(403);
@@ -130,7 +130,7 @@ describe('aws s3api, s3control, iam and cloudtrail against the lab', () => {
     expect(put.stderr).toBe('');
     expect(put.code).toBe(0);
 
-    // One LookupEvents call: LookupEvents allows 2 calls/s/region (AWS-FACTS 3.2) and the CLI auto-paginates.
+    // One LookupEvents call: LookupEvents allows 2 calls/s/region (docs/aws-facts.md 3.2) and the CLI auto-paginates.
     const looked = await awsCli(
       target,
       [
@@ -159,7 +159,7 @@ describe('aws s3api, s3control, iam and cloudtrail against the lab', () => {
       Username: 'alice',
       AccessKeyId: alice.accessKeyId,
     });
-    // Sent as epoch seconds (JSON 1.1, AWS-FACTS 3.2); CLI v2 prints timestamps as ISO 8601.
+    // Sent as epoch seconds (JSON 1.1, docs/aws-facts.md 3.2); CLI v2 prints timestamps as ISO 8601.
     const eventTime = Date.parse(String(event!.EventTime));
     expect(Math.abs(Date.now() - eventTime)).toBeLessThan(120_000);
     // Whether LookupEvents names an S3 bucket by name or by ARN is not documented: accept either.
@@ -169,7 +169,7 @@ describe('aws s3api, s3control, iam and cloudtrail against the lab', () => {
     });
 
     const record = JSON.parse(String(event!.CloudTrailEvent)) as Record<string, unknown>;
-    // AWS-FACTS 3.3: bucketPolicy is the parsed policy, not a string; responseElements null.
+    // docs/aws-facts.md 3.3: bucketPolicy is the parsed policy, not a string; responseElements null.
     expect(record).toMatchObject({
       eventSource: 's3.amazonaws.com',
       eventName: 'PutBucketPolicy',
@@ -201,7 +201,7 @@ describe('aws s3api, s3control, iam and cloudtrail against the lab', () => {
 
     [east, west].forEach((c, i) => {
       const got = cliJson<Record<string, unknown>>(gets[i]!);
-      // AWS-FACTS 2.1: Url has no scheme; ccoctl registers openshift and sts.amazonaws.com (AWS-FACTS 5).
+      // docs/aws-facts.md 2.1: Url has no scheme; ccoctl registers openshift and sts.amazonaws.com (docs/aws-facts.md 5).
       expect(got.Url).toBe(c.issuer.replace(/^https:\/\//, ''));
       expect(got.ClientIDList).toEqual(['openshift', 'sts.amazonaws.com']);
       expect(got.ThumbprintList).toEqual([expect.stringMatching(/^[0-9A-Fa-f]{40}$/)]);
@@ -246,7 +246,7 @@ describe('aws s3api, s3control, iam and cloudtrail against the lab', () => {
       alice,
     );
     expect(put.code).not.toBe(0);
-    // AWS-FACTS 4.2 (observed message).
+    // docs/aws-facts.md 4.2 (observed message).
     expect(put.stderr).toContain(
       `An error occurred (AccessDenied) when calling the PutBucketPolicy operation: User: ${userArn(info, 'alice')} is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::${bucket}" because public policies are blocked by the BlockPublicPolicy block public access setting.`,
     );
@@ -279,7 +279,7 @@ describe('aws s3api, s3control, iam and cloudtrail against the lab', () => {
         RestrictPublicBuckets: false,
       },
     });
-    // The CLI's own request reached the lab as alice: CloudTrail names her (AWS-FACTS 3.3).
+    // The CLI's own request reached the lab as alice: CloudTrail names her (docs/aws-facts.md 3.3).
     const event = lab.state.trail.findLast((e) => e.eventName === 'PutAccountPublicAccessBlock');
     expect(event?.record).toMatchObject({ userIdentity: { type: 'IAMUser', userName: 'alice' } });
     expect(event?.record).not.toHaveProperty('errorCode');
@@ -298,7 +298,7 @@ describe('aws sts assume-role-with-web-identity against the lab', () => {
     lab = await startTestLab({ fleet: { clusters: [{ name: CLUSTER }], keyPool: 1 } });
     info = lab.info();
     target = { endpoint: info.endpoint, caFile: info.caFile };
-    // ccoctl names roles <cluster>-<namespace>-<secret> (AWS-FACTS 5).
+    // ccoctl names roles <cluster>-<namespace>-<secret> (docs/aws-facts.md 5).
     roleName = `${CLUSTER}-openshift-ingress-operator-cloud-credentials`;
     roleArn = `arn:aws:iam::${info.accountId}:role/${roleName}`;
     expect(cluster(info, CLUSTER).roles).toContain(roleArn);
@@ -336,7 +336,7 @@ describe('aws sts assume-role-with-web-identity against the lab', () => {
 
   function expectAssumed(result: Awaited<ReturnType<typeof assumeIngressRole>>): void {
     const out = cliJson<Record<string, unknown>>(result);
-    // AWS-FACTS 1.6: temporary keys start ASIA; Provider is the IAM OIDC provider ARN.
+    // docs/aws-facts.md 1.6: temporary keys start ASIA; Provider is the IAM OIDC provider ARN.
     expect(out).toMatchObject({
       Credentials: {
         AccessKeyId: expect.stringMatching(/^ASIA[A-Z0-9]{12,}$/),
@@ -371,7 +371,7 @@ describe('aws sts assume-role-with-web-identity against the lab', () => {
     await lab.applyFault({ cluster: CLUSTER, fault: 'trust-subject-mismatch', role: roleName });
     const denied = await assumeIngressRole();
     expect(denied.code).not.toBe(0);
-    // AWS-FACTS 1.3: trust-policy evaluation failure.
+    // docs/aws-facts.md 1.3: trust-policy evaluation failure.
     expect(denied.stderr).toContain(
       'An error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity',
     );

@@ -1,4 +1,4 @@
-// A ccoctl --create-private-s3-bucket cluster end to end (AWS-FACTS 5): a private bucket (OAI-only policy, all four
+// A ccoctl --create-private-s3-bucket cluster end to end (docs/aws-facts.md 5): a private bucket (OAI-only policy, all four
 // Block Public Access settings on) behind a CloudFront distribution whose URL is the issuer, driven with the real
 // AWS SDK v3 clients and plain HTTPS as STS and the agent's issuer probe fetch it.
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
@@ -21,7 +21,7 @@ import { awsCli, cliJson, requireAwsCli } from '../helpers/awscli.ts';
 import { sdkConfig, startTestLab, userKeys } from '../helpers/lab.ts';
 import { at, xmlParser } from '../helpers/xml.ts';
 
-// The SDK's XML parser folds the two spaces after "provider," (AWS-FACTS 1.3); sts.test.ts checks the wire bytes.
+// The SDK's XML parser folds the two spaces after "provider," (docs/aws-facts.md 1.3); sts.test.ts checks the wire bytes.
 const KEY_ERROR =
   /^Couldn't retrieve verification key from your identity provider,\s+please reference AssumeRoleWithWebIdentity documentation for requirements$/;
 const CF = 'private-east';
@@ -220,7 +220,7 @@ describe('cloudfront topology (ccoctl --create-private-s3-bucket)', () => {
     const record = JSON.parse(put!.CloudTrailEvent!) as { requestParameters: { bucketPolicy: unknown } };
     expect(JSON.stringify(record.requestParameters.bucketPolicy)).toContain('CloudFront Origin Access Identity');
     expect(JSON.stringify(record.requestParameters.bucketPolicy)).not.toContain(c.oaiArn!);
-    // STS's failed fetch is not logged (AWS-FACTS 3.1).
+    // STS's failed fetch is not logged (docs/aws-facts.md 3.1).
     const assumes = await ct.send(
       new LookupEventsCommand({
         LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'AssumeRoleWithWebIdentity' }],

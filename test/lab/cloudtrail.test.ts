@@ -40,7 +40,7 @@ function setup(lookupsPerSecond = 1000, now?: () => number) {
 }
 
 describe('CloudTrail LookupEvents', () => {
-  it('returns events newest first with the record as a JSON string naming the signer (AWS-FACTS 3.2, 3.3)', async () => {
+  it('returns events newest first with the record as a JSON string naming the signer (docs/aws-facts.md 3.2, 3.3)', async () => {
     const { lookup, put, ctx } = setup();
     put('one');
     put('two');

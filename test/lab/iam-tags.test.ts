@@ -1,5 +1,5 @@
 // IAM OIDC provider tags, which fleet discovery reads (ccoctl tags each provider
-// `openshift.io/cloud-credential-operator/<name>=owned` and `Name=<name>`, AWS-FACTS 5), through the AWS SDK v3 and
+// `openshift.io/cloud-credential-operator/<name>=owned` and `Name=<name>`, docs/aws-facts.md 5), through the AWS SDK v3 and
 // the real AWS CLI: Tags in Get/CreateOpenIDConnectProvider, ListOpenIDConnectProviderTags with Marker/MaxItems.
 import {
   CreateOpenIDConnectProviderCommand,
@@ -20,7 +20,7 @@ const ccoctlTags = (name: string): Tag[] => [
   { Key: 'Name', Value: name },
   { Key: `openshift.io/cloud-credential-operator/${name}`, Value: 'owned' },
 ];
-// Not sorted on purpose: IAM returns tags sorted by key (AWS-FACTS 2.1).
+// Not sorted on purpose: IAM returns tags sorted by key (docs/aws-facts.md 2.1).
 const EXTRA_TAGS: Tag[] = [
   { Key: 'zone', Value: 'b' },
   { Key: 'Name', Value: 'extra' },

@@ -1,5 +1,5 @@
 // IAM handler: OIDC providers and roles over awsQuery, authorization by identity policy, CloudTrail write events.
-// Expected shapes come from AWS-FACTS section 2 and samples/iam-GetOpenIDConnectProvider-response-apiref.xml.
+// Expected shapes come from docs/aws-facts.md section 2 and samples/iam-GetOpenIDConnectProvider-response-apiref.xml.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createIamHandler } from '../../src/lab/iam.ts';
 import type { LabContext, LabHandler } from '../../src/lab/wire.ts';
@@ -96,7 +96,7 @@ const trustPolicy = (sub: string) =>
     ],
   });
 
-describe('IAM OIDC providers (AWS-FACTS 2.1)', () => {
+describe('IAM OIDC providers (docs/aws-facts.md 2.1)', () => {
   it('creates, gets (Url without scheme), lists and deletes a provider', async () => {
     const created = await createProvider();
     expect(at(created, 'OpenIDConnectProviderArn')).toBe(PROVIDER_ARN);

@@ -479,7 +479,7 @@ describe('kube API handler', () => {
       expect((payload.exp as number) - (payload.iat as number)).toBe(3600);
     });
 
-    it('rejects less than 10 minutes as Invalid (AWS-FACTS 6)', async () => {
+    it('rejects less than 10 minutes as Invalid (docs/aws-facts.md 6)', async () => {
       for (const body of [
         { spec: { audiences: ['openshift'], expirationSeconds: 599 } },
         kubectlTokenRequest(['openshift'], 599),
@@ -563,7 +563,7 @@ describe('kube API handler', () => {
     });
   });
 
-  describe('issuer discovery (AWS-FACTS 6)', () => {
+  describe('issuer discovery (docs/aws-facts.md 6)', () => {
     it('serves the apiserver discovery document', async () => {
       const res = await call('GET', '/.well-known/openid-configuration');
       expect(res.json).toEqual({

@@ -102,7 +102,7 @@ describe('real kubectl against a lab cluster', () => {
     expect(payload.aud).toEqual([cluster.issuer]);
   });
 
-  it('create token --duration 1m fails with kube-apiserver’s validation message (AWS-FACTS 6)', async () => {
+  it('create token --duration 1m fails with kube-apiserver’s validation message (docs/aws-facts.md 6)', async () => {
     const res = await createIngressToken('--duration', '1m');
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain(

@@ -1,5 +1,5 @@
 // The lab's IAM policy evaluator, case by case from the IAM User Guide (policy evaluation logic, JSON policy
-// elements, condition operators) and AWS-FACTS.md sections 2.2, 4.1 and 4.2b.
+// elements, condition operators) and docs/aws-facts.md sections 2.2, 4.1 and 4.2b.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { evaluatePolicy, MalformedPolicyError, parsePolicy, statementsOf } from '../../src/lab/policy.ts';
@@ -18,7 +18,7 @@ const PROVIDER = 'arn:aws:iam::123456789012:oidc-provider/mycluster-oidc.s3.us-e
 const SUB = 'mycluster-oidc.s3.us-east-2.amazonaws.com:sub';
 const OBJECT = 'arn:aws:s3:::mycluster-oidc/keys.json';
 
-/** ccoctl's bucket policy (AWS-FACTS 4.1; shared/reference/samples/ccoctl-bucket-policy-public-read.json). */
+/** ccoctl's bucket policy (docs/aws-facts.md 4.1; shared/reference/samples/ccoctl-bucket-policy-public-read.json). */
 const CCOCTL: PolicyDocument = {
   Version: '2012-10-17',
   Statement: [
@@ -56,9 +56,9 @@ interface Case {
 }
 
 const cases: Case[] = [
-  // --- AWS-FACTS 4.1: the ccoctl bucket
+  // --- docs/aws-facts.md 4.1: the ccoctl bucket
   {
-    name: 'AWS-FACTS 4.1: ccoctl public-read lets an anonymous caller GetObject',
+    name: 'docs/aws-facts.md 4.1: ccoctl public-read lets an anonymous caller GetObject',
     doc: CCOCTL,
     ctx: get(ANON),
     decision: 'Allow',
@@ -88,41 +88,41 @@ const cases: Case[] = [
     ctx: get(ANON, {}, 'arn:aws:s3:::MyCluster-oidc/keys.json'),
     decision: 'NotApplicable',
   },
-  // --- AWS-FACTS 4.2b: missing keys
+  // --- docs/aws-facts.md 4.2b: missing keys
   {
-    name: 'AWS-FACTS 4.2b: Deny StringNotEquals aws:SourceVpce denies an internet caller (key absent -> true)',
+    name: 'docs/aws-facts.md 4.2b: Deny StringNotEquals aws:SourceVpce denies an internet caller (key absent -> true)',
     doc: denyIf({ StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }),
     ctx: get(ANON),
     decision: 'Deny',
     index: 1,
   },
   {
-    name: 'AWS-FACTS 4.2b: the same Deny lets the matching VPC endpoint through to the Allow',
+    name: 'docs/aws-facts.md 4.2b: the same Deny lets the matching VPC endpoint through to the Allow',
     doc: denyIf({ StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }),
     ctx: get(ANON, { 'aws:SourceVpce': 'vpce-1a2b3c4d' }),
     decision: 'Allow',
     index: 0,
   },
   {
-    name: 'AWS-FACTS 4.2b: the same Deny denies a different VPC endpoint',
+    name: 'docs/aws-facts.md 4.2b: the same Deny denies a different VPC endpoint',
     doc: denyIf({ StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }),
     ctx: get(ANON, { 'aws:SourceVpce': 'vpce-99999999' }),
     decision: 'Deny',
   },
   {
-    name: 'AWS-FACTS 4.2b: StringNotLike with the key absent is true',
+    name: 'docs/aws-facts.md 4.2b: StringNotLike with the key absent is true',
     doc: denyIf({ StringNotLike: { 'aws:SourceVpc': 'vpc-*' } }),
     ctx: get(ANON),
     decision: 'Deny',
   },
   {
-    name: 'AWS-FACTS 4.2b: positive operator with the key absent is false',
+    name: 'docs/aws-facts.md 4.2b: positive operator with the key absent is false',
     doc: allowIf({ StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }),
     ctx: get(ANON),
     decision: 'NotApplicable',
   },
   {
-    name: 'AWS-FACTS 4.2b: Deny + StringNotEqualsIfExists still denies when the key is missing',
+    name: 'docs/aws-facts.md 4.2b: Deny + StringNotEqualsIfExists still denies when the key is missing',
     doc: denyIf({ StringNotEqualsIfExists: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }),
     ctx: get(ANON),
     decision: 'Deny',
@@ -207,7 +207,7 @@ const cases: Case[] = [
     decision: 'Allow',
   },
   {
-    name: 'AWS-FACTS 4.2b: NotIpAddress with aws:SourceIp absent (VPC endpoint caller) is true',
+    name: 'docs/aws-facts.md 4.2b: NotIpAddress with aws:SourceIp absent (VPC endpoint caller) is true',
     doc: denyIf({ NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } }),
     ctx: get(ANON, { 'aws:SourceVpce': 'vpce-1a2b3c4d' }),
     decision: 'Deny',
@@ -380,9 +380,9 @@ const cases: Case[] = [
     ctx: get(ALICE),
     decision: 'NotApplicable',
   },
-  // --- AWS-FACTS 2.2: trust policies
+  // --- docs/aws-facts.md 2.2: trust policies
   ...(['cluster-image-registry-operator', 'registry'] as const).map((sa): Case => ({
-    name: `AWS-FACTS 2.2: ccoctl trust policy, StringEquals list of subs is OR (${sa})`,
+    name: `docs/aws-facts.md 2.2: ccoctl trust policy, StringEquals list of subs is OR (${sa})`,
     doc: trust({
       StringEquals: { [SUB]: subs('openshift-image-registry', 'cluster-image-registry-operator', 'registry') },
     }),
@@ -390,13 +390,13 @@ const cases: Case[] = [
     decision: 'Allow',
   })),
   {
-    name: 'AWS-FACTS 2.2: trust policy refuses a service account not in the list',
+    name: 'docs/aws-facts.md 2.2: trust policy refuses a service account not in the list',
     doc: trust({ StringEquals: { [SUB]: subs('openshift-image-registry', 'registry') } }),
     ctx: assume({ [SUB]: 'system:serviceaccount:default:registry' }),
     decision: 'NotApplicable',
   },
   {
-    name: 'AWS-FACTS 2.2: trust policy refuses a different OIDC provider',
+    name: 'docs/aws-facts.md 2.2: trust policy refuses a different OIDC provider',
     doc: trust({ StringEquals: { [SUB]: subs('openshift-image-registry', 'registry') } }),
     ctx: {
       ...assume({ [SUB]: 'system:serviceaccount:openshift-image-registry:registry' }),
@@ -405,13 +405,13 @@ const cases: Case[] = [
     decision: 'NotApplicable',
   },
   {
-    name: 'AWS-FACTS 2.2: StringLike system:serviceaccount:<ns>:* scopes a namespace',
+    name: 'docs/aws-facts.md 2.2: StringLike system:serviceaccount:<ns>:* scopes a namespace',
     doc: trust({ StringLike: { [SUB]: 'system:serviceaccount:payments:*' } }),
     ctx: assume({ [SUB]: 'system:serviceaccount:payments:api' }),
     decision: 'Allow',
   },
   {
-    name: 'AWS-FACTS 2.2: StringLike system:serviceaccount:<ns>:* refuses another namespace',
+    name: 'docs/aws-facts.md 2.2: StringLike system:serviceaccount:<ns>:* refuses another namespace',
     doc: trust({ StringLike: { [SUB]: 'system:serviceaccount:payments:*' } }),
     ctx: assume({ [SUB]: 'system:serviceaccount:payments-dev:api' }),
     decision: 'NotApplicable',

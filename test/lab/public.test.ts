@@ -1,4 +1,4 @@
-// S3's "meaning of public" for bucket policies: AWS-FACTS 4.1 and the S3 User Guide "Blocking public access to your
+// S3's "meaning of public" for bucket policies: docs/aws-facts.md 4.1 and the S3 User Guide "Blocking public access to your
 // Amazon S3 storage" > "The meaning of public" (its own examples are marked "S3 UG example").
 import { describe, it, expect } from 'vitest';
 import { bucketPolicyPublicity } from '../../src/lab/public.ts';
@@ -246,7 +246,7 @@ describe('bucketPolicyPublicity', () => {
     expect(verdict.publicStatements.length > 0).toBe(isPublic);
   });
 
-  it('AWS-FACTS 4.1: ccoctl’s public-read policy is public, and the verdict names its statement', () => {
+  it('docs/aws-facts.md 4.1: ccoctl’s public-read policy is public, and the verdict names its statement', () => {
     const ccoctl: PolicyDocument = {
       Version: '2012-10-17',
       Statement: [

@@ -1,4 +1,4 @@
-// The lab account's root user (AWS-FACTS 4.4): its identity as AWS shows it, and the bucket-policy exception.
+// The lab account's root user (docs/aws-facts.md 4.4): its identity as AWS shows it, and the bucket-policy exception.
 import { GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   DeleteBucketPolicyCommand,

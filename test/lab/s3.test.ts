@@ -1,4 +1,4 @@
-// The lab's S3 at handler level: wire shapes and codes from AWS-FACTS 3.3, 4.x and the S3 API reference.
+// The lab's S3 at handler level: wire shapes and codes from docs/aws-facts.md 3.3, 4.x and the S3 API reference.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ const pabXml = (a: boolean, i: boolean, p: boolean, r: boolean, ns = 'http://s3.
   `<IgnorePublicAcls>${i}</IgnorePublicAcls><BlockPublicPolicy>${p}</BlockPublicPolicy>` +
   `<RestrictPublicBuckets>${r}</RestrictPublicBuckets></PublicAccessBlockConfiguration>`;
 
-// ccoctl --create-private-s3-bucket: the bucket admits only the CloudFront OAI (AWS-FACTS 5).
+// ccoctl --create-private-s3-bucket: the bucket admits only the CloudFront OAI (docs/aws-facts.md 5).
 const OAI_POLICY = JSON.stringify({
   Version: '2008-10-17',
   Id: 'PolicyForCloudFrontPrivateContent',
@@ -82,7 +82,7 @@ function setup() {
     if (!b) throw new Error('no bucket');
     return b;
   };
-  /** What ccoctl create-identity-provider does for a public bucket since 2023 (AWS-FACTS 4.3, 5). */
+  /** What ccoctl create-identity-provider does for a public bucket since 2023 (docs/aws-facts.md 4.3, 5). */
   const ccoctl = async () => {
     expect((await send('PUT', `/${BUCKET}`, { as: 'alice' })).status).toBe(200);
     expect(
@@ -150,7 +150,7 @@ describe('S3: the ccoctl public-bucket flow', () => {
     expect(String((await send('GET', `/${BUCKET}/?policy=`, { as: 'alice' })).body)).toBe(CCOCTL_POLICY);
   });
 
-  it('logs CreateBucket, PutBucketPublicAccessBlock and PutBucketPolicy, but no object calls (AWS-FACTS 3.3)', async () => {
+  it('logs CreateBucket, PutBucketPublicAccessBlock and PutBucketPolicy, but no object calls (docs/aws-facts.md 3.3)', async () => {
     const { ctx, send, ccoctl, events } = setup();
     await ccoctl();
     await send('GET', DOC_PATH);
@@ -193,7 +193,7 @@ describe('S3: the ccoctl public-bucket flow', () => {
     });
   });
 
-  it('GetBucketPolicyStatus: ccoctl public read is public, the CloudFront OAI policy is not (AWS-FACTS 4.1, 5)', async () => {
+  it('GetBucketPolicyStatus: ccoctl public read is public, the CloudFront OAI policy is not (docs/aws-facts.md 4.1, 5)', async () => {
     const { send, ccoctl, bucket } = setup();
     await ccoctl();
     const pub = await send('GET', `/${BUCKET}/?policyStatus=`, { as: 'alice' });
@@ -213,7 +213,7 @@ describe('S3: the ccoctl public-bucket flow', () => {
 });
 
 describe('S3: anonymous reads and the bucket policy', () => {
-  it('a Deny unless aws:SourceVpce denies internet callers and admits the named VPC endpoint (AWS-FACTS 4.2b)', async () => {
+  it('a Deny unless aws:SourceVpce denies internet callers and admits the named VPC endpoint (docs/aws-facts.md 4.2b)', async () => {
     const { ctx, send, ccoctl, bucket, request } = setup();
     await ccoctl();
     expect((await send('PUT', `/${BUCKET}?policy`, { as: 'alice', body: policyWithVpceDeny() })).status).toBe(204);
@@ -242,7 +242,7 @@ describe('S3: anonymous reads and the bucket policy', () => {
     expect(decideObjectRead(ctx.state, bucket(), 'keys.json', request('GET', '/')).allowed).toBe(false);
   });
 
-  it('RestrictPublicBuckets at bucket level, then at account level, blocks anonymous reads (AWS-FACTS 4.2)', async () => {
+  it('RestrictPublicBuckets at bucket level, then at account level, blocks anonymous reads (docs/aws-facts.md 4.2)', async () => {
     const { ctx, send, ccoctl, bucket, request, putAccountPab } = setup();
     await ccoctl();
     const req = () => request('GET', DOC_PATH);
@@ -273,7 +273,7 @@ describe('S3: anonymous reads and the bucket policy', () => {
     });
   });
 
-  it('a missing key is 403 to an anonymous caller without s3:ListBucket, 404 NoSuchKey with it (AWS-FACTS 4.2)', async () => {
+  it('a missing key is 403 to an anonymous caller without s3:ListBucket, 404 NoSuchKey with it (docs/aws-facts.md 4.2)', async () => {
     const { send, ccoctl } = setup();
     await ccoctl();
     const anon = await send('GET', `/${BUCKET}/nope.json`);
@@ -374,7 +374,7 @@ describe('S3: a read-only identity (the sentinel)', () => {
 
     const put = await send('PUT', `/${BUCKET}?policy`, { as: 'sentinel', body: policyWithVpceDeny() });
     expect(put.status).toBe(403);
-    // AWS-FACTS 4.4: a same-account caller's denial names the policy kind; CloudTrail records the same message.
+    // docs/aws-facts.md 4.4: a same-account caller's denial names the policy kind; CloudTrail records the same message.
     const message = `User: arn:aws:iam::111122223333:user/sentinel is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::${BUCKET}" because no identity-based policy allows the s3:PutBucketPolicy action`;
     expect(field(put, 'Error')).toMatchObject({ Code: 'AccessDenied', Message: message });
     expect(String((await send('GET', `/${BUCKET}?policy`, { as: 'alice' })).body)).toBe(CCOCTL_POLICY);
@@ -415,7 +415,7 @@ describe('S3: error shapes', () => {
     }
   });
 
-  it('NoSuchBucketPolicy from GetBucketPolicy and GetBucketPolicyStatus (AWS-FACTS 4.1, 4.2)', async () => {
+  it('NoSuchBucketPolicy from GetBucketPolicy and GetBucketPolicyStatus (docs/aws-facts.md 4.1, 4.2)', async () => {
     const { send } = setup();
     await send('PUT', `/${BUCKET}`, { as: 'alice' });
     for (const sub of ['policy', 'policyStatus']) {
@@ -452,7 +452,7 @@ describe('S3: error shapes', () => {
 });
 
 describe('S3: buckets', () => {
-  it('new buckets get all four Block Public Access settings and BucketOwnerEnforced (AWS-FACTS 4.3)', async () => {
+  it('new buckets get all four Block Public Access settings and BucketOwnerEnforced (docs/aws-facts.md 4.3)', async () => {
     const { send, events } = setup();
     const res = await send('PUT', `/${BUCKET}`, { as: 'alice' });
     expect(res.status).toBe(200);
@@ -571,7 +571,7 @@ describe('S3: buckets', () => {
 });
 
 describe('S3: objects', () => {
-  it('ACLs other than private are refused on a BucketOwnerEnforced bucket (AWS-FACTS 4.3)', async () => {
+  it('ACLs other than private are refused on a BucketOwnerEnforced bucket (docs/aws-facts.md 4.3)', async () => {
     const { send } = setup();
     await send('PUT', `/${BUCKET}`, { as: 'alice' });
     const res = await send('PUT', `/${BUCKET}/keys.json`, {

@@ -1,4 +1,4 @@
-// The lab's S3 Control account-level Block Public Access (AWS-FACTS 4.2, 3.3; STACK.md section 5).
+// The lab's S3 Control account-level Block Public Access (docs/aws-facts.md 4.2, 3.3; STACK.md section 5).
 import { describe, expect, it } from 'vitest';
 import { createS3ControlHandler } from '../../src/lab/s3control.ts';
 import { asUser, labContext, labRequest } from '../helpers/lab-request.ts';
@@ -103,7 +103,7 @@ describe('S3 Control: account PublicAccessBlock', () => {
     expect(field(res, 'ErrorResponse.Error.Code')).toBe('MalformedXML');
   });
 
-  it('logs Put/DeleteAccountPublicAccessBlock as s3.amazonaws.com management events, failures included (AWS-FACTS 3.3)', async () => {
+  it('logs Put/DeleteAccountPublicAccessBlock as s3.amazonaws.com management events, failures included (docs/aws-facts.md 3.3)', async () => {
     const { ctx, send } = setup();
     await send('PUT', { as: 'alice', body: ALL_ON });
     await send('PUT', { as: 'nobody', body: ALL_ON });

@@ -22,7 +22,7 @@ import { signServiceAccountToken } from '../../src/lab/clusters.ts';
 import type { Lab } from '../../src/lab/index.ts';
 import { sdkConfig, startTestLab } from '../helpers/lab.ts';
 
-// On the wire the message has two spaces after "provider," (AWS-FACTS 1.3; asserted byte-exact in sts.test.ts);
+// On the wire the message has two spaces after "provider," (docs/aws-facts.md 1.3; asserted byte-exact in sts.test.ts);
 // the SDK's XML parser folds them. The SDK names the modelled exception for the wire code InvalidIdentityToken.
 const KEY_ERROR =
   /^Couldn't retrieve verification key from your identity provider,\s+please reference AssumeRoleWithWebIdentity documentation for requirements$/;

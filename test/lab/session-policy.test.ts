@@ -1,4 +1,4 @@
-// Session policies (AWS-FACTS 1.8): AssumeRoleWithWebIdentity's inline `Policy` limits the session to what both the
+// Session policies (docs/aws-facts.md 1.8): AssumeRoleWithWebIdentity's inline `Policy` limits the session to what both the
 // role's identity policies and the session policy allow; GetCallerIdentity needs no permission. Through the real SDK.
 import { GetRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetBucketPolicyCommand, ListBucketsCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
@@ -84,7 +84,7 @@ describe('a session with a session policy', () => {
   it('deny-all: GetCallerIdentity still answers; S3 and IAM calls are AccessDenied by the session policy', async () => {
     const { s3, iam, sts, arn, out } = await session(DENY_ALL);
     expect(out.PackedPolicySize).toEqual(expect.any(Number));
-    // AWS-FACTS 1.8: no permission needed, an explicit deny notwithstanding.
+    // docs/aws-facts.md 1.8: no permission needed, an explicit deny notwithstanding.
     expect(await sts.send(new GetCallerIdentityCommand({}))).toMatchObject({ Arn: arn, Account: '111122223333' });
     expect(await failure(s3.send(new ListBucketsCommand({})))).toEqual({
       name: 'AccessDenied',

@@ -1,5 +1,5 @@
 // STS handler: AssumeRoleWithWebIdentity against a real local HTTPS issuer (discovery + JWKS), and GetCallerIdentity.
-// Expected codes, messages and shapes come from AWS-FACTS sections 1 and 3.1.
+// Expected codes, messages and shapes come from docs/aws-facts.md sections 1 and 3.1.
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { createServer } from 'node:https';
@@ -33,7 +33,7 @@ interface SigningPair {
 
 async function rsaKey(): Promise<SigningPair> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  // kid = base64url(SHA-256(DER SPKI)) as kube-apiserver and ccoctl compute it (AWS-FACTS 6).
+  // kid = base64url(SHA-256(DER SPKI)) as kube-apiserver and ccoctl compute it (docs/aws-facts.md 6).
   const kid = createHash('sha256')
     .update(publicKey.export({ type: 'spki', format: 'der' }))
     .digest('base64url');
@@ -111,7 +111,7 @@ beforeEach(() => {
     createdAt: new Date(),
     tags: [],
   });
-  // ccoctl's trust policy: Federated provider, StringEquals on <url>:sub only (AWS-FACTS 5).
+  // ccoctl's trust policy: Federated provider, StringEquals on <url>:sub only (docs/aws-facts.md 5).
   role = {
     name: ROLE_NAME,
     arn: `arn:aws:iam::111122223333:role/${ROLE_NAME}`,
@@ -193,7 +193,7 @@ async function assume(params: Record<string, string> = {}, tokenSpec: TokenSpec 
   });
 }
 
-/** The awsQuery error body (AWS-FACTS 1.5): ErrorResponse/Error{Type,Code,Message} + sibling RequestId. */
+/** The awsQuery error body (docs/aws-facts.md 1.5): ErrorResponse/Error{Type,Code,Message} + sibling RequestId. */
 function errorOf(r: { xml: Record<string, Record<string, unknown>> }) {
   const er = r.xml.ErrorResponse as { '@_xmlns': string; Error: Record<string, string>; RequestId: string };
   expect(er['@_xmlns']).toBe(XMLNS);
@@ -217,7 +217,7 @@ async function expectError(
 }
 
 describe('AssumeRoleWithWebIdentity success', () => {
-  it('returns every AWS-FACTS 1.6 field, stores the session and logs a CloudTrail record', async () => {
+  it('returns every docs/aws-facts.md 1.6 field, stores the session and logs a CloudTrail record', async () => {
     const jwt = await token();
     const r = await call({
       Action: 'AssumeRoleWithWebIdentity',
@@ -314,7 +314,7 @@ describe('AssumeRoleWithWebIdentity success', () => {
     });
   });
 
-  it('accepts a token expired by less than the 5-minute skew (AWS-FACTS 1.3)', async () => {
+  it('accepts a token expired by less than the 5-minute skew (docs/aws-facts.md 1.3)', async () => {
     expect((await assume({}, { expIn: -100 })).status).toBe(200);
   });
 
@@ -323,7 +323,7 @@ describe('AssumeRoleWithWebIdentity success', () => {
     expect((await assume({}, { kid: '' })).status).toBe(200);
   });
 
-  it('accepts ES256 tokens (AWS-FACTS 1.2) and an audience array with one registered client ID', async () => {
+  it('accepts ES256 tokens (docs/aws-facts.md 1.2) and an audience array with one registered client ID', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     serveIssuer([{ ...(await exportJWK(publicKey)), kid: 'ec-key', alg: 'ES256' }]);
     const r = await assume(
@@ -337,7 +337,7 @@ describe('AssumeRoleWithWebIdentity success', () => {
   });
 });
 
-describe('AssumeRoleWithWebIdentity token failures (AWS-FACTS 1.3)', () => {
+describe('AssumeRoleWithWebIdentity token failures (docs/aws-facts.md 1.3)', () => {
   it('no IAM provider for iss', async () => {
     const other = 'https://oidc.example.com/id/ABC';
     await expectError(
@@ -352,7 +352,7 @@ describe('AssumeRoleWithWebIdentity token failures (AWS-FACTS 1.3)', () => {
   it('JWKS without the token kid', async () => {
     serveIssuer([otherKey.jwk]);
     await expectError(assume(), 400, 'InvalidIdentityToken', COULD_NOT_RETRIEVE);
-    // AWS-FACTS 3.1 (KC-IIT): this failure never reaches CloudTrail.
+    // docs/aws-facts.md 3.1 (KC-IIT): this failure never reaches CloudTrail.
     expect(ctx.state.trail).toHaveLength(0);
   });
 
@@ -473,7 +473,7 @@ describe('AssumeRoleWithWebIdentity role and trust policy', () => {
   });
 });
 
-describe('AssumeRoleWithWebIdentity parameters (AWS-FACTS 1.2)', () => {
+describe('AssumeRoleWithWebIdentity parameters (docs/aws-facts.md 1.2)', () => {
   it('DurationSeconds below 900 and above 43200', async () => {
     await expectError(
       assume({ DurationSeconds: '899' }),

@@ -1,4 +1,4 @@
-// bucket-policy-deny-non-vpce in AWS's documented form (AWS-FACTS 4.4): one Deny s3:* statement that shuts out every
+// bucket-policy-deny-non-vpce in AWS's documented form (docs/aws-facts.md 4.4): one Deny s3:* statement that shuts out every
 // caller not using the VPC endpoint, the account's own included; only the root user keeps the bucket-policy calls.
 import {
   DeleteBucketPolicyCommand,
@@ -141,7 +141,7 @@ describe('with the aws-documented policy in place', () => {
       explicitDeny(`arn:aws:iam::${ACCOUNT}:user/alice`, 's3:PutBucketPolicy'),
     );
     const root = s3('root');
-    // AWS-FACTS 4.4: no exception for other actions.
+    // docs/aws-facts.md 4.4: no exception for other actions.
     expect(await denial(root.send(new GetBucketPolicyStatusCommand({ Bucket: BUCKET })))).toEqual(
       explicitDeny(`arn:aws:iam::${ACCOUNT}:root`, 's3:GetBucketPolicyStatus'),
     );

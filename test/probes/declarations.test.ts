@@ -18,7 +18,7 @@ import { RUNNER_FINDINGS } from '../../src/scheduler/runner-findings.ts';
 const ROOT = join(import.meta.dirname, '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-/** Calls that need no IAM permission (AWS-FACTS 1.8: GetCallerIdentity; AssumeRoleWithWebIdentity is unsigned). */
+/** Calls that need no IAM permission (docs/aws-facts.md 1.8: GetCallerIdentity; 1.1: AssumeRoleWithWebIdentity is unsigned). */
 const NO_PERMISSION = ['sts:AssumeRoleWithWebIdentity', 'sts:GetCallerIdentity'];
 
 /** IAM action of an SDK command: the service prefix of its client and the operation, where the two names differ. */

@@ -1,7 +1,7 @@
 // The probes' own evaluation of IAM policy Condition clauses (the bucket probe's policy evaluator and the roles
 // probe's trust-policy check both use it): missing keys, IfExists, set qualifiers and each operator family's
 // comparison, written from the IAM User Guide (reference_policies_elements_condition, _condition_operators,
-// _multi-value-conditions, _variables) and AWS-FACTS 4.2b. Clauses are parsed in operators.ts and values matched in
+// _multi-value-conditions, _variables) and docs/aws-facts.md 4.2b. Clauses are parsed in operators.ts and values matched in
 // patterns.ts; both are re-exported from here.
 // Pure code: no I/O, and nothing shared with the lab's evaluator (src/lab/), on purpose.
 import type { Compare, ConditionClause } from './operators.ts';
@@ -77,7 +77,7 @@ function valueMatches(c: ConditionClause, got: string, want: string, variables: 
 }
 
 /**
- * Does one clause hold for the request? Missing keys (IAM UG condition operators, AWS-FACTS 4.2b): a positive operator
+ * Does one clause hold for the request? Missing keys (IAM UG condition operators, docs/aws-facts.md 4.2b): a positive operator
  * is false, a negated one true, `...IfExists` true, `Null` tests presence. Set qualifiers (multi-value conditions):
  * with no value in the request ForAllValues is true and ForAnyValue false; with values, ForAllValues needs every value
  * to match, ForAnyValue one, which for single-valued keys is the plain operator.

@@ -1,6 +1,6 @@
 // The grammar of IAM policy Condition blocks as the probes read them (bucket and trust policies): every condition
 // operator, its qualifiers and IfExists, and the values each accepts (IAM UG reference_policies_elements_condition, _condition_operators,
-// _multi-value-conditions; AWS-FACTS 4.2b). Pure code: no I/O, and nothing shared with the lab's evaluator (src/lab/).
+// _multi-value-conditions; docs/aws-facts.md 4.2b). Pure code: no I/O, and nothing shared with the lab's evaluator (src/lab/).
 import { parseCidr } from './patterns.ts';
 
 /** What is wrong and where, e.g. `Statement[2].Condition.StringEquals["aws:SourceVpce"]: value must be ...`. */

@@ -1,5 +1,5 @@
 // The probes' own matching of IAM policy values: wildcards, policy variables, ARNs and CIDR ranges, written
-// from the IAM User Guide (reference_policies_elements_condition_operators, _variables, Resource) and AWS-FACTS 4.2b.
+// from the IAM User Guide (reference_policies_elements_condition_operators, _variables, Resource) and docs/aws-facts.md 4.2b.
 // Pure code: no I/O, and nothing shared with the lab's evaluator (src/lab/), on purpose.
 import { BlockList, isIP } from 'node:net';
 

@@ -1,5 +1,5 @@
 // Who reads an OIDC bucket, as the bucket probe's evaluator (bucket-eval.ts) sees the request: the bucket's facts, the
-// reader, its caller identity and its request context (IAM UG global condition keys; AWS-FACTS 4.1, 4.2b). Pure code.
+// reader, its caller identity and its request context (IAM UG global condition keys; docs/aws-facts.md 4.1, 4.2b). Pure code.
 import type { RequestContext } from '../iam-conditions/patterns.ts';
 import { UNKNOWN_PUBLIC_ADDRESS, UNKNOWN_USER_AGENT } from '../iam-conditions/patterns.ts';
 import type { AclGrant, PublicAccessBlockSettings } from './public.ts';

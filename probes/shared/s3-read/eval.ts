@@ -1,6 +1,6 @@
 // The probes' own anonymous-read evaluator (bucket and cloudtrail probes): may this reader s3:GetObject this object of an OIDC bucket, and what
 // denies or blocks it? Written from the IAM User Guide (policy evaluation logic, Principal/Action/Resource/Condition
-// elements) and the S3 User Guide (Blocking public access, ACL overview), AWS-FACTS 4.1, 4.2, 4.2b. Pure code, no I/O.
+// elements) and the S3 User Guide (Blocking public access, ACL overview), docs/aws-facts.md 4.1, 4.2, 4.2b. Pure code, no I/O.
 // It shares no decision code with the lab (src/lab/policy.ts, public.ts, s3-access.ts): tests hold the two readings
 // of AWS's rules against each other.
 import { PolicyParseError, describeClause } from '../iam-conditions/conditions.ts';

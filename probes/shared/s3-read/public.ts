@@ -1,5 +1,5 @@
 // "The meaning of public" for the bucket probe, from the S3 User Guide, Blocking public access
-// (access-control-block-public-access, AWS-FACTS 4.1 and 4.2): when a bucket policy or ACL is public, and which Block
+// (access-control-block-public-access, docs/aws-facts.md 4.1 and 4.2): when a bucket policy or ACL is public, and which Block
 // Public Access settings apply at the bucket and account levels (the most restrictive combination wins).
 import { describeClause, hasWildcardOrVariable, parseCidr } from '../iam-conditions/conditions.ts';
 import type { ConditionClause } from '../iam-conditions/conditions.ts';

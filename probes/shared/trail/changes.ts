@@ -1,4 +1,4 @@
-// The changes to OIDC buckets and Block Public Access as CloudTrail logs them (AWS-FACTS 3.3), as queries of the shared
+// The changes to OIDC buckets and Block Public Access as CloudTrail logs them (docs/aws-facts.md 3.3), as queries of the shared
 // per-account-region scan (src/clients/trail.ts). The cloudtrail probe reports every change; the bucket probe reads
 // the newest PutBucketPolicy of its bucket when the policy locks it out. Both use these same queries, so the scanner
 // keeps one LookupEvents stream per event name whichever probe asks first.

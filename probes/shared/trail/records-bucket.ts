@@ -1,4 +1,4 @@
-// Reading one S3 bucket policy / Block Public Access change record (AWS-FACTS 3.3, 4.2) into a BucketChangeEvent.
+// Reading one S3 bucket policy / Block Public Access change record (docs/aws-facts.md 3.3, 4.2) into a BucketChangeEvent.
 // Pure: no I/O and no SDK calls.
 import { z } from 'zod';
 import {
@@ -57,13 +57,13 @@ export interface BucketChangeEvent {
 const S3 = 's3.amazonaws.com';
 const S3_CONTROL = 's3-control.amazonaws.com';
 
-/** The S3 changes of interest, by CloudTrail eventName, with the event sources each is accepted from (AWS-FACTS 3.3). */
+/** The S3 changes of interest, by CloudTrail eventName, with the event sources each is accepted from (docs/aws-facts.md 3.3). */
 export const CHANGES: Record<BucketEventName, { scope: Scope; sources: readonly string[] }> = {
   PutBucketPolicy: { scope: 'bucket', sources: [S3] },
   DeleteBucketPolicy: { scope: 'bucket', sources: [S3] },
   PutBucketPublicAccessBlock: { scope: 'bucket', sources: [S3] },
   DeleteBucketPublicAccessBlock: { scope: 'bucket', sources: [S3] },
-  // AWS-FACTS 3.3: detection rules use s3.amazonaws.com, one fixture s3-control.amazonaws.com (DISAGREE): match both.
+  // docs/aws-facts.md 3.3: detection rules use s3.amazonaws.com, one fixture s3-control.amazonaws.com (DISAGREE): match both.
   PutAccountPublicAccessBlock: { scope: 'account', sources: [S3, S3_CONTROL] },
   DeleteAccountPublicAccessBlock: { scope: 'account', sources: [S3, S3_CONTROL] },
 };
@@ -71,7 +71,7 @@ const PUTS_SETTINGS = new Set<BucketEventName>(['PutBucketPublicAccessBlock', 'P
 export const isChange = (name: string): name is BucketEventName => Object.hasOwn(CHANGES, name);
 
 /**
- * AWS-FACTS 3.3 knows these changes only by CloudTrail's names above. Should a record carry the API operation name
+ * docs/aws-facts.md 3.3 knows these changes only by CloudTrail's names above. Should a record carry the API operation name
  * instead — S3's bucket-level PutPublicAccessBlock (4.3) or S3 Control's account-level one (4.2) — a bucketName on an
  * s3.amazonaws.com record means the bucket; anything else (no bucketName, or from s3-control) means the account.
  */
@@ -82,20 +82,20 @@ export function canonicalName(name: string, source: string | undefined, record: 
   return `${verb}${onBucket ? 'Bucket' : 'Account'}PublicAccessBlock`;
 }
 
-/** Older records wrap some request parameters in one-element arrays (AWS-FACTS 3.3, 2019 form). */
+/** Older records wrap some request parameters in one-element arrays (docs/aws-facts.md 3.3, 2019 form). */
 const unwrap = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? (v[0] as unknown) : v);
 const rawBucketName = (record: Json | undefined): string | undefined => {
   const params = record?.['requestParameters'];
   return isJson(params) ? str(unwrap(params['bucketName'])) : undefined;
 };
 
-/** AWS-FACTS 3.3: booleans in records; "true"/"false" strings tolerated. */
+/** docs/aws-facts.md 3.3: booleans in records; "true"/"false" strings tolerated. */
 const flag = z
   .union([z.boolean(), z.enum(['true', 'false'])])
   .nullish()
   .transform((v) => (v === undefined || v === null ? undefined : v === true || v === 'true'));
 
-/** AWS-FACTS 3.3 (2019 record): PublicAccessBlockConfiguration{xmlns, four booleans}; xmlns is not read. */
+/** docs/aws-facts.md 3.3 (2019 record): PublicAccessBlockConfiguration{xmlns, four booleans}; xmlns is not read. */
 const PublicAccessBlockShape = z.object({
   BlockPublicAcls: flag,
   IgnorePublicAcls: flag,
@@ -103,7 +103,7 @@ const PublicAccessBlockShape = z.object({
   RestrictPublicBuckets: flag,
 });
 
-/** bucketName is a string; a one-element array is tolerated, as older records wrap host and policy (AWS-FACTS 3.3). */
+/** bucketName is a string; a one-element array is tolerated, as older records wrap host and policy (docs/aws-facts.md 3.3). */
 const bucketName = z
   .union([z.string(), z.tuple([z.string()])])
   .nullish()

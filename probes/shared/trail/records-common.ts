@@ -1,5 +1,5 @@
 // What every CloudTrail record parser shares (cloudtrail-records.ts): the parse error, JSON helpers, the zod shape of
-// the fields every record has (AWS-FACTS 3.1 record fields) and their reading. Pure: no I/O and no SDK calls.
+// the fields every record has (docs/aws-facts.md 3.1 record fields) and their reading. Pure: no I/O and no SDK calls.
 import type { Event } from '@aws-sdk/client-cloudtrail';
 import { z } from 'zod';
 
@@ -42,7 +42,7 @@ export const text = z
   .transform((v) => (v ? v : undefined));
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Every record: eventID, eventTime (ISO, e.g. 2024-07-09T15:41:37Z), awsRegion … (AWS-FACTS 3.1 record fields). */
+/** Every record: eventID, eventTime (ISO, e.g. 2024-07-09T15:41:37Z), awsRegion … (docs/aws-facts.md 3.1 record fields). */
 const CommonShape = z.object({
   eventID: text,
   eventTime: z.string().regex(ISO_TIME, 'must be an ISO 8601 time').nullish(),
@@ -55,7 +55,7 @@ const CommonShape = z.object({
   errorMessage: text,
 });
 
-/** `resources[{accountId, type, ARN}]` (AWS-FACTS 3.1: AWS::IAM::Role; 3.3: AWS::S3::Bucket). */
+/** `resources[{accountId, type, ARN}]` (docs/aws-facts.md 3.1: AWS::IAM::Role; 3.3: AWS::S3::Bucket). */
 export const ResourcesShape = z.array(z.object({ type: text, ARN: text })).nullish();
 
 export function check<T extends z.ZodType>(shape: T, value: unknown, eventId: string | undefined): z.output<T> {

@@ -1,4 +1,4 @@
-// The bucket probe when the bucket policy locks the agent out (AWS-FACTS 4.4): which reads its own policy refused (S3's
+// The bucket probe when the bucket policy locks the agent out (docs/aws-facts.md 4.4): which reads its own policy refused (S3's
 // enhanced message), the verdict from the newest recorded PutBucketPolicy / DeleteBucketPolicy (real CloudTrail record
 // shapes, test/fixtures/cloudtrail), and what it can still establish with no record.
 import { readFileSync } from 'node:fs';

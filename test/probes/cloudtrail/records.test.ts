@@ -1,15 +1,15 @@
-// The CloudTrail record parser (AWS-FACTS 3.1–3.3) against records built from the facts.
+// The CloudTrail record parser (docs/aws-facts.md 3.1–3.3) against records built from the facts.
 // Fixture provenance (test/fixtures/cloudtrail/):
-// - sts-…-AccessDenied-eks-2023.json: the real 2023-11-08 trust-policy denial AWS-FACTS 3.1 cites (published in a
+// - sts-…-AccessDenied-eks-2023.json: the real 2023-11-08 trust-policy denial docs/aws-facts.md 3.1 cites (published in a
 //   third-party repo's docs), verbatim, re-indented. It is also the EKS principalId form.
 // - sts-…-success-eks.json: built on the 2024 AWS docs sample (../cloudtrail-AssumeRoleWithWebIdentity-success-
-//   awsdocs-2024.json) with EKS values (AWS-FACTS 1.6, 3.1); the session token is a made-up marker.
+//   awsdocs-2024.json) with EKS values (docs/aws-facts.md 1.6, 3.1); the session token is a made-up marker.
 // - s3-PutBucketPolicy-2025.json / -2019.json, s3-PutBucketPublicAccessBlock-2019.json: built from the record fields
-//   AWS-FACTS 3.3 lists (2025: bucketPolicy object, policy "", Host; 2019: host/policy arrays, xmlns).
+//   docs/aws-facts.md 3.3 lists (2025: bucketPolicy object, policy "", Host; 2019: host/policy arrays, xmlns).
 // - s3-…-AccessDenied-assumedrole.json: an AssumedRole actor with sessionContext, refused with the BlockPublicPolicy
-//   message of AWS-FACTS 4.2.
+//   message of docs/aws-facts.md 4.2.
 // - s3-DeleteBucketPolicy, s3-DeleteBucketPublicAccessBlock, s3(-control)-PutAccountPublicAccessBlock, ConsoleLogin,
-//   GetObject: constructed in the same shape; no real account-level record is known (AWS-FACTS 3.3 NOT FOUND).
+//   GetObject: constructed in the same shape; no real account-level record is known (docs/aws-facts.md 3.3 NOT FOUND).
 import type { Event } from '@aws-sdk/client-cloudtrail';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
@@ -73,7 +73,7 @@ function edit(record: Json, changes: Record<string, unknown>): Json {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** A record as LookupEvents returns it (AWS-FACTS 3.2): a summary plus the record as a JSON string. */
+/** A record as LookupEvents returns it (docs/aws-facts.md 3.2): a summary plus the record as a JSON string. */
 const wrap = (record: Json, over: Partial<Event> = {}): Event => ({
   EventId: str(record['eventID']),
   EventName: str(record['eventName']),
@@ -106,7 +106,7 @@ function parseError(event: Event): RecordParseError {
   throw new Error('expected a RecordParseError');
 }
 
-describe('AssumeRoleWithWebIdentity records (AWS-FACTS 3.1)', () => {
+describe('AssumeRoleWithWebIdentity records (docs/aws-facts.md 3.1)', () => {
   it('reads the AWS docs 2024 success example, field by field, with no extra keys', () => {
     expect(parse(AWSDOCS)).toStrictEqual({
       kind: 'assume',
@@ -219,7 +219,7 @@ describe('AssumeRoleWithWebIdentity records (AWS-FACTS 3.1)', () => {
   });
 });
 
-describe('S3 bucket and account changes (AWS-FACTS 3.3)', () => {
+describe('S3 bucket and account changes (docs/aws-facts.md 3.3)', () => {
   it('reads the 2025 PutBucketPolicy: bucketPolicy object, IAMUser actor, no extra keys', () => {
     expect(parse(POLICY_2025)).toStrictEqual({
       kind: 'bucket-change',
@@ -311,7 +311,7 @@ describe('S3 bucket and account changes (AWS-FACTS 3.3)', () => {
     expect(e).not.toHaveProperty('policy');
   });
 
-  it('reads the settings ccoctl sends (AWS-FACTS 4.3) as "true"/"false" strings, and omits settings left out', () => {
+  it('reads the settings ccoctl sends (docs/aws-facts.md 4.3) as "true"/"false" strings, and omits settings left out', () => {
     const ccoctl = edit(PAB_2019, {
       'requestParameters.PublicAccessBlockConfiguration': {
         BlockPublicAcls: 'true',

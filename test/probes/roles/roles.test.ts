@@ -166,7 +166,7 @@ describe('roles probe against the lab', () => {
   });
 });
 
-describe('assume error mapping (AWS-FACTS 1.3, 1.4)', () => {
+describe('assume error mapping (docs/aws-facts.md 1.3, 1.4)', () => {
   const meta = { $metadata: { requestId: 'req-1' } };
   const invalid = (message: string) => new InvalidIdentityTokenException({ message, ...meta });
   const plain = (name: string, message: string, code?: string) =>

@@ -1,4 +1,4 @@
-// The credentials the roles probe obtains can do nothing (AWS-FACTS 1.8): every assume test passes a deny-all session
+// The credentials the roles probe obtains can do nothing (docs/aws-facts.md 1.8): every assume test passes a deny-all session
 // policy, so a role that may read S3 and IAM yields a session that may not, while GetCallerIdentity still proves it.
 import { IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetBucketPolicyCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -87,7 +87,7 @@ describe('roles probe credentials', () => {
       );
       expect(await refusal(c.iam.send(new ListRolesCommand({})))).toMatch(new RegExp(`^AccessDenied: .*${denied}$`));
       expect((await c.sts.send(new GetCallerIdentityCommand({}))).Arn).toBe(session.assumedRoleArn);
-      // The shortest session STS allows (AWS-FACTS 1.2), measured loosely against the wall clock.
+      // The shortest session STS allows (docs/aws-facts.md 1.2), measured loosely against the wall clock.
       const lifetime = (session.expiration.getTime() - started) / 1000;
       expect(lifetime).toBeGreaterThan(850);
       expect(lifetime).toBeLessThanOrEqual(905);

@@ -1,4 +1,4 @@
-// The roles probe's reading of trust policies (AWS-FACTS 2.2), table-driven, starting from ccoctl's real trust policy.
+// The roles probe's reading of trust policies (docs/aws-facts.md 2.2), table-driven, starting from ccoctl's real trust policy.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RoleToTest } from '../../../probes/roles/sources.ts';

@@ -27,7 +27,7 @@ export interface DiffCase {
   bucketBlock?: Required<PublicAccessBlockSettings>;
   accountBlock?: Required<PublicAccessBlockSettings>;
   /**
-   * Bucket ACL grants, for the probe only: the lab's buckets are BucketOwnerEnforced (ACLs disabled, AWS-FACTS 4.3)
+   * Bucket ACL grants, for the probe only: the lab's buckets are BucketOwnerEnforced (ACLs disabled, docs/aws-facts.md 4.3)
    * and a bucket ACL never grants s3:GetObject (eval-messages.ts aclNote), so they must not change a verdict.
    */
   aclGrants: AclGrant[];

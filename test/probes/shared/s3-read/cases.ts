@@ -66,7 +66,7 @@ export interface ReadCase {
   /** The documentation the expected outcomes rest on. */
   source: string;
   policy?: (w: Where) => Record<string, unknown>;
-  /** GetBucketPolicyStatus IsPublic per S3 UG "The meaning of public" (AWS-FACTS 4.1). */
+  /** GetBucketPolicyStatus IsPublic per S3 UG "The meaning of public" (docs/aws-facts.md 4.1). */
   isPublic?: boolean;
   bucketBlock?: PublicAccessBlockSettings;
   accountBlock?: PublicAccessBlockSettings;
@@ -78,7 +78,7 @@ const FIXTURE = readFileSync(
   'utf8',
 );
 
-/** ccoctl's public-read policy (AWS-FACTS 5), for this bucket. */
+/** ccoctl's public-read policy (docs/aws-facts.md 5), for this bucket. */
 export const ccoctlPublicRead = (w: Where): Record<string, unknown> =>
   JSON.parse(FIXTURE.replaceAll('mycluster-oidc', w.bucket)) as Record<string, unknown>;
 
@@ -125,13 +125,13 @@ const CCOCTL_BPA: PublicAccessBlockSettings = {
 const RPB: PublicAccessBlockSettings = { RestrictPublicBuckets: true };
 
 const S3_MEANING = 'S3 UG Blocking public access: The meaning of public / RestrictPublicBuckets';
-const MISSING_KEY = 'IAM UG condition operators: missing key (AWS-FACTS 4.2b)';
+const MISSING_KEY = 'IAM UG condition operators: missing key (docs/aws-facts.md 4.2b)';
 const A = 'AllowReadPublicAccess';
 
 export const CASES: ReadCase[] = [
   {
     name: "ccoctl's public-read policy, no Block Public Access",
-    source: 'AWS-FACTS 5 (ccoctl) and 4.1: Principal "*" is public',
+    source: 'docs/aws-facts.md 5 (ccoctl) and 4.1: Principal "*" is public',
     policy: ccoctlPublicRead,
     isPublic: true,
     reads: [
@@ -142,7 +142,7 @@ export const CASES: ReadCase[] = [
   },
   {
     name: "ccoctl's public-read policy with ccoctl's BlockPublicAcls + IgnorePublicAcls",
-    source: 'AWS-FACTS 4.3: ACL settings do not touch policies',
+    source: 'docs/aws-facts.md 4.3: ACL settings do not touch policies',
     policy: ccoctlPublicRead,
     isPublic: true,
     bucketBlock: CCOCTL_BPA,

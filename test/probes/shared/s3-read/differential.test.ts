@@ -220,7 +220,7 @@ describe('the lab and the probes agree on generated bucket policies (over the wi
       (err: unknown) => sdkError(err),
     );
 
-  /** A clean bucket and account first: root may always delete a bucket policy (AWS-FACTS 4.4). */
+  /** A clean bucket and account first: root may always delete a bucket policy (docs/aws-facts.md 4.4). */
   async function reset(): Promise<void> {
     await root.send(new DeleteBucketPolicyCommand({ Bucket: BUCKET }));
     await alice.send(new DeletePublicAccessBlockCommand({ Bucket: BUCKET }));

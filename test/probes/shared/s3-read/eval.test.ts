@@ -1,5 +1,5 @@
 // The bucket probe's anonymous-read evaluator against outcomes written from AWS's documentation (IAM User Guide
-// policy elements and evaluation logic; S3 User Guide Blocking public access; AWS-FACTS 4.1, 4.2, 4.2b, 5).
+// policy elements and evaluation logic; S3 User Guide Blocking public access; docs/aws-facts.md 4.1, 4.2, 4.2b, 5).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -139,7 +139,7 @@ describe('messages name the statement or the setting', () => {
   });
 });
 
-describe('CloudFront readers (ccoctl --create-private-s3-bucket, AWS-FACTS 5)', () => {
+describe('CloudFront readers (ccoctl --create-private-s3-bucket, docs/aws-facts.md 5)', () => {
   const OAI = 'arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL';
   const oaiPolicy = {
     Version: '2008-10-17',
@@ -337,7 +337,7 @@ describe('bucket ACLs', () => {
   });
 });
 
-describe('policyPublicity: "The meaning of public" (S3 UG; AWS-FACTS 4.1)', () => {
+describe('policyPublicity: "The meaning of public" (S3 UG; docs/aws-facts.md 4.1)', () => {
   const statement = (extra: Record<string, unknown>) => ({
     Effect: 'Allow',
     Resource: '*',

@@ -135,7 +135,7 @@ const FACTS: Fact[] = [
   },
   {
     name: '::/0 does not hold the unknown public address (ccoctl issuers are standard, IPv4-only S3 endpoints)',
-    source: 'S3 UG Making requests over IPv6; AWS-FACTS 5 (issuer https://<bucket>.s3.<region>.amazonaws.com)',
+    source: 'S3 UG Making requests over IPv6; docs/aws-facts.md 5 (issuer https://<bucket>.s3.<region>.amazonaws.com)',
     setup: { policy: policy(allowIf({ IpAddress: { 'aws:SourceIp': '::/0' } })) },
     allowed: false,
   },
