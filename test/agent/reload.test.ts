@@ -60,7 +60,6 @@ function configWith(name: string, clusters: string[], more: Record<string, unkno
     accounts: labConfig.accounts,
     clusters: labConfig.clusters.filter((c) => clusters.includes(c.name)).map((c) => ({ ...c, probes: PROBES })),
     storage: { dataDir: join(dir, 'data') },
-    server: { access: { details: 'public' } },
     alerts: { sinks: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook` }] },
     ...more,
     // The test reads the detailed status without a token.
@@ -101,7 +100,7 @@ describe('reloading the configuration', () => {
       const second = configWith('second', ['broken', 'joining'], {
         schedules: { cloudtrail: { cron: '*/2 * * * *' } },
         alerts: { reminderMinutes: 600, sinks: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook` }] },
-        server: { port: first.server.port + 1, access: { details: 'public' } },
+        server: { port: first.server.port + 1 },
       });
       const report = await agent.reload(second);
       expect(report.applied).toEqual(expect.arrayContaining(['clusters', 'schedules', 'alerts']));
