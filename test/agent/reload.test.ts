@@ -100,7 +100,7 @@ describe('reloading the configuration', () => {
       const second = configWith('second', ['broken', 'joining'], {
         schedules: { cloudtrail: { cron: '*/2 * * * *' } },
         alerts: { reminderMinutes: 600, sinks: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook` }] },
-        server: { port: first.server.port + 1, access: { details: 'public' } },
+        server: { port: first.server.port + 1 },
       });
       const report = await agent.reload(second);
       expect(report.applied).toEqual(expect.arrayContaining(['clusters', 'schedules', 'alerts']));

@@ -86,7 +86,7 @@ describe('serve reloads its configuration', () => {
 
       // A port change waits for a restart; the rest applies.
       seen = serve.lines.length;
-      write(['two'], { server: { port: 1, access: { details: 'public' } } });
+      write(['two'], { server: { port: 1 } });
       expect(await next(serve, 'configuration reloaded', seen)).toMatchObject({ applied: ['clusters'] });
       const warned = serve.lines.slice(seen).find((l) => Array.isArray(l.keys));
       expect(warned?.keys).toEqual(['server.port']);
