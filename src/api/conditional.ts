@@ -1,12 +1,18 @@
 // Conditional GETs for the polled routes: an ETag on every answer and 304 Not Modified when the client has it.
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Body } from './fleet-view.ts';
 
 /** Bodies smaller than this go as they are: compressing them saves less than it costs. */
 const GZIP_MIN_BYTES = 1024;
-/** Each body compressed once, on its first request that accepts gzip (a body is rebuilt at most every 250 ms). */
-const gzipped = new WeakMap<Body, Buffer>();
+const gzipAsync = promisify(gzip);
+/**
+ * Each body compressed once, on its first request that accepts gzip, on libuv's thread pool (a fleet's status is
+ * hundreds of KiB: compressing it on the event loop would hold every other request for milliseconds); requests that
+ * arrive meanwhile wait for the same compression.
+ */
+const gzipped = new WeakMap<Body, Promise<Buffer>>();
 
 /** Whether the request's Accept-Encoding takes gzip (not with q=0). */
 export function acceptsGzip(req: FastifyRequest): boolean {
@@ -37,7 +43,7 @@ export function sendCached(
   body: Body,
   /** compress: send gzip to clients that take it; only for routes whose body no onSend hook rewrites. */
   opts: { contentType?: string; maxAgeSeconds?: number; compress?: boolean } = {},
-): FastifyReply {
+): FastifyReply | Promise<FastifyReply> {
   reply.header('etag', body.etag);
   reply.header('cache-control', `public, max-age=${opts.maxAgeSeconds ?? 5}, must-revalidate`);
   if (opts.compress) reply.header('vary', 'accept-encoding');
@@ -47,8 +53,8 @@ export function sendCached(
   // --compressed, Prometheus-style pollers), compressed once per body rather than per request.
   if (opts.compress && body.json.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
     let gz = gzipped.get(body);
-    if (!gz) gzipped.set(body, (gz = gzipSync(body.json)));
-    return reply.header('content-encoding', 'gzip').send(gz);
+    if (!gz) gzipped.set(body, (gz = gzipAsync(body.json)));
+    return gz.then((buf) => reply.header('content-encoding', 'gzip').send(buf));
   }
   return reply.send(body.json);
 }

@@ -26,7 +26,11 @@ export interface FleetView {
 }
 
 export interface FleetViewOptions {
-  /** A view younger than this is served even if the store changed since. Default 250 ms. */
+  /**
+   * A view younger than this is served even if the store changed since. Default 1000 ms: at fleet size results arrive
+   * every few milliseconds, and each rebuild of the status body (and its ETag and gzip) is the whole fleet's JSON; the
+   * routes tell clients the same (Cache-Control max-age=2).
+   */
   minAgeMs?: number;
 }
 
@@ -71,7 +75,7 @@ interface State {
 const SUMMARY_MAX_AGE_MS = 15_000;
 
 export function createFleetView(deps: ApiDeps, opts: FleetViewOptions = {}): FleetView {
-  const minAgeMs = opts.minAgeMs ?? 250;
+  const minAgeMs = opts.minAgeMs ?? 1000;
   let state: State | undefined;
 
   const entryOf = (c: ClusterConfig): Entry => {

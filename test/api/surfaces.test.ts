@@ -216,7 +216,7 @@ describe('GET /api/v1/status with validators', () => {
     const etag = first.headers.etag as string;
     expect((await get('/api/v1/status', { 'if-none-match': etag })).statusCode).toBe(304);
     store.saveResult({ ...result('good', [denied], 'fail'), startedAt: '2026-11-23T10:01:00.000Z' });
-    await new Promise((r) => setTimeout(r, 300)); // the view coalesces changes for 250 ms
+    await new Promise((r) => setTimeout(r, 1050)); // the view coalesces changes for a second
     const changed = await get('/api/v1/status', { 'if-none-match': etag });
     expect(changed.statusCode).toBe(200);
     expect(changed.headers.etag).not.toBe(etag);
