@@ -5,7 +5,6 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { Event } from '@aws-sdk/client-cloudtrail';
 import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TrailError } from '../../src/clients/trail.ts';
 import type { TrailQuery } from '../../src/clients/trail.ts';
@@ -18,13 +17,17 @@ const CLUSTER = 'ts';
 const BUCKET = `${CLUSTER}-oidc`;
 let lab: Lab;
 const clients: { destroy(): void }[] = [];
-/** The lab's throttle clock: real time unless a test stops it. */
+/** The lab's throttle clock: real time (plus `throttleAhead`) unless a test stops it. */
 let throttleClock: (() => number) | undefined;
+/** How far the throttle clock runs ahead of real time: moved on a second to let the lab's window pass. */
+let throttleAhead = 0;
+/** Every call made so far falls out of the lab's one-second window, as if 1.1 s had passed (none of it is waited). */
+const passThrottleWindow = () => void (throttleAhead += 1100);
 
 beforeAll(async () => {
   lab = await startTestLab({
     fleet: { clusters: [{ name: CLUSTER }], keyPool: 1 },
-    cloudTrailClock: () => throttleClock?.() ?? Date.now(),
+    cloudTrailClock: () => throttleClock?.() ?? Date.now() + throttleAhead,
   });
   const s3 = new S3Client({ ...sdkConfig(lab, 'alice'), forcePathStyle: true });
   const policy = JSON.stringify({
@@ -36,8 +39,9 @@ beforeAll(async () => {
   s3.destroy();
 });
 // Each test's scanner has a gate of its own: let the lab's one-second window of the previous test pass first. Every
-// call of a test is answered before it ends, and answered after the lab counted it: 1.1 s later, none counts.
-beforeEach(() => sleep(1100));
+// call of a test is answered before it ends, and answered after the lab counted it: 1.1 s later on the lab's throttle
+// clock, none counts.
+beforeEach(passThrottleWindow);
 afterAll(async () => {
   for (const c of clients.splice(0)) c.destroy();
   await lab.close();
@@ -176,7 +180,7 @@ describe('trail scanner, saved streams', () => {
   it('scans the whole window again when the saved items are of another format', async () => {
     const memory = memoryOf();
     await createTrailScanner({ client: trailClient(), memory }).window(putPolicies(), signal());
-    await sleep(1100);
+    passThrottleWindow();
     const mark = lab.state.lookupLog.length;
     const before = Date.now();
     const w = await createTrailScanner({ client: trailClient(), memory, overlapMs: 1_000 }).window(
