@@ -37,6 +37,7 @@ export async function runCheckCommand(opts: CheckOptions): Promise<void> {
     process.stderr.write(`  [${done}] ${r.cluster} ${r.probe}: ${r.status} (${r.durationMs} ms)\n`);
   };
   const agent = await createAgent({ ...config, storage: { ...config.storage, inMemory: true } }, log, {
+    metrics: false,
     ...(tty ? { onResult: progress } : {}),
   });
   let results: ProbeResult[];
