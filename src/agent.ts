@@ -7,13 +7,9 @@ import type { Logger } from 'pino';
 import { loadBucketPolicySimulator } from '../probes/bucket/index.ts';
 import type { PolicySimulation } from '../probes/bucket/index.ts';
 import { loadProbes, PROBES } from '../probes/index.ts';
-import { createAlertService } from './alerts/service.ts';
 import type { AlertService } from './alerts/service.ts';
-import { createSink } from './alerts/sinks/index.ts';
-import { swappableAlerts } from './alerts/swappable.ts';
 import type { SwappableAlerts } from './alerts/swappable.ts';
 import type { DeliveryOutcomeLabel } from './alerts/types.ts';
-import { buildApi } from './api/app.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { accessOf, awsFactoryFor, createRetirement, trailScannerOptions } from './agent-parts.ts';
 import { accessWarning, createApiAuth } from './api/auth.ts';
@@ -29,7 +25,7 @@ import { startEmbeddedLab, withRunningLab } from './lab-adapter.ts';
 import type { Lab } from './lab/index.ts';
 import type { ProbeName, ProbeResult } from './core/model.ts';
 import { createRunner } from './scheduler/runner.ts';
-import { createMetrics } from './telemetry/metrics.ts';
+import type { Metrics, MetricsSource } from './telemetry/metrics.ts';
 import type { Runner } from './scheduler/runner.ts';
 import { createReruns } from './scheduler/rerun.ts';
 import { createScheduler, periodMsOf } from './scheduler/scheduler.ts';
@@ -103,7 +99,30 @@ export interface AgentOptions {
   onDelivery?: (sink: string, outcome: DeliveryOutcomeLabel) => void;
   /** How often alerting's tick runs (stale checks, reminders, refreshes, releases). Default 5 s. */
   alertTickMs?: number;
+  /**
+   * Keep Prometheus metrics (prom-client, its default process metrics included) for the API's /metrics. Default true;
+   * `check` has no API and leaves them out (prom-client is then never loaded).
+   */
+  metrics?: boolean;
 }
+
+/** What the agent records when it keeps no metrics. */
+const NO_METRICS: Pick<Metrics, 'recordResult' | 'recordLag' | 'recordDelivery'> = {
+  recordResult: () => undefined,
+  recordLag: () => undefined,
+  recordDelivery: () => undefined,
+};
+
+/** Alerting's modules, loaded only by an agent that runs alerting (serve). */
+async function loadAlerting() {
+  const [{ createAlertService }, { createSink }, { swappableAlerts }] = await Promise.all([
+    import('./alerts/service.ts'),
+    import('./alerts/sinks/index.ts'),
+    import('./alerts/swappable.ts'),
+  ]);
+  return { createAlertService, createSink, swappableAlerts };
+}
+type Alerting = Awaited<ReturnType<typeof loadAlerting>>;
 
 export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOptions = {}): Promise<Agent> {
   let lab: Lab | undefined;
@@ -152,7 +171,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
 
   // Metrics show the fleet now: a removed cluster's results stay in the store's history, not in the gauges.
   const fleetNames = (): Set<string> => new Set(config.clusters.map((c) => c.name));
-  const metrics = createMetrics({
+  // Loaded only when kept: prom-client and its default metrics are of no use to a one-shot `check`.
+  const metricsSource: MetricsSource = {
     latest: () => {
       const names = fleetNames();
       return store.latest().filter((r) => names.has(r.cluster));
@@ -166,7 +186,10 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     now: () => new Date(),
     inFlight: () => runner.inFlight(),
     firing: () => alerts?.firing() ?? [],
-  });
+  };
+  const keptMetrics =
+    opts.metrics === false ? undefined : (await import('./telemetry/metrics.ts')).createMetrics(metricsSource);
+  const metrics = keptMetrics ?? NO_METRICS;
   const onResult = (result: ProbeResult): void => {
     const before = store.latest(result.cluster).find((r) => r.probe === result.probe);
     const { redacted } = store.saveResult(result);
@@ -205,7 +228,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
   });
   let scheduler = createScheduler({ config, probes, runner, log });
   let scheduling = false;
-  const alertService = (cfg: AgentConfig): AlertService =>
+  const alerting = opts.alerting ? await loadAlerting() : undefined;
+  const alertService = ({ createAlertService, createSink }: Alerting, cfg: AgentConfig): AlertService =>
     createAlertService({
       config: cfg.alerts,
       clusters: () => config.clusters,
@@ -221,7 +245,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
       },
       ...(opts.alertTickMs !== undefined && { tickMs: opts.alertTickMs }),
     });
-  if (opts.alerting) alerts = swappableAlerts(alertService(config));
+  if (alerting) alerts = alerting.swappableAlerts(alertService(alerting, config));
   /** The scheduler rebuilt over the fleet now; runs in flight finish on the runner. */
   const reschedule = (): void => {
     scheduler.stop();
@@ -252,7 +276,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
     let nextAlerts: AlertService | undefined;
     try {
       if (touched('probes')) nextProbes = await loadProbes(merged.probes);
-      if (alerts && touched('alerts')) nextAlerts = alertService(merged);
+      if (alerts && alerting && touched('alerts')) nextAlerts = alertService(alerting, merged);
       if (awsChanged || touched('clusters')) {
         nextDiscovery = createFleetDiscovery({
           configured: merged.clusters,
@@ -325,7 +349,8 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
       if (config.server.publicUrl === undefined) baseUrl = url;
     },
     runProbe: (cluster, probe) => scheduler.runProbe(cluster, probe),
-    api() {
+    async api() {
+      const { buildApi } = await import('./api/app.ts');
       const warning = accessWarning(config.server.access, config.server.auth.tokens.length);
       if (warning) log.warn({ setting: 'server.access' }, warning);
       return buildApi({
@@ -337,7 +362,7 @@ export async function createAgent(base: AgentConfig, log: Logger, opts: AgentOpt
         allowedHosts: allowedHostsFor(config.server),
         rateLimit: { max: config.server.rateLimit.max, timeWindowMs: config.server.rateLimit.windowSeconds * 1000 },
         ...(config.server.publicUrl !== undefined && { publicUrl: config.server.publicUrl }),
-        metrics,
+        ...(keptMetrics && { metrics: keptMetrics }),
         schedules: () => config.schedules,
         // The tokens in force: a reload may add or revoke one.
         auth: { check: (authorization, scope) => auth.check(authorization, scope) },

@@ -1,6 +1,7 @@
 // irsa-sentinel command line. Exit codes: 0 ok, 1 findings failed, 2 usage or configuration error.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { applyAgentHeapDefaults } from './heap-defaults.ts';
 
 /** The package's version, read from package.json beside src/ (and beside dist/src/ in the image). */
 function packageVersion(): string {
@@ -37,11 +38,19 @@ const lazy =
     await run(...args);
   };
 
+/** An agent's command (serve, check, check-policy): V8 sized for a monitor (src/heap-defaults.ts) before it loads. */
+const agent =
+  <M, K extends keyof M>(load: () => Promise<M>, name: K) =>
+  (...args: unknown[]): Promise<void> => {
+    applyAgentHeapDefaults();
+    return lazy(load, name)(...args);
+  };
+
 program
   .command('serve')
   .description('Run the agent: probes on schedule, results in the store, the HTTP API.')
   .requiredOption('-c, --config <path>', 'YAML config file or directory of them')
-  .action(lazy(() => import('./commands/serve.ts'), 'runServeCommand'));
+  .action(agent(() => import('./commands/serve.ts'), 'runServeCommand'));
 
 program
   .command('check')
@@ -50,7 +59,7 @@ program
   .option('--cluster <name>', 'only this cluster (repeatable)', collect)
   .option('--probe <name>', 'only this probe (repeatable)', collect)
   .option('--json', 'machine-readable output')
-  .action(lazy(() => import('./commands/check.ts'), 'runCheckCommand'));
+  .action(agent(() => import('./commands/check.ts'), 'runCheckCommand'));
 
 program
   .command('check-policy')
@@ -61,7 +70,7 @@ program
   .requiredOption('--cluster <name>', 'the cluster whose OIDC bucket the policy is for')
   .option('--json', 'machine-readable output')
   .argument('<policy>', 'the proposed bucket policy (JSON file)')
-  .action(lazy(() => import('./commands/check-policy.ts'), 'runCheckPolicyCommand'));
+  .action(agent(() => import('./commands/check-policy.ts'), 'runCheckPolicyCommand'));
 
 program
   .command('validate')

@@ -46,7 +46,9 @@ export async function runCheckPolicyCommand(file: string, opts: CheckPolicyOptio
     fail(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const log = createLogger(process.env.IRSA_SENTINEL_LOG_LEVEL ?? 'warn');
-  const agent = await createAgent({ ...config, storage: { ...config.storage, inMemory: true } }, log);
+  const agent = await createAgent({ ...config, storage: { ...config.storage, inMemory: true } }, log, {
+    metrics: false,
+  });
   let result: PolicySimulation | undefined;
   let error: string | undefined;
   try {

@@ -76,6 +76,12 @@ export async function startTelemetry(
       ],
     });
     sdk.start();
+    // Probe runs get their spans (and results their trace ids) only now: without tracing nothing of it is loaded.
+    const [{ inOtelProbeSpan }, { useProbeSpans }] = await Promise.all([
+      import('./probe-span-otel.ts'),
+      import('./probe-span.ts'),
+    ]);
+    useProbeSpans(inOtelProbeSpan);
     return {
       enabled: true,
       async shutdown(timeoutMs = 5_000) {
