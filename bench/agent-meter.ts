@@ -12,6 +12,8 @@ export interface AgentMeter {
   cycleStartMs: number | null;
   exitMs: number;
   lag: { p50: number; p99: number; max: number; samples: number };
+  /** CPU seconds (user + system) of the agent's process: all of it, and from the first outbound request to exit. */
+  cpu: { totalS: number; cycleS: number };
   /** process.resourceUsage().maxRSS, in bytes. */
   maxRss: number;
   /** The largest V8 heap (used, total) and external memory seen, sampled twice a second, in bytes. */
@@ -24,9 +26,11 @@ if (file) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let cycleStart: number | null = null;
+  let cpuAtStart = process.cpuUsage();
   const onFirstRequest = (): void => {
     if (cycleStart !== null) return;
     cycleStart = performance.now();
+    cpuAtStart = process.cpuUsage();
     delay.reset();
   };
   // undici (the issuer probe's fetcher) and node:http(s) (the AWS SDK, the kube client) announce their requests.
@@ -43,10 +47,13 @@ if (file) {
     delay.disable();
     sample();
     const ms = (ns: number): number => Math.round((ns / 1e6) * 10) / 10;
+    const cpu = process.cpuUsage();
+    const seconds = (u: NodeJS.CpuUsage): number => Math.round((u.user + u.system) / 1e4) / 100;
     const meter: AgentMeter = {
       cycleStartMs: cycleStart === null ? null : Math.round(cycleStart),
       exitMs: Math.round(performance.now()),
       lag: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), samples: delay.count },
+      cpu: { totalS: seconds(cpu), cycleS: seconds(process.cpuUsage(cpuAtStart)) },
       maxRss: process.resourceUsage().maxRSS * 1024,
       heap,
     };

@@ -12,7 +12,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentMeter } from './agent-meter.ts';
-import { mib, processMemory, startLabProcess } from './lab-process.ts';
+import { cpuSeconds, mib, processMemory, startLabProcess } from './lab-process.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '100,1000,3000').split(',').map(Number);
 const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? 900) * 1000;
@@ -30,6 +30,8 @@ interface Row {
   clusters: number;
   labStartS: number;
   labPeakMiB: number;
+  /** CPU seconds the lab's process used from the agent's spawn to its exit. */
+  labCpuS: number;
   /** The agent's exit: 0 ok/warn, 1 fail, else it did not finish. */
   exit: string;
   cycleS: number;
@@ -51,6 +53,7 @@ async function runSize(clusters: number): Promise<Row> {
     const before = await lab.stats();
     const meterFile = join(dir, 'meter.json');
     const out = openSync(join(dir, 'check.json'), 'w');
+    const labCpu0 = cpuSeconds(lab.pid);
     const t0 = performance.now();
     const agent = spawn(
       process.execPath,
@@ -76,6 +79,7 @@ async function runSize(clusters: number): Promise<Row> {
     }, timeoutMs);
     const code = await new Promise<number | null>((resolve) => agent.once('exit', (c) => resolve(c)));
     const cycleS = (performance.now() - t0) / 1000;
+    const labCpuS = cpuSeconds(lab.pid) - labCpu0;
     clearInterval(watch);
     clearTimeout(timer);
     closeSync(out);
@@ -98,6 +102,7 @@ async function runSize(clusters: number): Promise<Row> {
       clusters,
       labStartS: lab.startMs / 1000,
       labPeakMiB: lab.memory().peak / 2 ** 20,
+      labCpuS,
       exit: stoppedFor ?? String(code),
       cycleS,
       agentPeak: Math.max(agentPeak, meter?.maxRss ?? 0),
@@ -170,7 +175,7 @@ for (const r of rows) {
   if (!r.meter) continue;
   const h = r.meter.heap;
   console.log(
-    `${r.clusters} clusters: agent V8 heap peak used ${mib(h.used)} MiB, total ${mib(h.total)} MiB, external ${mib(h.external)} MiB (RSS ${mib(r.agentPeak)} MiB); cycle started ${((r.meter.cycleStartMs ?? 0) / 1000).toFixed(1)} s after the agent's start`,
+    `${r.clusters} clusters: CPU s: agent ${r.meter.cpu.totalS.toFixed(1)} (${r.meter.cpu.cycleS.toFixed(1)} from its first request), lab ${r.labCpuS.toFixed(1)}; agent V8 heap peak used ${mib(h.used)} MiB, total ${mib(h.total)} MiB, external ${mib(h.external)} MiB (RSS ${mib(r.agentPeak)} MiB); cycle started ${((r.meter.cycleStartMs ?? 0) / 1000).toFixed(1)} s after the agent's start`,
   );
 }
 
