@@ -2,7 +2,7 @@
 // store plus an optional extra CA, connect and total timeouts, a body size cap, errors mapped to FetchError codes,
 // and the leaf certificate's facts captured when the connection is made; with a guard, the addresses it refuses are
 // refused when the connection is made (after DNS, before any byte is sent).
-import { X509Certificate, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
@@ -19,6 +19,11 @@ export interface HttpFetcherOptions {
   keepAliveTimeoutMs?: number;
   /** User-Agent sent with every GET. Default "irsa-sentinel". */
   userAgent?: string;
+  /**
+   * How long after a full, verified TLS handshake with a host a new connection to it resumes that session instead of
+   * verifying the certificate again, as a kept-alive connection is reused without one. Default 10000 ms; 0: never.
+   */
+  sessionReuseMs?: number;
 }
 
 export interface ClosableHttpFetcher extends HttpFetcher {
@@ -66,6 +71,44 @@ class AddressRefusedError extends Error {
   }
 }
 
+/**
+ * TLS sessions per origin, each from a full handshake (its certificate verified and checked against the host name) and
+ * resumable until `until`: the probes of one cluster that run together (issuer, jwks, bucket: each GETs the issuer's
+ * documents) make one full handshake with its host instead of three or four, and the host signs once. A ticket a
+ * resumed connection receives replaces the session but not its deadline, so a certificate is verified again at least
+ * every window; runs a minute apart never resume. Sessions are kept in handshake order, so the expired ones are at the
+ * front.
+ */
+class SessionWindow {
+  readonly #sessions = new Map<string, { session: Buffer; until: number }>();
+  readonly #windowMs: number;
+  constructor(windowMs: number) {
+    this.#windowMs = windowMs;
+  }
+  get(origin: string): Buffer | undefined {
+    this.#sweep();
+    return this.#sessions.get(origin)?.session;
+  }
+  /** A session from a full handshake made now. */
+  verified(origin: string, session: Buffer): void {
+    if (this.#windowMs <= 0) return;
+    this.#sessions.delete(origin);
+    this.#sessions.set(origin, { session, until: performance.now() + this.#windowMs });
+  }
+  /** A newer ticket of a resumed session: kept only within the deadline of the handshake it descends from. */
+  renewed(origin: string, session: Buffer): void {
+    const entry = this.#sessions.get(origin);
+    if (entry !== undefined && entry.until > performance.now()) entry.session = session;
+  }
+  #sweep(): void {
+    const now = performance.now();
+    for (const [origin, entry] of this.#sessions) {
+      if (entry.until > now) break;
+      this.#sessions.delete(origin);
+    }
+  }
+}
+
 interface Pooled {
   agent: Agent;
   /** Leaf certificate per origin ("https://host:port"), from the newest connection this agent made to it. */
@@ -74,6 +117,7 @@ interface Pooled {
 
 export function createHttpFetcher(options: HttpFetcherOptions = {}): ClosableHttpFetcher {
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 4000;
+  const sessionReuseMs = options.sessionReuseMs ?? 10_000;
   const userAgent = options.userAgent ?? 'irsa-sentinel';
   // One agent per (extra CA, connect timeout, guard): sockets are shared by every cluster that trusts the same CAs.
   const pools = new Map<string, Pooled>();
@@ -83,7 +127,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): ClosableHtt
     const key = `${caKey}:${connectTimeoutMs}:${guard?.id ?? '-'}`;
     let pooled = pools.get(key);
     if (!pooled) {
-      pooled = createPool(ca, connectTimeoutMs, keepAliveTimeout, guard);
+      pooled = createPool(ca, connectTimeoutMs, keepAliveTimeout, guard, sessionReuseMs);
       pools.set(key, pooled);
     }
     return pooled;
@@ -156,21 +200,25 @@ function createPool(
   connectTimeoutMs: number,
   keepAliveTimeout: number,
   guard: AddressGuard | undefined,
+  sessionReuseMs: number,
 ): Pooled {
   const tls = new Map<string, TlsFacts>();
+  // Per pool: a session is only resumed under the trust (CA list) and address guard it was verified with.
+  const sessions = new SessionWindow(sessionReuseMs);
   // One TLS context per pool, made here: a `ca` option instead would parse every root again on each connection
   // (measured: most of a 1,000-cluster issuer cycle's CPU and memory went there).
   // The system store (bundled roots plus NODE_EXTRA_CA_CERTS) and, when given, the private or lab CA.
   const secureContext = createSecureContext(ca !== undefined ? { ca: [...getCACertificates('default'), ca] } : {});
-  const connector = buildConnector({
+  const connectorOptions = {
     secureContext,
     // Host names: every address DNS gives is checked, and the socket connects to those checked addresses.
     ...(guard && { lookup: guardedLookup(guard) }),
     timeout: connectTimeoutMs,
-    // A full handshake on every new connection, so the certificate is verified and read each time.
+    // undici's own session cache is off: sessions are resumed only within their window (SessionWindow).
     maxCachedSessions: 0,
     allowH2: false,
-  });
+  };
+  const connector = buildConnector(connectorOptions);
   const agent = new Agent({
     keepAliveTimeout,
     // A server's Keep-Alive hint cannot lengthen it: an idle TLS connection holds tens of KiB of native memory, and a
@@ -185,11 +233,23 @@ function createPool(
       const literal = opts.hostname.replace(/^\[(.*)\]$/, '$1');
       const reason = guard && isIP(literal) !== 0 ? guard.refuse(literal) : undefined;
       if (reason !== undefined) return cb(new AddressRefusedError(literal, literal, reason), null);
-      connector(opts, (err, socket) => {
+      const origin = `${opts.protocol}//${opts.host ?? opts.hostname}`;
+      const https = opts.protocol === 'https:';
+      const session = https ? sessions.get(origin) : undefined;
+      // A connector made for one connection is the only way to hand undici's connector a session.
+      const connect = session ? buildConnector({ ...connectorOptions, session }) : connector;
+      connect(opts, (err, socket) => {
         if (err || !socket) return cb(err ?? new Error('connector returned no socket'), null);
-        if (opts.protocol === 'https:') {
-          const facts = leafFacts(socket as TLSSocket);
-          if (facts) tls.set(`${opts.protocol}//${opts.host ?? opts.hostname}`, facts);
+        if (https) {
+          const tlsSocket = socket as TLSSocket;
+          const resumed = tlsSocket.isSessionReused();
+          // A resumed session's certificate is the one read when it was verified.
+          const facts = resumed ? undefined : leafFacts(tlsSocket);
+          if (facts) tls.set(origin, facts);
+          // TLS 1.3 tickets arrive after the handshake (a TLS 1.2 host's, during it, are not kept: it is not resumed).
+          tlsSocket.on('session', (ticket: Buffer) =>
+            resumed ? sessions.renewed(origin, ticket) : sessions.verified(origin, ticket),
+          );
         }
         cb(null, socket);
       });
@@ -218,10 +278,11 @@ function guardedLookup(guard: AddressGuard) {
   };
 }
 
+// The peer's leaf as an X509Certificate: getPeerCertificate() would build the whole legacy certificate object first
+// (fingerprints, modulus, SANs: measured, most of the cost of reading the facts).
 function leafFacts(socket: TLSSocket): TlsFacts | undefined {
-  const raw = socket.getPeerCertificate().raw as Buffer | undefined;
-  if (!raw) return undefined;
-  const cert = new X509Certificate(raw);
+  const cert = socket.getPeerX509Certificate();
+  if (!cert) return undefined;
   return { validTo: cert.validToDate, subject: cert.subject, issuer: cert.issuer };
 }
 
