@@ -75,7 +75,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     try {
       const alg = header.alg ?? '';
       if (!SIGNING_ALGORITHMS.includes(alg)) throw new Error(`algorithm ${alg} not accepted`);
-      await compactVerify(token, await importJWK(jwk, alg), { algorithms: SIGNING_ALGORITHMS });
+      await compactVerify(token, await verificationKey(jwk, alg), { algorithms: SIGNING_ALGORITHMS });
     } catch {
       return reject(BAD_SIGNATURE);
     }
@@ -101,6 +101,28 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     if (typeof claims.sub !== 'string') return reject(missingClaim('sub'));
     return { ok: true, token: { provider, subject: claims.sub, audience } };
   };
+}
+
+/**
+ * Imported keys by their JWK's content and algorithm: the JWKS is still fetched on every call, but importing its key
+ * each time was most of the cost of a verification (measured).
+ */
+type VerificationKey = ReturnType<typeof importJWK>;
+const imported = new Map<string, VerificationKey>();
+const IMPORTED_MAX = 4096;
+
+/** jose's importJWK of the fetched key, once per distinct key: a key is what its JWK says, wherever it came from. */
+function verificationKey(jwk: JWK, alg: string): VerificationKey {
+  const id = `${alg}\u0000${JSON.stringify(jwk)}`;
+  let key = imported.get(id);
+  if (key === undefined) {
+    if (imported.size >= IMPORTED_MAX) imported.clear();
+    key = importJWK(jwk, alg);
+    // A JWK that does not import is not kept: the next call fails the same way.
+    key.catch(() => imported.delete(id));
+    imported.set(id, key);
+  }
+  return key;
 }
 
 /**
