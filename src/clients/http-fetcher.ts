@@ -9,9 +9,10 @@ import { isIP } from 'node:net';
 import { createSecureContext, getCACertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, request } from 'undici';
+import { Agent, request } from 'undici';
 import { decodedBody, isDecodeError } from './content-encoding.ts';
 import { FetchError } from './http.ts';
+import { resumingConnector } from './tls-resume.ts';
 import type { AddressGuard, FetchErrorCode, FetchOptions, FetchResponse, HttpFetcher, TlsFacts } from './http.ts';
 
 export interface HttpFetcherOptions {
@@ -68,44 +69,6 @@ class AddressRefusedError extends Error {
   constructor(host: string, address: string, reason: string) {
     super(host === address ? `${address} ${reason}` : `${host} resolves to ${address}, which ${reason}`);
     this.name = 'AddressRefusedError';
-  }
-}
-
-/**
- * TLS sessions per origin, each from a full handshake (its certificate verified and checked against the host name) and
- * resumable until `until`: the probes of one cluster that run together (issuer, jwks, bucket: each GETs the issuer's
- * documents) make one full handshake with its host instead of three or four, and the host signs once. A ticket a
- * resumed connection receives replaces the session but not its deadline, so a certificate is verified again at least
- * every window; runs a minute apart never resume. Sessions are kept in handshake order, so the expired ones are at the
- * front.
- */
-class SessionWindow {
-  readonly #sessions = new Map<string, { session: Buffer; until: number }>();
-  readonly #windowMs: number;
-  constructor(windowMs: number) {
-    this.#windowMs = windowMs;
-  }
-  get(origin: string): Buffer | undefined {
-    this.#sweep();
-    return this.#sessions.get(origin)?.session;
-  }
-  /** A session from a full handshake made now. */
-  verified(origin: string, session: Buffer): void {
-    if (this.#windowMs <= 0) return;
-    this.#sessions.delete(origin);
-    this.#sessions.set(origin, { session, until: performance.now() + this.#windowMs });
-  }
-  /** A newer ticket of a resumed session: kept only within the deadline of the handshake it descends from. */
-  renewed(origin: string, session: Buffer): void {
-    const entry = this.#sessions.get(origin);
-    if (entry !== undefined && entry.until > performance.now()) entry.session = session;
-  }
-  #sweep(): void {
-    const now = performance.now();
-    for (const [origin, entry] of this.#sessions) {
-      if (entry.until > now) break;
-      this.#sessions.delete(origin);
-    }
   }
 }
 
@@ -203,22 +166,22 @@ function createPool(
   sessionReuseMs: number,
 ): Pooled {
   const tls = new Map<string, TlsFacts>();
-  // Per pool: a session is only resumed under the trust (CA list) and address guard it was verified with.
-  const sessions = new SessionWindow(sessionReuseMs);
   // One TLS context per pool, made here: a `ca` option instead would parse every root again on each connection
   // (measured: most of a 1,000-cluster issuer cycle's CPU and memory went there).
   // The system store (bundled roots plus NODE_EXTRA_CA_CERTS) and, when given, the private or lab CA.
   const secureContext = createSecureContext(ca !== undefined ? { ca: [...getCACertificates('default'), ca] } : {});
-  const connectorOptions = {
-    secureContext,
-    // Host names: every address DNS gives is checked, and the socket connects to those checked addresses.
-    ...(guard && { lookup: guardedLookup(guard) }),
-    timeout: connectTimeoutMs,
-    // undici's own session cache is off: sessions are resumed only within their window (SessionWindow).
-    maxCachedSessions: 0,
-    allowH2: false,
-  };
-  const connector = buildConnector(connectorOptions);
+  // Sessions are resumed only within their window, and only in this pool: under the trust (CA list) and address
+  // guard they were verified with.
+  const connector = resumingConnector(
+    {
+      secureContext,
+      // Host names: every address DNS gives is checked, and the socket connects to those checked addresses.
+      ...(guard && { lookup: guardedLookup(guard) }),
+      timeout: connectTimeoutMs,
+      allowH2: false,
+    },
+    { windowMs: sessionReuseMs },
+  );
   const agent = new Agent({
     keepAliveTimeout,
     // A server's Keep-Alive hint cannot lengthen it: an idle TLS connection holds tens of KiB of native memory, and a
@@ -233,23 +196,12 @@ function createPool(
       const literal = opts.hostname.replace(/^\[(.*)\]$/, '$1');
       const reason = guard && isIP(literal) !== 0 ? guard.refuse(literal) : undefined;
       if (reason !== undefined) return cb(new AddressRefusedError(literal, literal, reason), null);
-      const origin = `${opts.protocol}//${opts.host ?? opts.hostname}`;
-      const https = opts.protocol === 'https:';
-      const session = https ? sessions.get(origin) : undefined;
-      // A connector made for one connection is the only way to hand undici's connector a session.
-      const connect = session ? buildConnector({ ...connectorOptions, session }) : connector;
-      connect(opts, (err, socket) => {
+      connector(opts, (err, socket) => {
         if (err || !socket) return cb(err ?? new Error('connector returned no socket'), null);
-        if (https) {
-          const tlsSocket = socket as TLSSocket;
-          const resumed = tlsSocket.isSessionReused();
-          // A resumed session's certificate is the one read when it was verified.
-          const facts = resumed ? undefined : leafFacts(tlsSocket);
-          if (facts) tls.set(origin, facts);
-          // TLS 1.3 tickets arrive after the handshake (a TLS 1.2 host's, during it, are not kept: it is not resumed).
-          tlsSocket.on('session', (ticket: Buffer) =>
-            resumed ? sessions.renewed(origin, ticket) : sessions.verified(origin, ticket),
-          );
+        // A resumed session's certificate is the one read when it was verified.
+        if (opts.protocol === 'https:' && !(socket as TLSSocket).isSessionReused()) {
+          const facts = leafFacts(socket as TLSSocket);
+          if (facts) tls.set(`${opts.protocol}//${opts.host ?? opts.hostname}`, facts);
         }
         cb(null, socket);
       });

@@ -13,6 +13,7 @@ import { createSecureContext } from 'node:tls';
 import type { ConnectionOptions, SecureContext } from 'node:tls';
 import { parseDocument } from 'yaml';
 import { KubeError } from './kube.ts';
+import { resumingConnector } from './tls-resume.ts';
 
 const invalid = (message: string): KubeError => new KubeError(message, undefined, { code: 'KUBECONFIG_INVALID' });
 
@@ -150,6 +151,9 @@ function digestOf(options: object): string {
   return hash.digest('hex');
 }
 
+/** How long after a full handshake with an API server new connections to it resume that session (tls-resume.ts). */
+const SESSION_REUSE_MS = 10_000;
+
 type TlsConnect = ConnectionOptions & { keepAlive?: boolean; keepAliveInitialDelay?: number };
 
 /**
@@ -181,7 +185,9 @@ function directAgent(connect: TlsConnect): Dispatcher {
   // calls (a TokenRequest and a secret per role) each opened its own TLS connection, five per cluster and cycle, and
   // the handshakes were the largest CPU cost of a 1,000-cluster cycle (measured).
   return new Agent({
-    connect: { ...rest, secureContext },
+    // The jwks and roles probes of a cluster call its API at the same moment: the second connection waits for the
+    // first's handshake and resumes its session (tls-resume.ts).
+    connect: resumingConnector({ ...rest, secureContext }, { windowMs: SESSION_REUSE_MS }),
     connections: 2,
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 4_000,

@@ -235,6 +235,27 @@ describe('createHttpFetcher connections', () => {
     }
   });
 
+  it('makes a connection opened during a full handshake with the host wait for it and resume its session', async () => {
+    const resumed: boolean[] = [];
+    // Slow answers: the three GETs below need three connections.
+    const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (_req, res) => {
+      setTimeout(() => res.end('{}'), 100);
+    });
+    server.on('secureConnection', (socket) => resumed.push(socket.isSessionReused()));
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const own = createHttpFetcher();
+    try {
+      const answers = await Promise.all(['a', 'b', 'c'].map((p) => own.get(`${url}/${p}`, opts())));
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(answers.every((r) => r.tls?.subject.includes('CN=127.0.0.1'))).toBe(true);
+      expect(resumed).toEqual([false, true, true]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("does not queue a fast issuer's fetch behind slow ones on the same host (its latency is its own)", async () => {
     // Issuers sharing a host (oidc.eks.<region>.amazonaws.com, the lab): three slow fetches in flight at once.
     const url = await serve((req, res) => {
