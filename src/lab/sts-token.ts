@@ -110,15 +110,18 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
 type VerificationKey = ReturnType<typeof importJWK>;
 const imported = new Map<string, VerificationKey>();
 const IMPORTED_MAX = 4096;
+const IMPORTED_ID_MAX = 8192;
 
 /** jose's importJWK of the fetched key, once per distinct key: a key is what its JWK says, wherever it came from. */
 function verificationKey(jwk: JWK, alg: string): VerificationKey {
   const id = `${alg}\u0000${JSON.stringify(jwk)}`;
   let key = imported.get(id);
   if (key === undefined) {
-    if (imported.size >= IMPORTED_MAX) imported.clear();
     key = importJWK(jwk, alg);
-    // A JWK that does not import is not kept: the next call fails the same way.
+    // Not kept: a JWK that does not import (the next call fails the same way), and an outsize one (a real key is well
+    // under a KiB of JSON).
+    if (id.length > IMPORTED_ID_MAX) return key;
+    if (imported.size >= IMPORTED_MAX) imported.clear();
     key.catch(() => imported.delete(id));
     imported.set(id, key);
   }
