@@ -121,15 +121,19 @@ const IMPORTS_MAX = 4096;
 const IMPORT_ID_MAX = 8192;
 
 function importProblem(key: JWK, alg: string): Promise<string | undefined> {
-  const id = `${alg}\u0000${JSON.stringify(key)}`;
-  let problem = imports.get(id);
+  // A real key is a flat object well under a KiB of JSON; a hostile document's nested or huge ones are imported each
+  // time, not kept.
+  const flat = Object.values(key).every(
+    (v) => typeof v !== 'object' || (Array.isArray(v) && v.every((item) => typeof item === 'string')),
+  );
+  const id = flat ? `${alg}\u0000${JSON.stringify(key)}` : undefined;
+  let problem = id === undefined ? undefined : imports.get(id);
   if (problem === undefined) {
     problem = importJWK(key, alg).then(
       () => undefined,
       (err: unknown) => `does not import as a ${alg} key (${(err as Error).message})`,
     );
-    // A real key is well under a KiB of JSON; a hostile document's huge ones are imported each time, not kept.
-    if (id.length <= IMPORT_ID_MAX) {
+    if (id !== undefined && id.length <= IMPORT_ID_MAX) {
       if (imports.size >= IMPORTS_MAX) imports.clear();
       imports.set(id, problem);
     }

@@ -114,12 +114,16 @@ const IMPORTED_ID_MAX = 8192;
 
 /** jose's importJWK of the fetched key, once per distinct key: a key is what its JWK says, wherever it came from. */
 function verificationKey(jwk: JWK, alg: string): VerificationKey {
+  // Not kept: a JWK that does not import (the next call fails the same way), and a nested or outsize one (a real key
+  // is a flat object well under a KiB of JSON).
+  const flat = Object.values(jwk).every(
+    (v) => typeof v !== 'object' || (Array.isArray(v) && v.every((item) => typeof item === 'string')),
+  );
+  if (!flat) return importJWK(jwk, alg);
   const id = `${alg}\u0000${JSON.stringify(jwk)}`;
   let key = imported.get(id);
   if (key === undefined) {
     key = importJWK(jwk, alg);
-    // Not kept: a JWK that does not import (the next call fails the same way), and an outsize one (a real key is well
-    // under a KiB of JSON).
     if (id.length > IMPORTED_ID_MAX) return key;
     if (imported.size >= IMPORTED_MAX) imported.clear();
     key.catch(() => imported.delete(id));
