@@ -5,7 +5,7 @@
 // preloaded into it with --import, the agent's code is unchanged), and the LookupEvents calls the lab saw per account
 // and region (calls per second over the cycle, and the most in any one second). Then the agent's RSS per cluster.
 // BENCH_SIZES (100,1000,3000), BENCH_TIMEOUT_S (900 per size), BENCH_MAX_AGENT_RSS_MIB (6144: the agent is stopped
-// above it), BENCH_SHARED_ADDRESSES=1 (every issuer on 127.0.0.1), BENCH_AGENT_NODE_OPTIONS (e.g. --heap-prof),
+// above it), BENCH_SHARED_ADDRESSES=1 (every issuer on 127.0.0.1), BENCH_AGENT_NODE_OPTIONS (e.g. --heap-prof), BENCH_LAB_NODE_OPTIONS (the lab's),
 // BENCH_KEEP=1 (keep the data dirs: agent config, check output, profiles).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';

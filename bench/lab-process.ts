@@ -10,6 +10,8 @@ import type { LabInfo } from '../src/lab/control.ts';
 import type { LabStats } from '../src/lab/stats.ts';
 
 const CLI = join(import.meta.dirname, '../src/cli.ts');
+/** Node options for the lab's process (e.g. `--cpu-prof --cpu-prof-dir=DIR`): BENCH_LAB_NODE_OPTIONS. */
+const labNodeOptions = (process.env.BENCH_LAB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 
 export interface LabProcess {
   readonly endpoint: string;
@@ -45,9 +47,13 @@ export async function startLabProcess(opts: LabProcessOptions): Promise<LabProce
   const fleetFile = join(opts.dataDir, 'fleet.yaml');
   writeFileSync(fleetFile, opts.fleet);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, 'lab', '--port', '0', '--data-dir', opts.dataDir, '--fleet', fleetFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...labNodeOptions, CLI, 'lab', '--port', '0', '--data-dir', opts.dataDir, '--fleet', fleetFile],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   // The lab's stderr, but for the line it writes when it is stopped.
   createInterface({ input: child.stderr }).on('line', (l) => {
     if (!/: SIGTERM: stopping$/.test(l)) process.stderr.write(`${l}\n`);

@@ -109,12 +109,36 @@ async function keyProblem(key: JWK): Promise<string | undefined> {
   } else {
     return `has kty ${shown(key.kty)}; STS verifies RSA and EC keys only`;
   }
-  try {
-    await importJWK(key, alg);
-    return undefined;
-  } catch (err) {
-    return `does not import as a ${alg} key (${(err as Error).message})`;
+  return importProblem(key, alg);
+}
+
+/**
+ * Whether a key imports is a property of its JWK alone: each distinct one is imported once (an issuer publishes the
+ * same keys run after run; importing them was a measurable share of a probe's CPU). Bounded: cleared when full.
+ */
+const imports = new Map<string, Promise<string | undefined>>();
+const IMPORTS_MAX = 4096;
+const IMPORT_ID_MAX = 8192;
+
+function importProblem(key: JWK, alg: string): Promise<string | undefined> {
+  // A real key is a flat object well under a KiB of JSON; a hostile document's nested or huge ones are imported each
+  // time, not kept.
+  const flat = Object.values(key).every(
+    (v) => typeof v !== 'object' || (Array.isArray(v) && v.every((item) => typeof item === 'string')),
+  );
+  const id = flat ? `${alg}\u0000${JSON.stringify(key)}` : undefined;
+  let problem = id === undefined ? undefined : imports.get(id);
+  if (problem === undefined) {
+    problem = importJWK(key, alg).then(
+      () => undefined,
+      (err: unknown) => `does not import as a ${alg} key (${(err as Error).message})`,
+    );
+    if (id !== undefined && id.length <= IMPORT_ID_MAX) {
+      if (imports.size >= IMPORTS_MAX) imports.clear();
+      imports.set(id, problem);
+    }
   }
+  return problem;
 }
 
 /** Bit length of a base64url big-endian modulus. */

@@ -2,16 +2,17 @@
 // store plus an optional extra CA, connect and total timeouts, a body size cap, errors mapped to FetchError codes,
 // and the leaf certificate's facts captured when the connection is made; with a guard, the addresses it refuses are
 // refused when the connection is made (after DNS, before any byte is sent).
-import { X509Certificate, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { createSecureContext, getCACertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, request } from 'undici';
+import { Agent, request } from 'undici';
 import { decodedBody, isDecodeError } from './content-encoding.ts';
 import { FetchError } from './http.ts';
+import { resumingConnector } from './tls-resume.ts';
 import type { AddressGuard, FetchErrorCode, FetchOptions, FetchResponse, HttpFetcher, TlsFacts } from './http.ts';
 
 export interface HttpFetcherOptions {
@@ -19,6 +20,11 @@ export interface HttpFetcherOptions {
   keepAliveTimeoutMs?: number;
   /** User-Agent sent with every GET. Default "irsa-sentinel". */
   userAgent?: string;
+  /**
+   * How long after a full, verified TLS handshake with a host a new connection to it resumes that session instead of
+   * verifying the certificate again, as a kept-alive connection is reused without one. Default 10000 ms; 0: never.
+   */
+  sessionReuseMs?: number;
 }
 
 export interface ClosableHttpFetcher extends HttpFetcher {
@@ -74,6 +80,7 @@ interface Pooled {
 
 export function createHttpFetcher(options: HttpFetcherOptions = {}): ClosableHttpFetcher {
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 4000;
+  const sessionReuseMs = options.sessionReuseMs ?? 10_000;
   const userAgent = options.userAgent ?? 'irsa-sentinel';
   // One agent per (extra CA, connect timeout, guard): sockets are shared by every cluster that trusts the same CAs.
   const pools = new Map<string, Pooled>();
@@ -83,7 +90,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): ClosableHtt
     const key = `${caKey}:${connectTimeoutMs}:${guard?.id ?? '-'}`;
     let pooled = pools.get(key);
     if (!pooled) {
-      pooled = createPool(ca, connectTimeoutMs, keepAliveTimeout, guard);
+      pooled = createPool(ca, connectTimeoutMs, keepAliveTimeout, guard, sessionReuseMs);
       pools.set(key, pooled);
     }
     return pooled;
@@ -156,21 +163,25 @@ function createPool(
   connectTimeoutMs: number,
   keepAliveTimeout: number,
   guard: AddressGuard | undefined,
+  sessionReuseMs: number,
 ): Pooled {
   const tls = new Map<string, TlsFacts>();
   // One TLS context per pool, made here: a `ca` option instead would parse every root again on each connection
   // (measured: most of a 1,000-cluster issuer cycle's CPU and memory went there).
   // The system store (bundled roots plus NODE_EXTRA_CA_CERTS) and, when given, the private or lab CA.
   const secureContext = createSecureContext(ca !== undefined ? { ca: [...getCACertificates('default'), ca] } : {});
-  const connector = buildConnector({
-    secureContext,
-    // Host names: every address DNS gives is checked, and the socket connects to those checked addresses.
-    ...(guard && { lookup: guardedLookup(guard) }),
-    timeout: connectTimeoutMs,
-    // A full handshake on every new connection, so the certificate is verified and read each time.
-    maxCachedSessions: 0,
-    allowH2: false,
-  });
+  // Sessions are resumed only within their window, and only in this pool: under the trust (CA list) and address
+  // guard they were verified with.
+  const connector = resumingConnector(
+    {
+      secureContext,
+      // Host names: every address DNS gives is checked, and the socket connects to those checked addresses.
+      ...(guard && { lookup: guardedLookup(guard) }),
+      timeout: connectTimeoutMs,
+      allowH2: false,
+    },
+    { windowMs: sessionReuseMs },
+  );
   const agent = new Agent({
     keepAliveTimeout,
     // A server's Keep-Alive hint cannot lengthen it: an idle TLS connection holds tens of KiB of native memory, and a
@@ -187,7 +198,8 @@ function createPool(
       if (reason !== undefined) return cb(new AddressRefusedError(literal, literal, reason), null);
       connector(opts, (err, socket) => {
         if (err || !socket) return cb(err ?? new Error('connector returned no socket'), null);
-        if (opts.protocol === 'https:') {
+        // A resumed session's certificate is the one read when it was verified.
+        if (opts.protocol === 'https:' && !(socket as TLSSocket).isSessionReused()) {
           const facts = leafFacts(socket as TLSSocket);
           if (facts) tls.set(`${opts.protocol}//${opts.host ?? opts.hostname}`, facts);
         }
@@ -218,10 +230,11 @@ function guardedLookup(guard: AddressGuard) {
   };
 }
 
+// The peer's leaf as an X509Certificate: getPeerCertificate() would build the whole legacy certificate object first
+// (fingerprints, modulus, SANs: measured, most of the cost of reading the facts).
 function leafFacts(socket: TLSSocket): TlsFacts | undefined {
-  const raw = socket.getPeerCertificate().raw as Buffer | undefined;
-  if (!raw) return undefined;
-  const cert = new X509Certificate(raw);
+  const cert = socket.getPeerX509Certificate();
+  if (!cert) return undefined;
   return { validTo: cert.validToDate, subject: cert.subject, issuer: cert.issuer };
 }
 

@@ -10,9 +10,10 @@ import type { Cluster } from '@kubernetes/client-node';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import { createSecureContext } from 'node:tls';
-import type { ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions, SecureContext } from 'node:tls';
 import { parseDocument } from 'yaml';
 import { KubeError } from './kube.ts';
+import { resumingConnector } from './tls-resume.ts';
 
 const invalid = (message: string): KubeError => new KubeError(message, undefined, { code: 'KUBECONFIG_INVALID' });
 
@@ -150,17 +151,43 @@ function digestOf(options: object): string {
   return hash.digest('hex');
 }
 
+/** How long after a full handshake with an API server new connections to it resume that session (tls-resume.ts). */
+const SESSION_REUSE_MS = 10_000;
+
 type TlsConnect = ConnectionOptions & { keepAlive?: boolean; keepAliveInitialDelay?: number };
+
+/**
+ * Secure contexts by a digest of their TLS material: the contexts of one kubeconfig usually share a CA (and often a
+ * client certificate), and building a context per context was a measurable share of a 1,000-cluster cycle. Held
+ * weakly: a context lives as long as an agent uses it.
+ */
+const secureContexts = new Map<string, WeakRef<SecureContext>>();
+const forgetContext = new FinalizationRegistry<string>((id) => {
+  if (secureContexts.get(id)?.deref() === undefined) secureContexts.delete(id);
+});
+
+function sharedSecureContext(material: Pick<TlsConnect, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase'>): SecureContext {
+  const id = digestOf(material);
+  let context = secureContexts.get(id)?.deref();
+  if (context === undefined) {
+    context = createSecureContext(material);
+    secureContexts.set(id, new WeakRef(context));
+    forgetContext.register(context, id);
+  }
+  return context;
+}
 
 /** An undici Agent for client-node's direct-connection options, with their TLS material as one secure context. */
 function directAgent(connect: TlsConnect): Dispatcher {
   const { ca, cert, key, pfx, passphrase, ...rest } = connect;
-  const secureContext = createSecureContext({ ca, cert, key, pfx, passphrase });
+  const secureContext = sharedSecureContext({ ca, cert, key, pfx, passphrase });
   // At most two connections to an API server, closed after 4 s idle whatever its Keep-Alive hint: a probe's parallel
   // calls (a TokenRequest and a secret per role) each opened its own TLS connection, five per cluster and cycle, and
   // the handshakes were the largest CPU cost of a 1,000-cluster cycle (measured).
   return new Agent({
-    connect: { ...rest, secureContext },
+    // The jwks and roles probes of a cluster call its API at the same moment: the second connection waits for the
+    // first's handshake and resumes its session (tls-resume.ts).
+    connect: resumingConnector({ ...rest, secureContext }, { windowMs: SESSION_REUSE_MS }),
     connections: 2,
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 4_000,

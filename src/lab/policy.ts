@@ -168,8 +168,24 @@ function literal(ps: Piece[]): string {
   return ps.map((p) => (p === STAR ? '*' : p === QMARK ? '?' : p)).join('');
 }
 
+/** Compiled patterns by their source and flags: every request evaluates the same few policies again. Bounded. */
+const compiled = new Map<string, RegExp>();
+const COMPILED_MAX = 10_000;
+
 /** `*` matches any run of characters, `?` one; in ARN mode neither crosses `:` inside the first five ARN fields. */
 function globRegExp(ps: Piece[], flags: string, arnFields = false): RegExp {
+  // Wildcards as numbers, text as JSON strings: no text can stand for a wildcard.
+  const id = JSON.stringify([flags, arnFields, ps.map((p) => (p === STAR ? 0 : p === QMARK ? 1 : p))]);
+  let re = compiled.get(id);
+  if (re === undefined) {
+    if (compiled.size >= COMPILED_MAX) compiled.clear();
+    re = compileGlob(ps, flags, arnFields);
+    compiled.set(id, re);
+  }
+  return re;
+}
+
+function compileGlob(ps: Piece[], flags: string, arnFields: boolean): RegExp {
   let colons = 0;
   let source = '';
   for (const p of ps) {

@@ -26,8 +26,18 @@ export function sessionPolicyViolations(text: string): string[] {
  * (`s3:ListAllMyBuckets` on `*`) its documented 6.
  */
 export function packedPolicySize(text: string): number {
-  return Math.ceil((deflateRawSync(Buffer.from(text, 'utf8')).length * 100) / 2048);
+  let size = packedSizes.get(text);
+  if (size === undefined) {
+    size = Math.ceil((deflateRawSync(Buffer.from(text, 'utf8')).length * 100) / 2048);
+    if (packedSizes.size >= PACKED_SIZES_MAX) packedSizes.clear();
+    packedSizes.set(text, size);
+  }
+  return size;
 }
+
+/** Sizes by policy text (at most 2048 characters each): a client sends the same session policy call after call. */
+const packedSizes = new Map<string, number>();
+const PACKED_SIZES_MAX = 1000;
 
 export type SessionPolicy = { doc: PolicyDocument; packedPolicySize: number } | { code: string; message: string };
 

@@ -75,7 +75,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     try {
       const alg = header.alg ?? '';
       if (!SIGNING_ALGORITHMS.includes(alg)) throw new Error(`algorithm ${alg} not accepted`);
-      await compactVerify(token, await importJWK(jwk, alg), { algorithms: SIGNING_ALGORITHMS });
+      await compactVerify(token, await verificationKey(jwk, alg), { algorithms: SIGNING_ALGORITHMS });
     } catch {
       return reject(BAD_SIGNATURE);
     }
@@ -101,6 +101,35 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     if (typeof claims.sub !== 'string') return reject(missingClaim('sub'));
     return { ok: true, token: { provider, subject: claims.sub, audience } };
   };
+}
+
+/**
+ * Imported keys by their JWK's content and algorithm: the JWKS is still fetched on every call, but importing its key
+ * each time was most of the cost of a verification (measured).
+ */
+type VerificationKey = ReturnType<typeof importJWK>;
+const imported = new Map<string, VerificationKey>();
+const IMPORTED_MAX = 4096;
+const IMPORTED_ID_MAX = 8192;
+
+/** jose's importJWK of the fetched key, once per distinct key: a key is what its JWK says, wherever it came from. */
+function verificationKey(jwk: JWK, alg: string): VerificationKey {
+  // Not kept: a JWK that does not import (the next call fails the same way), and a nested or outsize one (a real key
+  // is a flat object well under a KiB of JSON).
+  const flat = Object.values(jwk).every(
+    (v) => typeof v !== 'object' || (Array.isArray(v) && v.every((item) => typeof item === 'string')),
+  );
+  if (!flat) return importJWK(jwk, alg);
+  const id = `${alg}\u0000${JSON.stringify(jwk)}`;
+  let key = imported.get(id);
+  if (key === undefined) {
+    key = importJWK(jwk, alg);
+    if (id.length > IMPORTED_ID_MAX) return key;
+    if (imported.size >= IMPORTED_MAX) imported.clear();
+    key.catch(() => imported.delete(id));
+    imported.set(id, key);
+  }
+  return key;
 }
 
 /**

@@ -199,6 +199,63 @@ describe('createHttpFetcher connections', () => {
     }
   });
 
+  it('resumes the TLS session of a full handshake made within the window, and verifies again after it', async () => {
+    const resumed: boolean[] = [];
+    const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (_req, res) => res.end('{}'));
+    server.on('secureConnection', (socket) => resumed.push(socket.isSessionReused()));
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Connections closed after 20 ms idle, so each GET below opens its own.
+    const own = createHttpFetcher({ keepAliveTimeoutMs: 20, sessionReuseMs: 400 });
+    const never = createHttpFetcher({ keepAliveTimeoutMs: 20, sessionReuseMs: 0 });
+    const idle = () => new Promise((r) => setTimeout(r, 100));
+    const leaf = new X509Certificate(tls.certPem);
+    try {
+      expect((await own.get(`${url}/a`, opts())).tls?.validTo).toEqual(leaf.validToDate);
+      await idle();
+      // Resumed: no certificate sent, the facts are those of the verified handshake.
+      expect((await own.get(`${url}/b`, opts())).tls?.validTo).toEqual(leaf.validToDate);
+      await idle();
+      await own.get(`${url}/c`, opts());
+      // Resumed again, but the window runs from the full handshake: past it, a full handshake.
+      await new Promise((r) => setTimeout(r, 400));
+      await own.get(`${url}/d`, opts());
+      expect(resumed).toEqual([false, true, true, false]);
+      // Another trust (CA list) is another pool: its own full handshake.
+      await own.get(`${url}/e`, opts({ ca: `${tls.caPem}\n` }));
+      expect(resumed.at(-1)).toBe(false);
+      resumed.length = 0;
+      await never.get(`${url}/a`, opts());
+      await idle();
+      await never.get(`${url}/b`, opts());
+      expect(resumed).toEqual([false, false]);
+    } finally {
+      await Promise.all([own.close(), never.close()]);
+    }
+  });
+
+  it('makes a connection opened during a full handshake with the host wait for it and resume its session', async () => {
+    const resumed: boolean[] = [];
+    // Slow answers: the three GETs below need three connections.
+    const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (_req, res) => {
+      setTimeout(() => res.end('{}'), 100);
+    });
+    server.on('secureConnection', (socket) => resumed.push(socket.isSessionReused()));
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const own = createHttpFetcher();
+    try {
+      const answers = await Promise.all(['a', 'b', 'c'].map((p) => own.get(`${url}/${p}`, opts())));
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(answers.every((r) => r.tls?.subject.includes('CN=127.0.0.1'))).toBe(true);
+      expect(resumed).toEqual([false, true, true]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("does not queue a fast issuer's fetch behind slow ones on the same host (its latency is its own)", async () => {
     // Issuers sharing a host (oidc.eks.<region>.amazonaws.com, the lab): three slow fetches in flight at once.
     const url = await serve((req, res) => {
