@@ -1,8 +1,13 @@
 // npm run bench:api — the read API at fleet size while probes run: requests per second and latency of GET
-// /api/v1/status (plain, and as a status page polls it with If-None-Match) against GET /healthz in the same run.
-// The lab runs in its own process with BENCH_CLUSTERS (1000) clusters; the agent (`serve`, probes on their schedules)
-// in another; autocannon drives both routes from this one. Target: status at least 50 % of /healthz's rate, p99 under
-// 20 ms. BENCH_SECONDS (10) per route, BENCH_CONNECTIONS (20), BENCH_AGENT_NODE_OPTIONS (the agent's, e.g. --cpu-prof).
+// /api/v1/status (plain, gzip, and polled with If-None-Match as a browser or status page does) against GET /healthz in
+// the same run. The lab runs in its own process with BENCH_CLUSTERS (1000) clusters, the agent (`serve`) in another;
+// every cluster's every probe is run once through the run route, so the status body is at fleet size, and the probes
+// then run on their default schedules while each route is measured. The load comes from wrk (Debian package `wrk`,
+// one thread: a C client that does not compete with the agent for the 2 cores as much) or, without it, autocannon
+// (BENCH_LOADGEN=autocannon; its JavaScript HTTP parser is the bottleneck with large bodies). Printed: per route
+// requests/s, p99, the share of /healthz's rate and the CPU of agent, lab and load generator. Target: status at least
+// 50 % of /healthz's rate, p99 under 20 ms. BENCH_SECONDS (10) per route, BENCH_CONNECTIONS (20),
+// BENCH_AGENT_NODE_OPTIONS (the agent's, e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -161,7 +166,7 @@ end
 writeFileSync(join(dir, 'bench.lua'), WRK_SCRIPT);
 
 async function wrk(path: string, headers: Record<string, string>, poll: boolean) {
-  const args = ['-t2', `-c${connections}`, `-d${seconds}s`, '-s', join(dir, 'bench.lua')];
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', join(dir, 'bench.lua')];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
   const child = spawn(WRK, [...args, `${base}${path}`], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -224,6 +229,10 @@ const etag = (await fetch(`${base}/api/v1/status`)).headers.get('etag') ?? '';
 const sample = Buffer.from(await (await fetch(`${base}/api/v1/status`)).arrayBuffer());
 const bodyBytes = sample.byteLength;
 const gzipBytes = gzipSync(sample).byteLength;
+// The agent's CPU from its probes alone (no requests), over the same time as each route's run.
+const idleBefore = cpus();
+await new Promise((r) => setTimeout(r, seconds * 1000));
+const idle = cpus().map((c, i) => Math.round((100 * (c - idleBefore[i]!)) / seconds));
 const health = await load('/healthz');
 const plain = await load('/api/v1/status');
 const compressed = await load('/api/v1/status', { 'accept-encoding': 'gzip' });
@@ -234,6 +243,8 @@ const row = (name: string, r: Load, note = '') =>
 console.log(
   [
     `${clusters} clusters, probes running, ${connections} connections, ${seconds} s per route; status body ${(bodyBytes / 1024).toFixed(0)} KiB (${(gzipBytes / 1024).toFixed(0)} KiB gzipped); load generator ${loadGenerator}`,
+    '',
+    `probes alone (no requests, ${seconds} s): agent ${idle[0]} %, lab ${idle[1]} % of one core`,
     '',
     '| route | requests/s | p99 | of /healthz | CPU (of one core) | note |',
     '| --- | --- | --- | --- | --- | --- |',
