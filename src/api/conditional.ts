@@ -53,7 +53,12 @@ export function sendCached(
   // --compressed, Prometheus-style pollers), compressed once per body rather than per request.
   if (opts.compress && body.json.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
     let gz = gzipped.get(body);
-    if (!gz) gzipped.set(body, (gz = gzipAsync(body.json)));
+    if (!gz) {
+      gz = gzipAsync(body.json);
+      gzipped.set(body, gz);
+      // A failed compression is not kept: the next request tries again.
+      gz.catch(() => gzipped.delete(body));
+    }
     return gz.then((buf) => reply.header('content-encoding', 'gzip').send(buf));
   }
   return reply.send(body.json);
