@@ -3,7 +3,8 @@
 // agent's first outbound request (the cycle's start, after the code has loaded) to its exit, samples the V8 heap, and
 // at exit writes them with the process's peak RSS to the file named by BENCH_METER_FILE.
 import { subscribe } from 'node:diagnostics_channel';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** What the meter writes (JSON). Delays in milliseconds. */
@@ -18,6 +19,8 @@ export interface AgentMeter {
   maxRss: number;
   /** The largest V8 heap (used, total) and external memory seen, sampled twice a second, in bytes. */
   heap: { used: number; total: number; external: number };
+  /** At the sample with the largest RSS: what it was made of (bytes): /proc/self/status and V8's heap spaces. */
+  atPeak?: Record<string, number>;
 }
 
 const file = process.env.BENCH_METER_FILE;
@@ -36,11 +39,28 @@ if (file) {
   // undici (the issuer probe's fetcher) and node:http(s) (the AWS SDK, the kube client) announce their requests.
   for (const channel of ['undici:request:create', 'http.client.request.start']) subscribe(channel, onFirstRequest);
   const heap = { used: 0, total: 0, external: 0 };
+  let peakRss = 0;
+  let atPeak: Record<string, number> | undefined;
   const sample = (): void => {
     const m = process.memoryUsage();
     heap.used = Math.max(heap.used, m.heapUsed);
     heap.total = Math.max(heap.total, m.heapTotal);
     heap.external = Math.max(heap.external, m.external);
+    if (m.rss > peakRss) {
+      peakRss = m.rss;
+      const status = readFileSync('/proc/self/status', 'utf8');
+      const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
+      atPeak = {
+        rss: m.rss,
+        rssAnon: kib('RssAnon'),
+        rssFile: kib('RssFile'),
+        heapTotal: m.heapTotal,
+        heapUsed: m.heapUsed,
+      };
+      atPeak.external = m.external;
+      atPeak.arrayBuffers = m.arrayBuffers;
+      for (const space of getHeapSpaceStatistics()) atPeak[space.space_name] = space.space_size;
+    }
   };
   setInterval(sample, 500).unref();
   process.on('exit', () => {
@@ -56,6 +76,7 @@ if (file) {
       cpu: { totalS: seconds(cpu), cycleS: seconds(process.cpuUsage(cpuAtStart)) },
       maxRss: process.resourceUsage().maxRSS * 1024,
       heap,
+      atPeak,
     };
     writeFileSync(file, JSON.stringify(meter));
   });

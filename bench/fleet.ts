@@ -20,7 +20,7 @@ const maxAgentRss = Number(process.env.BENCH_MAX_AGENT_RSS_MIB ?? 6144) * 2 ** 2
 const distinct = process.env.BENCH_SHARED_ADDRESSES !== '1';
 const agentNodeOptions = (process.env.BENCH_AGENT_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 const keep = process.env.BENCH_KEEP === '1';
-const CLI = join(import.meta.dirname, '../src/cli.ts');
+const CLI = process.env.BENCH_AGENT_CLI ?? join(import.meta.dirname, '../src/cli.ts');
 const METER = join(import.meta.dirname, 'agent-meter.ts');
 
 /** What the targets of issue 13 ask (README "Benchmarks"). */
@@ -177,6 +177,13 @@ for (const r of rows) {
   console.log(
     `${r.clusters} clusters: CPU s: agent ${r.meter.cpu.totalS.toFixed(1)} (${r.meter.cpu.cycleS.toFixed(1)} from its first request), lab ${r.labCpuS.toFixed(1)}; agent V8 heap peak used ${mib(h.used)} MiB, total ${mib(h.total)} MiB, external ${mib(h.external)} MiB (RSS ${mib(r.agentPeak)} MiB); cycle started ${((r.meter.cycleStartMs ?? 0) / 1000).toFixed(1)} s after the agent's start`,
   );
+  const p = r.meter.atPeak;
+  if (p)
+    console.log(
+      `  at its largest RSS sample (MiB): ${Object.entries(p)
+        .map(([k, v]) => `${k} ${mib(v)}`)
+        .join(', ')}`,
+    );
 }
 
 const done = rows.filter((r) => r.exit === '0' || r.exit === '1');

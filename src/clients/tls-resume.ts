@@ -10,6 +10,9 @@ import { buildConnector } from 'undici';
 /** undici's connector: what an Agent's `connect` option takes. */
 export type Connector = buildConnector.connector;
 
+/** The connector, and what it holds: the sessions it may resume and the bytes of memory behind them. */
+export type ResumingConnector = Connector & { held(): { sessions: number; bytes: number } };
+
 export interface ResumingConnectorOptions {
   /**
    * How long after a full handshake with a host new connections to it resume that session instead of verifying the
@@ -23,6 +26,16 @@ export interface ResumingConnectorOptions {
   ticketWaitMs?: number;
 }
 
+/**
+ * A copy of a session ticket in a buffer of its own size: the Buffer the 'session' event gives is a view of a 64 KiB
+ * read buffer, which a kept ticket would keep alive whole (measured: 30 MiB at 1,000 clusters in a heap snapshot).
+ */
+function own(ticket: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(ticket.length);
+  ticket.copy(copy);
+  return copy;
+}
+
 interface Window {
   session: Buffer;
   until: number;
@@ -33,11 +46,14 @@ interface Window {
  * replaces the session but not its deadline, so a host's certificate is verified again at least once per window.
  * Sessions are per connector: only resumed under the trust (CA list, address lookup) they were verified with.
  */
-export function resumingConnector(options: buildConnector.BuildOptions, opts: ResumingConnectorOptions): Connector {
+export function resumingConnector(
+  options: buildConnector.BuildOptions,
+  opts: ResumingConnectorOptions,
+): ResumingConnector {
   const full = buildConnector({ ...options, maxCachedSessions: 0 });
   const { windowMs } = opts;
   const ticketWaitMs = opts.ticketWaitMs ?? 100;
-  if (windowMs <= 0) return full;
+  if (windowMs <= 0) return Object.assign(full, { held: () => ({ sessions: 0, bytes: 0 }) });
   // In handshake order, so the expired ones are at the front.
   const sessions = new Map<string, Window>();
   // Full handshakes under way, per origin: resolved once the session is known (or will not be).
@@ -60,7 +76,7 @@ export function resumingConnector(options: buildConnector.BuildOptions, opts: Re
         if (err || !socket) return callback(err ?? new Error('connector returned no socket'), null);
         socket.on('session', (ticket: Buffer) => {
           const entry = sessions.get(origin);
-          if (entry !== undefined && entry.until > performance.now()) entry.session = ticket;
+          if (entry !== undefined && entry.until > performance.now()) entry.session = own(ticket);
         });
         callback(null, socket);
       });
@@ -83,10 +99,14 @@ export function resumingConnector(options: buildConnector.BuildOptions, opts: Re
       tls.on('session', (ticket: Buffer) => {
         const entry = sessions.get(origin);
         // The first ticket opens the window; a second one (TLS 1.3 servers send two) replaces it within it.
-        if (entry !== undefined && handshakes.get(origin) !== settled) entry.session = ticket;
+        if (entry !== undefined && handshakes.get(origin) !== settled) entry.session = own(ticket);
         else {
           sessions.delete(origin);
-          sessions.set(origin, { session: ticket, until: performance.now() + windowMs });
+          const opened: Window = { session: own(ticket), until: performance.now() + windowMs };
+          sessions.set(origin, opened);
+          // Forgotten when the window ends even if this connector is not used again (a cluster API's connector
+          // may be idle until the next cycle).
+          setTimeout(() => sessions.get(origin) === opened && sessions.delete(origin), windowMs).unref();
         }
         done();
       });
@@ -96,11 +116,17 @@ export function resumingConnector(options: buildConnector.BuildOptions, opts: Re
     });
   }
 
-  return (connectOpts, callback) => {
+  const connector: Connector = (connectOpts, callback) => {
     if (connectOpts.protocol !== 'https:') return full(connectOpts, callback);
     const origin = `${connectOpts.hostname}:${connectOpts.port}\u0000${connectOpts.servername ?? ''}`;
     const pending = handshakes.get(origin);
     if (pending === undefined || current(origin) !== undefined) return connect(origin, connectOpts, callback);
     void pending.then(() => connect(origin, connectOpts, callback));
   };
+  const held = () => {
+    let bytes = 0;
+    for (const { session } of sessions.values()) bytes += session.buffer.byteLength;
+    return { sessions: sessions.size, bytes };
+  };
+  return Object.assign(connector, { held });
 }
