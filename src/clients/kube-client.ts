@@ -1,17 +1,14 @@
-// KubeAccess over @kubernetes/client-node 2.x (STACK.md 6) with one kubeconfig context: the cluster's JWKS,
-// TokenRequest, secrets and CredentialsRequests. Failures become KubeError with the HTTP status; their messages carry
-// the API's Status message, never a token.
-import { ApiException, CoreV1Api, CustomObjectsApi, OpenidApi } from '@kubernetes/client-node';
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { JWK } from 'jose';
-import { readCredentialsRequests } from '../ccoctl/credentials-requests.ts';
-import type { CredentialsRequestInfo } from '../ccoctl/credentials-requests.ts';
+// KubeAccess per kubeconfig context: the cluster's JWKS, TokenRequest, secrets and CredentialsRequests. A context
+// that authenticates with a token, a token file or a client certificate is served by plain HTTPS requests
+// (kube-direct.ts); one that needs an exec plugin, an auth provider, basic auth, impersonation or a proxy by
+// @kubernetes/client-node (kube-client-node.ts), loaded only then. Failures become KubeError with the HTTP status;
+// their messages carry the API's Status message, never a token.
+import type { KubeAccess } from './kube.ts';
 import { KubeError } from './kube.ts';
-import type { KubeAccess, ServiceAccountRef } from './kube.ts';
-import { contextOf, loadDefaultKubeconfig, loadKubeconfigFile } from './kubeconfig.ts';
-import type { PooledKubeConfig } from './kubeconfig.ts';
-
-const CREDENTIALS_REQUESTS = { group: 'cloudcredential.openshift.io', version: 'v1', plural: 'credentialsrequests' };
+import { createDirectKubeAccess } from './kube-direct.ts';
+import type { ClosableKubeAccess } from './kube-direct.ts';
+import { loadDefaultKubeconfig, loadKubeconfigFile, needsClientNode, resolveContext } from './kubeconfig.ts';
+import type { Kubeconfig, ResolvedContext } from './kubeconfig.ts';
 
 export interface KubeTarget {
   context: string;
@@ -33,10 +30,10 @@ export interface KubeAccessFactory {
 }
 
 export function createKubeAccessFactory(): KubeAccessFactory {
-  const files = new Map<string, KubeConfig | KubeError>();
+  const files = new Map<string, Kubeconfig | KubeError>();
   const accesses = new Map<string, KubeAccess>();
-  const contexts: PooledKubeConfig[] = [];
-  const fileOf = (kubeconfig: string | undefined): KubeConfig => {
+  const opened: ClosableKubeAccess[] = [];
+  const fileOf = (kubeconfig: string | undefined): Kubeconfig => {
     const key = kubeconfig ?? '';
     let loaded = files.get(key);
     if (loaded === undefined) {
@@ -51,9 +48,9 @@ export function createKubeAccessFactory(): KubeAccessFactory {
     let access = accesses.get(key);
     if (access === undefined) {
       const made = attempt(() => {
-        const kc = contextOf(fileOf(kube.kubeconfig), kube.context, kube.kubeconfig ?? 'the default kubeconfig');
-        contexts.push(kc);
-        return accessFor(kc, kube);
+        const made = accessFor(resolveContext(fileOf(kube.kubeconfig), kube.context));
+        opened.push(made);
+        return made;
       });
       access = made instanceof KubeError ? unavailable(made) : made;
       accesses.set(key, access);
@@ -63,7 +60,7 @@ export function createKubeAccessFactory(): KubeAccessFactory {
   return Object.assign(factory, {
     async close(): Promise<void> {
       accesses.clear();
-      await Promise.all(contexts.splice(0).map((kc) => kc.closeDispatcher()));
+      await Promise.all(opened.splice(0).map((a) => a.close()));
     },
   });
 }
@@ -85,105 +82,27 @@ function unavailable(error: KubeError): KubeAccess {
 }
 
 /** Kube access for one context; throws KubeError (KUBECONFIG_INVALID, KUBE_CONTEXT_NOT_FOUND) when it cannot be set up. */
-export function createKubeAccess(kube: KubeTarget): KubeAccess {
-  return accessFor(
-    contextOf(
-      kube.kubeconfig === undefined ? loadDefaultKubeconfig() : loadKubeconfigFile(kube.kubeconfig),
-      kube.context,
-      kube.kubeconfig ?? 'the default kubeconfig',
-    ),
-    kube,
-  );
+export function createKubeAccess(kube: KubeTarget): ClosableKubeAccess {
+  const config = kube.kubeconfig === undefined ? loadDefaultKubeconfig() : loadKubeconfigFile(kube.kubeconfig);
+  return accessFor(resolveContext(config, kube.context));
 }
 
-function accessFor(kc: KubeConfig, kube: KubeTarget): KubeAccess {
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const openid = kc.makeApiClient(OpenidApi);
-  const where = `context ${kube.context}`;
+function accessFor(ctx: ResolvedContext): ClosableKubeAccess {
+  return needsClientNode(ctx) === undefined ? createDirectKubeAccess(ctx) : clientNodeAccess(ctx);
+}
 
-  /** The call's result, or a KubeError naming the context and what was asked. */
-  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toKubeError(`${where}: ${what}`, err);
-    }
-  }
-
+/** Access through client-node, loaded and set up at the first call (its set-up errors are that call's). */
+function clientNodeAccess(ctx: ResolvedContext): ClosableKubeAccess {
+  let made: Promise<ClosableKubeAccess> | undefined;
+  const access = (): Promise<ClosableKubeAccess> =>
+    (made ??= import('./kube-client-node.ts').then((m) => m.createClientNodeKubeAccess(ctx)));
   return {
-    async jwks() {
-      // The generated client types it as a string; the API server answers application/jwk-set+json, parsed as JSON.
-      const raw: unknown = await call('GET /openid/v1/jwks', () => openid.getServiceAccountIssuerOpenIDKeyset());
-      const doc: unknown = typeof raw === 'string' ? parseJson(raw) : raw;
-      const keys = (doc as { keys?: unknown } | undefined)?.keys;
-      if (!Array.isArray(keys)) throw new KubeError(`${where}: GET /openid/v1/jwks did not return a JWK set`);
-      return { keys: keys as JWK[] };
-    },
-
-    async createToken(sa: ServiceAccountRef, audiences: string[], expirationSeconds: number) {
-      const res = await call(`TokenRequest for ${sa.namespace}/${sa.name}`, () =>
-        core.createNamespacedServiceAccountToken({
-          name: sa.name,
-          namespace: sa.namespace,
-          body: {
-            apiVersion: 'authentication.k8s.io/v1',
-            kind: 'TokenRequest',
-            spec: { audiences, expirationSeconds },
-          },
-        }),
-      );
-      const token = res.status?.token;
-      if (!token) throw new KubeError(`${where}: TokenRequest for ${sa.namespace}/${sa.name} returned no token`);
-      return token;
-    },
-
-    async readSecret(namespace: string, name: string) {
-      try {
-        const secret = await core.readNamespacedSecret({ name, namespace });
-        const data = secret.data ?? {};
-        return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-      } catch (err) {
-        const error = toKubeError(`${where}: GET secret ${namespace}/${name}`, err);
-        if (error.status === 404) return undefined;
-        throw error;
-      }
-    },
-
-    async listCredentialsRequests(): Promise<CredentialsRequestInfo[]> {
-      const list = (await call('list credentialsrequests.cloudcredential.openshift.io', () =>
-        custom.listClusterCustomObject(CREDENTIALS_REQUESTS),
-      )) as { items?: unknown[] };
-      // Read by the same rules as a CredentialsRequests folder; a list's items may leave out their kind.
-      const items = (list.items ?? []).map((item) => ({ kind: 'CredentialsRequest', ...(item as object) }));
-      try {
-        return readCredentialsRequests(items, `${where}: credentialsrequests`);
-      } catch (err) {
-        throw new KubeError((err as Error).message, undefined, { cause: err });
-      }
+    jwks: async () => (await access()).jwks(),
+    createToken: async (sa, audiences, seconds) => (await access()).createToken(sa, audiences, seconds),
+    readSecret: async (namespace, name) => (await access()).readSecret(namespace, name),
+    listCredentialsRequests: async () => (await access()).listCredentialsRequests(),
+    close: async () => {
+      if (made !== undefined) await (await made.catch(() => undefined))?.close();
     },
   };
-}
-
-function toKubeError(what: string, err: unknown): KubeError {
-  if (err instanceof KubeError) return err;
-  if (err instanceof ApiException) {
-    const status = err.code;
-    // The body is the API's metav1.Status (as text or parsed); its message says what failed. Headers are left out.
-    const body: unknown = typeof err.body === 'string' ? parseJson(err.body) : err.body;
-    const message = (body as { message?: unknown } | undefined)?.message;
-    return new KubeError(`${what} failed: HTTP ${status}${typeof message === 'string' ? `: ${message}` : ''}`, status);
-  }
-  // A transport failure (fetch failed) says why only in its cause: refused, reset, TLS, timeout.
-  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  const reason = err instanceof Error ? err.message : String(err);
-  return new KubeError(`${what} failed: ${reason}${cause}`, undefined, { cause: err });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

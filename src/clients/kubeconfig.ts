@@ -1,28 +1,49 @@
-// Kubeconfig files for kube-client.ts, each read and parsed once, and one small KubeConfig per context. A kubeconfig
-// holds tokens and keys, so a broken one is reported by the YAML parser's code, line and column (the `yaml` package),
-// never by a message that quotes the file.
-import { createHash } from 'node:crypto';
+// Kubeconfig files for kube-client.ts, each read and parsed once (with `yaml`), and the context a cluster names
+// resolved to its cluster and user entries. A kubeconfig holds tokens and keys, so a broken one is reported by the
+// YAML parser's code, line and column, or by the path of the entry that is wrong, never by a message that quotes it.
+// The entries are checked as @kubernetes/client-node checks them (config_types.js), with the same messages.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import type { Cluster } from '@kubernetes/client-node';
-import { Agent } from 'undici';
-import type { Dispatcher } from 'undici';
-import { createSecureContext } from 'node:tls';
-import type { ConnectionOptions, SecureContext } from 'node:tls';
 import { parseDocument } from 'yaml';
 import { KubeError } from './kube.ts';
-import { resumingConnector } from './tls-resume.ts';
 
 const invalid = (message: string): KubeError => new KubeError(message, undefined, { code: 'KUBECONFIG_INVALID' });
 
-/** client-node's own complaints about a kubeconfig's structure: they name a field or an entry, never a value. */
-const STRUCTURE_ERROR =
-  /^(?:(?:clusters|users|contexts)\[\d+\]\.[\w.-]+ is missing|Duplicate (?:cluster|user|context): [\w.:@/-]{1,253})$/;
+/** One `clusters[]`, `users[]` or `contexts[]` entry's body, as written (kubeconfig field names). */
+export type KubeconfigFields = Record<string, unknown>;
 
-/** One kubeconfig file, parsed with `yaml` and handed to client-node as JSON (so it is parsed only once). */
-export function loadKubeconfigFile(file: string): KubeConfig {
+/** A named entry and the folder of the file it came from (its relative paths are relative to it). */
+export interface KubeconfigEntry {
+  name: string;
+  fields: KubeconfigFields;
+  dir: string;
+}
+
+/** A kubeconfig file (or the merge of KUBECONFIG's files): its entries by name, and its current context. */
+export interface Kubeconfig {
+  /** What errors name: the file, or "the default kubeconfig". */
+  source: string;
+  clusters: Map<string, KubeconfigEntry>;
+  users: Map<string, KubeconfigEntry>;
+  contexts: Map<string, KubeconfigEntry>;
+  currentContext?: string;
+}
+
+/** A context with its cluster and user entries. */
+export interface ResolvedContext {
+  name: string;
+  source: string;
+  cluster: KubeconfigEntry;
+  /** Absent: the context names no user (anonymous). */
+  user?: KubeconfigEntry;
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** One kubeconfig file. Throws KubeError KUBECONFIG_INVALID naming the file and what is wrong, never a value. */
+export function loadKubeconfigFile(file: string): Kubeconfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -38,158 +59,126 @@ export function loadKubeconfigFile(file: string): KubeConfig {
     );
   }
   const value: unknown = doc.toJS();
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw invalid(`kubeconfig ${file} is not a YAML mapping`);
-  const kc = new KubeConfig();
+  if (!isMapping(value)) throw invalid(`kubeconfig ${file} is not a YAML mapping`);
+  const dir = dirname(file);
   try {
-    kc.loadFromString(JSON.stringify(value));
+    return {
+      source: file,
+      clusters: entries(value.clusters, 'clusters', 'cluster', dir, (fields, at) => {
+        if (!fields.server) throw new Error(`${at}.cluster.server is missing`);
+      }),
+      users: entries(value.users, 'users', 'user', dir),
+      contexts: entries(value.contexts, 'contexts', 'context', dir),
+      ...(typeof value['current-context'] === 'string' ? { currentContext: value['current-context'] } : {}),
+    };
   } catch (err) {
-    const message = err instanceof Error ? err.message : '';
-    const reason = STRUCTURE_ERROR.test(message) ? message : `${(err as Error).name ?? 'error'} reading its entries`;
-    throw invalid(`kubeconfig ${file} is not a valid kubeconfig: ${reason}`);
+    throw invalid(`kubeconfig ${file} is not a valid kubeconfig: ${(err as Error).message}`);
   }
-  kc.makePathsAbsolute(dirname(file));
-  return kc;
 }
 
 /**
- * The default kubeconfig as kubectl and client-node find it: the files of KUBECONFIG merged (the first one's
- * current-context wins), else ~/.kube/config, else the pod's service account (in-cluster).
+ * The entries of one list, by name; a missing or non-list field is no entries (client-node's reading). An entry
+ * without a name, or (clusters, contexts) without its body, is an error naming where it is.
  */
-export function loadDefaultKubeconfig(): KubeConfig {
+function entries(
+  list: unknown,
+  what: 'clusters' | 'users' | 'contexts',
+  body: 'cluster' | 'user' | 'context',
+  dir: string,
+  check?: (fields: KubeconfigFields, at: string) => void,
+): Map<string, KubeconfigEntry> {
+  const byName = new Map<string, KubeconfigEntry>();
+  if (!Array.isArray(list)) return byName;
+  for (const [i, item] of list.entries()) {
+    const at = `${what}[${i}]`;
+    const entry: Record<string, unknown> = isMapping(item) ? item : {};
+    if (!entry.name || typeof entry.name !== 'string') throw new Error(`${at}.name is missing`);
+    const fields = entry[body];
+    if (!isMapping(fields)) {
+      if (body !== 'user') throw new Error(`${at}.${body} is missing`);
+    } else check?.(fields, at);
+    // The first entry of a name wins, as kubectl reads a file.
+    if (!byName.has(entry.name))
+      byName.set(entry.name, { name: entry.name, fields: isMapping(fields) ? fields : {}, dir });
+  }
+  return byName;
+}
+
+/** Where a pod finds its service account (client-node's and client-go's in-cluster configuration). */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The default kubeconfig as kubectl finds it: the files of KUBECONFIG merged (for each name the first file's entry
+ * wins, and the first current-context set), else ~/.kube/config, else the pod's service account as the context
+ * `inClusterContext` (client-node's name for it), else none.
+ */
+export function loadDefaultKubeconfig(serviceAccountDir = SERVICE_ACCOUNT_DIR): Kubeconfig {
   const files = (process.env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
   const home = join(homedir(), '.kube', 'config');
   if (files.length === 0 && existsSync(home)) files.push(home);
-  if (files.length === 0) {
-    const kc = new KubeConfig();
-    kc.loadFromDefault();
-    return kc;
-  }
+  if (files.length === 0) return inClusterKubeconfig(serviceAccountDir);
   const [first, ...rest] = files.map(loadKubeconfigFile);
-  for (const [i, other] of rest.entries()) {
-    try {
-      first!.mergeConfig(other);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : '';
-      throw invalid(
-        `kubeconfig ${files[i + 1]} cannot be merged: ${STRUCTURE_ERROR.test(message) ? message : 'error'}`,
-      );
-    }
+  const merged: Kubeconfig = { ...first!, source: files.length === 1 ? first!.source : 'the default kubeconfig' };
+  for (const other of rest) {
+    for (const kind of ['clusters', 'users', 'contexts'] as const)
+      for (const [name, entry] of other[kind]) if (!merged[kind].has(name)) merged[kind].set(name, entry);
+    merged.currentContext ??= other.currentContext;
   }
-  return first!;
+  return merged;
 }
 
-/** A KubeConfig holding only `context` of `base` (sharing its cluster and user entries) with it current. */
-export function contextOf(base: KubeConfig, context: string, source: string): PooledKubeConfig {
-  const ctx = base.getContextObject(context);
-  if (ctx === null)
-    throw new KubeError(`kubeconfig context "${context}" not found in ${source}`, undefined, {
+/** The pod's own cluster through its service account (token re-read as it rotates), or no context at all. */
+function inClusterKubeconfig(dir: string): Kubeconfig {
+  const none: Kubeconfig = {
+    source: 'the default kubeconfig (no KUBECONFIG, ~/.kube/config or in-cluster service account)',
+    clusters: new Map(),
+    users: new Map(),
+    contexts: new Map(),
+  };
+  const host = process.env.KUBERNETES_SERVICE_HOST;
+  if (host === undefined || host === '' || !existsSync(join(dir, 'token'))) return none;
+  const name = 'inClusterContext';
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${process.env.KUBERNETES_SERVICE_PORT ?? '443'}`;
+  const entry = (fields: KubeconfigFields): KubeconfigEntry => ({ name, fields, dir });
+  return {
+    source: 'the in-cluster service account',
+    clusters: new Map([[name, entry({ server, 'certificate-authority': 'ca.crt' })]]),
+    users: new Map([[name, entry({ tokenFile: 'token' })]]),
+    contexts: new Map([[name, entry({ cluster: name, user: name })]]),
+    currentContext: name,
+  };
+}
+
+/** `context` of the kubeconfig with its cluster and user; KubeError when it or its cluster or user is not there. */
+export function resolveContext(config: Kubeconfig, context: string): ResolvedContext {
+  const ctx = config.contexts.get(context);
+  if (ctx === undefined)
+    throw new KubeError(`kubeconfig context "${context}" not found in ${config.source}`, undefined, {
       code: 'KUBE_CONTEXT_NOT_FOUND',
     });
-  const cluster = base.getCluster(ctx.cluster);
-  if (cluster === null)
-    throw invalid(`kubeconfig context "${context}" names cluster "${ctx.cluster}", not in ${source}`);
-  const user = ctx.user === undefined ? null : base.getUser(ctx.user);
-  const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [cluster], users: user ? [user] : [], contexts: [ctx], currentContext: context });
-  return reuseDispatcher(kc);
+  const clusterName = ctx.fields.cluster;
+  const cluster = typeof clusterName === 'string' ? config.clusters.get(clusterName) : undefined;
+  if (cluster === undefined)
+    throw invalid(`kubeconfig context "${context}" names cluster "${String(clusterName)}", not in ${config.source}`);
+  const userName = ctx.fields.user;
+  if (userName === undefined || userName === '') return { name: context, source: config.source, cluster };
+  const user = typeof userName === 'string' ? config.users.get(userName) : undefined;
+  if (user === undefined)
+    throw invalid(`kubeconfig context "${context}" names user "${String(userName)}", not in ${config.source}`);
+  return { name: context, source: config.source, cluster, user };
 }
-
-type CreateDispatcher = (cluster: Cluster | null, agentOptions: object) => Dispatcher | undefined;
-
-/** A KubeConfig whose connection pool can be closed. */
-export type PooledKubeConfig = KubeConfig & { closeDispatcher(): Promise<void> };
 
 /**
- * client-node 2.x builds a new undici Agent for every request (KubeConfig.createDispatcher, called from
- * applySecurityAuthentication), so no connection is ever reused and each request's pool lingers until collected;
- * measured at 1,000 clusters, that was a large share of the agent's memory. Here one dispatcher serves the context
- * while its TLS options stay the same (a rotated client certificate makes a new one and closes the old one, letting
- * requests in flight finish). createDispatcher is private in the typings, so it is replaced on the instance; the
- * client-node upgrade that renames it fails here at start, not silently.
+ * Why a context needs @kubernetes/client-node (loaded only then): a way of authenticating or connecting the direct
+ * client (kube-direct.ts) does not implement. Undefined: the direct client serves it.
  */
-function reuseDispatcher(kc: KubeConfig): PooledKubeConfig {
-  const target = kc as unknown as { createDispatcher?: CreateDispatcher };
-  const create = target.createDispatcher;
-  if (typeof create !== 'function')
-    throw new Error('@kubernetes/client-node: KubeConfig.createDispatcher is gone; kubeconfig.ts needs updating');
-  let current: { key: string; dispatcher: Dispatcher | undefined } | undefined;
-  target.createDispatcher = (cluster, agentOptions) => {
-    const options = kc.createDispatcherOptions(cluster, agentOptions);
-    const key = digestOf(options);
-    if (current?.key === key) return current.dispatcher;
-    void current?.dispatcher?.close().catch(() => undefined);
-    // A direct connection gets its TLS context built once here; client-node would pass the CA and client key to every
-    // connection, which builds a new context each time. Proxies keep client-node's own dispatcher.
-    const dispatcher = options.type === 'agent' ? directAgent(options.connect) : create.call(kc, cluster, agentOptions);
-    current = { key, dispatcher };
-    return dispatcher;
-  };
-  return Object.assign(kc, {
-    async closeDispatcher(): Promise<void> {
-      const dispatcher = current?.dispatcher;
-      current = undefined;
-      await dispatcher?.close().catch(() => undefined);
-    },
-  });
-}
-
-/** A digest of the dispatcher options (they hold the client key, which is not kept): their Buffers hashed as bytes. */
-function digestOf(options: object): string {
-  const hash = createHash('sha256');
-  const visit = (value: unknown): void => {
-    if (Buffer.isBuffer(value)) hash.update('b').update(value);
-    else if (Array.isArray(value)) for (const item of value) visit(item);
-    else if (value !== null && typeof value === 'object')
-      for (const [k, v] of Object.entries(value)) {
-        hash.update(`\u0000${k}=`);
-        visit(v);
-      }
-    else hash.update(`s${String(value)}`);
-  };
-  visit(options);
-  return hash.digest('hex');
-}
-
-/** How long after a full handshake with an API server new connections to it resume that session (tls-resume.ts). */
-const SESSION_REUSE_MS = 10_000;
-
-type TlsConnect = ConnectionOptions & { keepAlive?: boolean; keepAliveInitialDelay?: number };
-
-/**
- * Secure contexts by a digest of their TLS material: the contexts of one kubeconfig usually share a CA (and often a
- * client certificate), and building a context per context was a measurable share of a 1,000-cluster cycle. Held
- * weakly: a context lives as long as an agent uses it.
- */
-const secureContexts = new Map<string, WeakRef<SecureContext>>();
-const forgetContext = new FinalizationRegistry<string>((id) => {
-  if (secureContexts.get(id)?.deref() === undefined) secureContexts.delete(id);
-});
-
-function sharedSecureContext(material: Pick<TlsConnect, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase'>): SecureContext {
-  const id = digestOf(material);
-  let context = secureContexts.get(id)?.deref();
-  if (context === undefined) {
-    context = createSecureContext(material);
-    secureContexts.set(id, new WeakRef(context));
-    forgetContext.register(context, id);
-  }
-  return context;
-}
-
-/** An undici Agent for client-node's direct-connection options, with their TLS material as one secure context. */
-function directAgent(connect: TlsConnect): Dispatcher {
-  const { ca, cert, key, pfx, passphrase, ...rest } = connect;
-  const secureContext = sharedSecureContext({ ca, cert, key, pfx, passphrase });
-  // At most two connections to an API server, closed after 4 s idle whatever its Keep-Alive hint: a probe's parallel
-  // calls (a TokenRequest and a secret per role) each opened its own TLS connection, five per cluster and cycle, and
-  // the handshakes were the largest CPU cost of a 1,000-cluster cycle (measured).
-  return new Agent({
-    // The jwks and roles probes of a cluster call its API at the same moment: the second connection waits for the
-    // first's handshake and resumes its session (tls-resume.ts).
-    connect: resumingConnector({ ...rest, secureContext }, { windowMs: SESSION_REUSE_MS }),
-    connections: 2,
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 4_000,
-  });
+export function needsClientNode(ctx: ResolvedContext): string | undefined {
+  const cluster = ctx.cluster.fields;
+  if (cluster['proxy-url'] !== undefined) return 'proxy-url';
+  const server = String(cluster.server);
+  if (!/^https?:\/\//i.test(server)) return 'server';
+  const user = ctx.user?.fields ?? {};
+  for (const field of ['exec', 'auth-provider', 'username', 'password', 'as', 'as-groups', 'as-uid', 'as-user-extra'])
+    if (user[field] !== undefined && user[field] !== null) return field;
+  return undefined;
 }
