@@ -18,7 +18,6 @@ import { KubeError } from './kube.ts';
 import type { ClosableKubeAccess } from './kube-direct.ts';
 import type { KubeconfigEntry, ResolvedContext } from './kubeconfig.ts';
 import { digestOf, kubeAgent } from './kube-transport.ts';
-import type { TlsConnect } from './kube-transport.ts';
 
 /** client-node's own complaints about a kubeconfig's structure: they name a field or an entry, never a value. */
 const STRUCTURE_ERROR = /^(?:(?:clusters|users|contexts)\[\d+\]\.[\w.-]+ is missing)$/;
@@ -79,8 +78,7 @@ function reuseDispatcher(kc: KubeConfig): () => Promise<void> {
     if (current?.key === key) return current.dispatcher;
     void current?.dispatcher?.close().catch(() => undefined);
     // A direct connection gets the shared pool of kube-transport.ts; proxies keep client-node's own dispatcher.
-    const dispatcher =
-      options.type === 'agent' ? kubeAgent(options.connect as TlsConnect) : create.call(kc, cluster, agentOptions);
+    const dispatcher = options.type === 'agent' ? kubeAgent(options.connect) : create.call(kc, cluster, agentOptions);
     current = { key, dispatcher };
     return dispatcher;
   };
@@ -144,7 +142,9 @@ export function createClientNodeKubeAccess(ctx: ResolvedContext): ClosableKubeAc
 
     async listCredentialsRequests() {
       const { group, plural } = CREDENTIALS_REQUESTS;
-      const answer = await call(`list ${plural}.${group}`, () => custom.listClusterCustomObject(CREDENTIALS_REQUESTS));
+      const answer: unknown = await call(`list ${plural}.${group}`, () =>
+        custom.listClusterCustomObject(CREDENTIALS_REQUESTS),
+      );
       return credentialsRequestsOf(where, answer);
     },
 

@@ -159,12 +159,16 @@ export function resolveContext(config: Kubeconfig, context: string): ResolvedCon
   const clusterName = ctx.fields.cluster;
   const cluster = typeof clusterName === 'string' ? config.clusters.get(clusterName) : undefined;
   if (cluster === undefined)
-    throw invalid(`kubeconfig context "${context}" names cluster "${String(clusterName)}", not in ${config.source}`);
+    throw invalid(
+      `kubeconfig context "${context}" names cluster "${typeof clusterName === 'string' ? clusterName : typeof clusterName}", not in ${config.source}`,
+    );
   const userName = ctx.fields.user;
   if (userName === undefined || userName === '') return { name: context, source: config.source, cluster };
   const user = typeof userName === 'string' ? config.users.get(userName) : undefined;
   if (user === undefined)
-    throw invalid(`kubeconfig context "${context}" names user "${String(userName)}", not in ${config.source}`);
+    throw invalid(
+      `kubeconfig context "${context}" names user "${typeof userName === 'string' ? userName : typeof userName}", not in ${config.source}`,
+    );
   return { name: context, source: config.source, cluster, user };
 }
 
