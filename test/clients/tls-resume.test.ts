@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
@@ -66,6 +68,35 @@ describe('resumingConnector', () => {
     } finally {
       await agent.close();
     }
+  });
+
+  it('keeps no closed connection (its undici client and pool) alive while it holds the session', async () => {
+    // In a process of its own with --expose-gc: a closed Agent must be collected while its session is still held.
+    const src = (path: string) => JSON.stringify(join(import.meta.dirname, '../../src', path));
+    const script = `
+      import { Agent, request } from 'undici';
+      import { resumingConnector } from ${src('clients/tls-resume.ts')};
+      const connector = resumingConnector({ ca: process.env.CA }, { windowMs: 60000 });
+      const made = async () => {
+        const agent = new Agent({ connect: connector, connections: 2 });
+        const res = await request(process.env.URL, { dispatcher: agent, reset: true });
+        await res.body.dump();
+        await agent.close();
+        return new WeakRef(agent);
+      };
+      const ref = await made();
+      for (let i = 0; i < 30 && ref.deref(); i++) { await new Promise((r) => setTimeout(r, 100)); gc(); }
+      process.stdout.write(JSON.stringify({ collected: ref.deref() === undefined, held: connector.held().sessions }));`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, CA: tls.caPem, URL: `${url}/a` },
+      },
+    );
+    expect(JSON.parse(stdout)).toEqual({ collected: true, held: 1 });
   });
 
   it('holds nothing with a window of 0 (every connection a full handshake)', async () => {
