@@ -3,7 +3,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bin/', 'scratch/'] },
+  { ignores: ['dist/', '.bench-dist/', 'node_modules/', 'data/', 'coverage/', 'bin/', 'scratch/'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

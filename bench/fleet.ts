@@ -7,11 +7,12 @@
 // BENCH_SIZES (100,1000,3000), BENCH_TIMEOUT_S (900 per size), BENCH_MAX_AGENT_RSS_MIB (6144: the agent is stopped
 // above it), BENCH_SHARED_ADDRESSES=1 (every issuer on 127.0.0.1), BENCH_AGENT_NODE_OPTIONS (e.g. --heap-prof), BENCH_LAB_NODE_OPTIONS (the lab's),
 // BENCH_KEEP=1 (keep the data dirs: agent config, check output, profiles).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentMeter } from './agent-meter.ts';
+import { IMAGE_ENV } from './image-env.ts';
 import { cpuSeconds, mib, processMemory, startLabProcess } from './lab-process.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '100,1000,3000').split(',').map(Number);
@@ -20,7 +21,21 @@ const maxAgentRss = Number(process.env.BENCH_MAX_AGENT_RSS_MIB ?? 6144) * 2 ** 2
 const distinct = process.env.BENCH_SHARED_ADDRESSES !== '1';
 const agentNodeOptions = (process.env.BENCH_AGENT_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 const keep = process.env.BENCH_KEEP === '1';
-const CLI = process.env.BENCH_AGENT_CLI ?? join(import.meta.dirname, '../src/cli.ts');
+// BENCH_AGENT: `image` (default), the agent as the container image runs it: compiled by `npm run build` into
+// .bench-dist/ and run as `node .bench-dist/src/cli.js` with the image's environment (bench/image-env.ts); `source`:
+// `node src/cli.ts` (type stripping) with this process's environment, as `npm start` runs it.
+const agentMode = process.env.BENCH_AGENT ?? 'image';
+if (agentMode !== 'image' && agentMode !== 'source') throw new Error(`BENCH_AGENT=${agentMode}: image or source`);
+const ROOT = join(import.meta.dirname, '..');
+function agentCli(): string {
+  if (process.env.BENCH_AGENT_CLI) return process.env.BENCH_AGENT_CLI;
+  if (agentMode === 'source') return join(ROOT, 'src/cli.ts');
+  const out = join(ROOT, '.bench-dist');
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.ts'), '--outDir', out], { cwd: ROOT, stdio: 'ignore' });
+  return join(out, 'src/cli.js');
+}
+const CLI = agentCli();
+const agentEnv = agentMode === 'image' ? IMAGE_ENV : {};
 const METER = join(import.meta.dirname, 'agent-meter.ts');
 
 /** What the targets of issue 13 ask (README "Benchmarks"). */
@@ -61,7 +76,7 @@ async function runSize(clusters: number): Promise<Row> {
       {
         cwd: dir,
         stdio: ['ignore', out, 'inherit'],
-        env: { ...process.env, BENCH_METER_FILE: meterFile, AWS_EC2_METADATA_DISABLED: 'true' },
+        env: { ...process.env, ...agentEnv, BENCH_METER_FILE: meterFile, AWS_EC2_METADATA_DISABLED: 'true' },
       },
     );
     let agentPeak = 0;
@@ -121,7 +136,13 @@ async function runSize(clusters: number): Promise<Row> {
 
 const rows: Row[] = [];
 console.log(
-  `bench:fleet: sizes ${sizes.join(', ')}; issuers on ${distinct ? 'distinct addresses' : '127.0.0.1'}; lab and agent in their own processes`,
+  `bench:fleet: sizes ${sizes.join(', ')}; issuers on ${distinct ? 'distinct addresses' : '127.0.0.1'}; lab and agent in their own processes; agent: ${
+    agentMode === 'image'
+      ? `as the image runs it (${CLI}, ${Object.entries(IMAGE_ENV)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')})`
+      : CLI
+  }`,
 );
 for (const n of sizes) {
   const row = await runSize(n);

@@ -2,6 +2,7 @@
 // each stage copies exists (and is not .dockerignored), the build stage's order, the runtime stage holds only
 // dist/, production node_modules, package.json and config/, the ENTRYPOINT is a file the build emits, and the
 // agent runs as a numeric non-root user. test/build/dist.test.ts runs that ENTRYPOINT from a real build.
+import { IMAGE_ENV } from '../../bench/image-env.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -198,6 +199,11 @@ describe('Dockerfile', () => {
     const env = runtime.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args);
     expect(env.some((e) => /(^|\s)NODE_ENV[= ]production\b/.test(e))).toBe(true);
     expect(last(runtime, 'EXPOSE')?.args).toBe('8080');
+  });
+
+  it('sets the environment bench:fleet measures the agent with (bench/image-env.ts)', () => {
+    const env = keyValues(runtime, 'ENV');
+    for (const [key, value] of Object.entries(IMAGE_ENV)) expect(env[key], `ENV ${key}`).toBe(value);
   });
 });
 
