@@ -15,6 +15,7 @@ import { KubeError } from '../../src/clients/kube.ts';
 import type { KubeAccess } from '../../src/clients/kube.ts';
 import { createKubeAccess, createKubeAccessFactory } from '../../src/clients/kube-client.ts';
 import type { Lab } from '../../src/lab/index.ts';
+import { kubeError } from '../helpers/kube.ts';
 import { startTestLab } from '../helpers/lab.ts';
 
 const INGRESS = { namespace: 'openshift-ingress-operator', name: 'ingress-operator' };
@@ -56,15 +57,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-async function kubeError(p: Promise<unknown>): Promise<KubeError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(KubeError);
-  return err as KubeError;
 }
 
 describe('createKubeAccess against the lab', () => {

@@ -18,6 +18,7 @@ import {
   resolveContext,
 } from '../../src/clients/kubeconfig.ts';
 import type { Lab } from '../../src/lab/index.ts';
+import { kubeError } from '../helpers/kube.ts';
 import { startTestLab } from '../helpers/lab.ts';
 
 interface Doc {
@@ -45,15 +46,6 @@ function kubeconfigWith(edit: (doc: Doc, dir: string) => void): string {
   const file = join(dir, 'kubeconfig');
   writeFileSync(file, stringify(doc));
   return file;
-}
-
-async function kubeError(p: Promise<unknown>): Promise<KubeError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(KubeError);
-  return err as KubeError;
 }
 
 describe('kubeconfig contexts the direct client serves', () => {
