@@ -48,9 +48,9 @@ export function createKubeAccessFactory(): KubeAccessFactory {
     let access = accesses.get(key);
     if (access === undefined) {
       const made = attempt(() => {
-        const made = accessFor(resolveContext(fileOf(kube.kubeconfig), kube.context));
-        opened.push(made);
-        return made;
+        const context = accessFor(resolveContext(fileOf(kube.kubeconfig), kube.context));
+        opened.push(context);
+        return context;
       });
       access = made instanceof KubeError ? unavailable(made) : made;
       accesses.set(key, access);

@@ -1,5 +1,6 @@
-// What a probe may ask of a cluster's API. The implementation (kube-client.ts) uses @kubernetes/client-node with the
-// cluster's kubeconfig context. Tokens it returns are handed to STS and then dropped: never logged or stored.
+// What a probe may ask of a cluster's API. The implementation (kube-client.ts) makes the calls with the cluster's
+// kubeconfig context (plain HTTPS, or @kubernetes/client-node for exec plugins and the like). Tokens it returns are
+// handed to STS and then dropped: never logged or stored.
 import type { JWK } from 'jose';
 import type { CredentialsRequestInfo } from '../ccoctl/credentials-requests.ts';
 
