@@ -25,8 +25,14 @@ import type { TlsConnect } from './kube-transport.ts';
 
 /** An answer larger than this is refused (a CredentialsRequest list of a cluster is tens of KiB). */
 const MAX_ANSWER_BYTES = 16 * 2 ** 20;
+export interface DirectKubeOptions {
+  /** Time for a whole call, from the request to the answer's last byte (a server sending a byte a second is cut off). Default 60,000 ms. */
+  totalTimeoutMs?: number;
+}
+
 /** Time for the API server to start answering, and between two chunks of its answer. */
 const ANSWER_TIMEOUT_MS = 30_000;
+const TOTAL_TIMEOUT_MS = 60_000;
 /** A tokenFile is read again when its copy is older than this (projected tokens rotate). */
 const TOKEN_FILE_REREAD_MS = 60_000;
 
@@ -94,7 +100,8 @@ function tokenSource(ctx: ResolvedContext): () => string | undefined {
 }
 
 /** KubeAccess for a context needsClientNode() accepts; throws KubeError KUBECONFIG_INVALID for unreadable material. */
-export function createDirectKubeAccess(ctx: ResolvedContext): ClosableKubeAccess {
+export function createDirectKubeAccess(ctx: ResolvedContext, options: DirectKubeOptions = {}): ClosableKubeAccess {
+  const totalTimeoutMs = options.totalTimeoutMs ?? TOTAL_TIMEOUT_MS;
   const server = String(ctx.cluster.fields.server).replace(/\/+$/, '');
   const token = tokenSource(ctx);
   // Read now, so a missing CA or key file is reported when the cluster is set up, like a YAML error.
@@ -104,12 +111,14 @@ export function createDirectKubeAccess(ctx: ResolvedContext): ClosableKubeAccess
   /** The parsed JSON answer of one call; KubeError with the status (and Status message) or the transport failure. */
   async function call(what: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     const label = `${where}: ${what}`;
+    const deadline = AbortSignal.timeout(totalTimeoutMs);
     let res: Dispatcher.ResponseData;
     try {
       const bearer = token();
       res = await request(`${server}${path}`, {
         method,
         dispatcher,
+        signal: deadline,
         headersTimeout: ANSWER_TIMEOUT_MS,
         bodyTimeout: ANSWER_TIMEOUT_MS,
         headers: {
@@ -121,9 +130,11 @@ export function createDirectKubeAccess(ctx: ResolvedContext): ClosableKubeAccess
         ...(body !== undefined && { body: JSON.stringify(body) }),
       });
     } catch (err) {
-      throw transportError(label, err);
+      throw deadline.aborted ? overtime(label, totalTimeoutMs) : transportError(label, err);
     }
-    const text = await readAnswer(label, res);
+    const text = await readAnswer(label, res).catch((err: unknown) => {
+      throw deadline.aborted ? overtime(label, totalTimeoutMs) : err;
+    });
     if (res.statusCode < 200 || res.statusCode > 299) throw httpError(label, res.statusCode, text);
     const parsed = parseJson(text);
     if (parsed === undefined)
@@ -173,6 +184,9 @@ export function createDirectKubeAccess(ctx: ResolvedContext): ClosableKubeAccess
     },
   };
 }
+
+const overtime = (label: string, ms: number): KubeError =>
+  new KubeError(`${label} failed: no complete answer within ${ms} ms`);
 
 /** The answer's text, refused past MAX_ANSWER_BYTES without reading on. */
 async function readAnswer(label: string, res: Dispatcher.ResponseData): Promise<string> {

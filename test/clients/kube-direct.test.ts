@@ -4,13 +4,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { KubeError } from '../../src/clients/kube.ts';
 import { createKubeAccess } from '../../src/clients/kube-client.ts';
+import { createDirectKubeAccess } from '../../src/clients/kube-direct.ts';
 import {
   loadDefaultKubeconfig,
   loadKubeconfigFile,
@@ -195,6 +196,33 @@ describe('contexts that need @kubernetes/client-node', () => {
 });
 
 describe('the direct client against a hostile API server', () => {
+  it('cuts off an answer that trickles a byte at a time at the call deadline', async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    server.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const file = kubeconfigWith((doc) => {
+      doc.clusters.find((c) => c.name === 'east')!.cluster.server = `http://127.0.0.1:${port}`;
+    });
+    const access = createDirectKubeAccess(resolveContext(loadKubeconfigFile(file), 'east'), { totalTimeoutMs: 400 });
+    try {
+      const started = performance.now();
+      const err = await kubeError(access.jwks());
+      expect(err.message).toBe('context east: GET /openid/v1/jwks failed: no complete answer within 400 ms');
+      expect(err.status).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(5_000);
+    } finally {
+      await access.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('refuses an answer that is not JSON or is too large, and names the call', async () => {
     const server = createServer((req, res) => {
       if (req.url === '/openid/v1/jwks') res.end('<html>not json</html>');
