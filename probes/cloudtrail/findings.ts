@@ -73,8 +73,12 @@ export const CLOUDTRAIL_FINDINGS = {
     severity: 'info',
     title: 'The CloudTrail scan did not see every event',
     remediation:
-      'The page cap stopped a scan before CloudTrail ran out of events, or some records could not be parsed; counts are then lower bounds. Raise probes.cloudtrail.maxPages for a busy account.',
-    evidence: z.strictObject({ regions: z.array(z.string()), maxPages: z.number() }),
+      'A scan reached its budget (probes.cloudtrail.maxPages calls, or 50 s) before CloudTrail ran out of events, so part of the window (evidence.unread) is not read yet; counts are then lower bounds. Each scan reads what is new first and then fills the unread part, so it shrinks on its own unless the account logs more AssumeRoleWithWebIdentity events than LookupEvents can return (two calls of 50 events a second). For a busy account raise maxPages or lower windowMinutes.',
+    evidence: z.strictObject({
+      regions: z.array(z.string()),
+      maxPages: z.number(),
+      unread: z.array(z.strictObject({ region: z.string(), from: z.string(), to: z.string() })),
+    }),
   },
 } satisfies FindingTable;
 

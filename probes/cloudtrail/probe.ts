@@ -65,6 +65,8 @@ interface Scanned {
   changes: BucketChangeEvent[];
   findings: Finding[];
   truncated: string[];
+  /** Per truncated region, the oldest part of its window no scan has read yet. */
+  unread: { region: string; from: string; to: string }[];
 }
 
 async function scanRegions(
@@ -73,10 +75,11 @@ async function scanRegions(
   q: ReturnType<typeof queries>,
   signal: AbortSignal,
 ): Promise<Scanned> {
-  const out: Scanned = { assume: [], changes: [], findings: [], truncated: [] };
+  const out: Scanned = { assume: [], changes: [], findings: [], truncated: [], unread: [] };
   const seen = new Set<string>();
   const take = <T>(region: string, w: TrailWindow<T>, into: T[]) => {
-    if (w.truncated) out.truncated.push(region);
+    if (w.truncated && !out.truncated.includes(region)) out.truncated.push(region);
+    if (w.unread) out.unread.push({ region, from: w.unread.from.toISOString(), to: w.unread.to.toISOString() });
     for (const item of w.items) if (!seen.has(item.eventId) && seen.add(item.eventId)) into.push(item.value);
   };
   await Promise.all(
@@ -124,9 +127,11 @@ export function createCloudTrailProbe(settings: CloudTrailProbeSettings): Probe 
       ];
       if (scanned.truncated.length > 0)
         findings.push(
-          finding('CLOUDTRAIL_INCOMPLETE', `The scan of ${scanned.truncated.join(', ')} stopped at the page cap.`, {
-            evidence: { regions: scanned.truncated, maxPages: settings.maxPages },
-          }),
+          finding(
+            'CLOUDTRAIL_INCOMPLETE',
+            `CloudTrail of ${scanned.truncated.join(', ')} is not read to the start of the window yet: the scans reached their budget (${settings.maxPages} calls or 50 s) first; later scans fill the rest.`,
+            { evidence: { regions: scanned.truncated, maxPages: settings.maxPages, unread: scanned.unread } },
+          ),
         );
       return {
         findings,

@@ -4,7 +4,7 @@
 // ThrottlingException. Each query's stream (its position and kept items) is saved after every complete scan and read
 // back at its first use, so a new scanner (a restart, a reload) resumes where the last one stopped.
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import type { CloudTrailClient, Event } from '@aws-sdk/client-cloudtrail';
+import type { CloudTrailClient, Event, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 import { createLookupGate } from './lookup-gate.ts';
 import { isCredentialError } from './aws-credential-errors.ts';
 import { TrailError } from './trail.ts';
@@ -24,10 +24,14 @@ export interface TrailScannerOptions {
   overlapMs?: number;
   /** A window scanned less than this long ago is served without a call. Default 30 s. */
   freshMs?: number;
-  /** Pages (50 events each) one scan may read. Default 200. */
+  /** Pages (50 events each) one scan may read; the rest is read by later scans. Default 200. */
   maxPages?: number;
-  /** Bound on one scan, whoever waits for it. Default 50 s. */
+  /**
+   * Time one scan may take, whoever waits for it (Default 50 s): no call starts in its last minCallIntervalMs and a
+   * call still running at its end is aborted. The part of the window not read by then is read by later scans.
+   */
   scanTimeoutMs?: number;
+  /** The scanner's clock: the window's end, freshness, the scan's time budget. Default: the system clock. */
   now?: () => Date;
   /**
    * Where each query's stream is saved (the store) and the scanner's name among them (`<account id>/<region>`); a
@@ -47,6 +51,25 @@ const DEFAULTS = {
 };
 const PAGE_SIZE = 50; // LookupEvents' MaxResults cap (docs/aws-facts.md 3.2)
 
+/** A time range of the window no scan has read (yet). */
+interface Gap {
+  from: Date;
+  to: Date;
+}
+
+/** What one scan may still spend: calls, and time (the signal aborts a call still running at the deadline). */
+interface Budget {
+  pages: number;
+  deadline: number;
+  signal: AbortSignal;
+}
+
+const min = (a: Date, b: Date): Date => (a < b ? a : b);
+const max = (a: Date, b: Date): Date => (a > b ? a : b);
+/** The part of a gap still inside the window (from the floor on); undefined once it has left it. */
+const clip = (gap: Gap, floor: Date): Gap | undefined =>
+  gap.to < floor ? undefined : { from: max(gap.from, floor), to: gap.to };
+
 interface QueryState {
   items: Map<string, TrailItem<unknown>>;
   /** End of the last complete scan: the next one starts there, less the overlap. */
@@ -58,6 +81,8 @@ interface QueryState {
   windowMs: number;
   calls: number;
   truncated: boolean;
+  /** The part of the window no scan could read within its budget (newest first, so the oldest part). */
+  gap?: Gap;
   inflight?: Promise<void>;
   /** The saved items were of another format: the next save replaces them all. */
   reset?: boolean;
@@ -69,6 +94,8 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
   const o = { ...DEFAULTS, ...opts };
   const now = opts.now ?? (() => new Date());
   const states = new Map<string, QueryState>();
+  /** The budget's time is spent: not enough left to start another call (on the scanner's clock). */
+  const budgetSpent = (budget: Budget): boolean => budget.signal.aborted || now().getTime() >= budget.deadline;
   const gate = createLookupGate({ minIntervalMs: o.minCallIntervalMs, limit: 2, windowMs: o.windowMs });
   opts.client.middlewareStack.add(
     (next) => async (args) => {
@@ -107,6 +134,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
       windowMs: position.windowMs,
       calls: 0,
       truncated: position.truncated,
+      ...(position.gap && { gap: position.gap }),
     };
   }
 
@@ -120,6 +148,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
       from: state.from,
       truncated: state.truncated,
       scannedAt: state.scannedAt,
+      ...(state.gap && { gap: state.gap }),
     };
     try {
       opts.memory.store.save(stream, position, state.reset ? [...state.items.values()] : added, state.reset);
@@ -129,42 +158,85 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
     }
   }
 
+  /**
+   * One scan: first what happened since the last one (from its end less the overlap, newest first), then, with what is
+   * left of the budget, the part of the window an earlier scan could not reach (the gap), newest first too. The budget
+   * (maxPages calls, scanTimeoutMs) ends a scan early rather than failing it: what was read is kept, the part not read
+   * becomes the gap and the window says it is truncated until a later scan fills the gap or the gap leaves the window.
+   * A busy account (more events in the window than the budget reads) is so followed incrementally instead of scanned
+   * from scratch, and failing, on every run.
+   */
   async function scan<T>(query: TrailQuery<T>, state: QueryState): Promise<void> {
     const end = now();
     const floor = new Date(end.getTime() - state.windowMs);
     const resume = state.cursor && new Date(state.cursor.getTime() - o.overlapMs);
     const start = resume && resume > floor ? resume : floor;
-    const signal = AbortSignal.timeout(o.scanTimeoutMs);
-    let nextToken: string | undefined;
-    let pages = 0;
+    // No call starts when less than one gate interval is left; one still running at the end is aborted.
+    const budget: Budget = {
+      pages: o.maxPages,
+      deadline: end.getTime() + o.scanTimeoutMs - o.minCallIntervalMs,
+      signal: AbortSignal.timeout(o.scanTimeoutMs),
+    };
     const added: TrailItem<unknown>[] = [];
     state.calls = 0;
-    try {
-      do {
-        const out = await opts.client.send(
-          new LookupEventsCommand({
-            LookupAttributes: [query.lookup],
-            StartTime: start,
-            EndTime: end,
-            MaxResults: PAGE_SIZE,
-            NextToken: nextToken,
-          }),
-          { abortSignal: signal },
-        );
-        state.calls++;
-        pages++;
-        for (const event of out.Events ?? []) keep(query, state, event, added);
-        nextToken = out.NextToken;
-      } while (nextToken !== undefined && pages < o.maxPages);
-    } catch (err) {
-      throw trailError(err);
+    let gap = state.gap && clip(state.gap, floor);
+    const since = await read(query, state, { from: start, to: end }, budget, added);
+    if (since !== undefined) gap = gap ? { from: min(gap.from, since.from), to: max(gap.to, since.to) } : since;
+    if (gap && budget.pages > 0 && !budgetSpent(budget)) {
+      const left = await read(query, state, gap, budget, added);
+      gap = left && clip(left, floor);
     }
-    state.truncated = nextToken !== undefined;
+    state.gap = gap;
+    state.truncated = gap !== undefined;
     state.cursor = end;
     state.scannedAt = now();
     state.from = floor;
     for (const [id, item] of state.items) if (item.time < floor) state.items.delete(id);
     save(query, state, added);
+  }
+
+  /**
+   * Reads one time range newest first, until CloudTrail has no more events or the budget ends. Returns the part not
+   * read (from the range's start to the oldest event time read: events of that second may lie on the next page), or
+   * undefined when the range was read to its start. A call that fails is an error, unless earlier calls of this scan
+   * were answered and the budget's time ran out: then it ends the scan like the budget does.
+   */
+  async function read<T>(
+    query: TrailQuery<T>,
+    state: QueryState,
+    range: Gap,
+    budget: Budget,
+    added: TrailItem<unknown>[],
+  ): Promise<Gap | undefined> {
+    let nextToken: string | undefined;
+    let reached = range.to;
+    do {
+      if (state.calls > 0 && (budget.pages <= 0 || budgetSpent(budget))) return { from: range.from, to: reached };
+      let out: LookupEventsCommandOutput;
+      try {
+        out = await opts.client.send(
+          new LookupEventsCommand({
+            LookupAttributes: [query.lookup],
+            StartTime: range.from,
+            EndTime: range.to,
+            MaxResults: PAGE_SIZE,
+            NextToken: nextToken,
+          }),
+          { abortSignal: budget.signal },
+        );
+      } catch (err) {
+        if (state.calls > 0 && budget.signal.aborted) return { from: range.from, to: reached };
+        throw trailError(err);
+      }
+      state.calls++;
+      budget.pages--;
+      for (const event of out.Events ?? []) {
+        keep(query, state, event, added);
+        if (event.EventTime instanceof Date && event.EventTime < reached) reached = event.EventTime;
+      }
+      nextToken = out.NextToken;
+    } while (nextToken !== undefined);
+    return undefined;
   }
 
   function keep<T>(query: TrailQuery<T>, state: QueryState, event: Event, added: TrailItem<unknown>[]): void {
@@ -198,6 +270,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
       scannedAt,
       calls,
       truncated: state.truncated,
+      ...(state.gap && { unread: state.gap }),
     };
   }
 
@@ -214,6 +287,7 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
       if (widened) {
         state.windowMs = query.windowMs;
         state.cursor = undefined;
+        state.gap = undefined; // the whole window is read again
       }
       const fresh = !widened && state.scannedAt && now().getTime() - state.scannedAt.getTime() < o.freshMs;
       if (fresh && state.inflight === undefined) return windowOf<T>(state, query.windowMs, 0);

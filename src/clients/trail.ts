@@ -37,8 +37,13 @@ export interface TrailWindow<T> {
   scannedAt: Date;
   /** LookupEvents calls the scan that refreshed the window made (0 when a fresh window was reused). */
   calls: number;
-  /** True when the page cap stopped the scan before CloudTrail ran out of events: older events are missing. */
+  /**
+   * True when part of the window has not been read: a scan's budget (the page cap, the scan's time) ended before
+   * CloudTrail ran out of events. Later scans read what is new first, then fill this part, oldest last.
+   */
   truncated: boolean;
+  /** The part of the window not read yet, when truncated. */
+  unread?: { from: Date; to: Date };
 }
 
 export interface TrailScanner {
@@ -87,6 +92,8 @@ export interface TrailPosition {
   from: Date;
   truncated: boolean;
   scannedAt: Date;
+  /** The part of the window the scans have not read yet (their budget ran out first). */
+  gap?: { from: Date; to: Date };
 }
 
 /**

@@ -157,6 +157,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX trail_item_by_time ON trail_item (stream, time_ms);
     `,
   },
+  {
+    version: 5,
+    description: 'CloudTrail scan positions: the part of the window no scan has read yet',
+    sql: `
+      -- A scan whose budget (page cap, time) ends before CloudTrail runs out of events keeps what it read; the part
+      -- of the window it did not read is filled by later scans. Both NULL when every event of the window was read.
+      ALTER TABLE trail_stream ADD COLUMN gap_from_ms INTEGER;
+      ALTER TABLE trail_stream ADD COLUMN gap_to_ms INTEGER CHECK ((gap_from_ms IS NULL) = (gap_to_ms IS NULL));
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's. */

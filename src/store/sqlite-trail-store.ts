@@ -1,4 +1,4 @@
-// The CloudTrail scan positions on the results' SQLite database (tables of migration 4). Made by SqliteStore.trail(),
+// The CloudTrail scan positions on the results' SQLite database (tables of migrations 4 and 5). Made by SqliteStore.trail(),
 // it shares its connection, its closed state and its error mapping (STORE_CLOSED, STORE_IO_FAILED). Each save is one
 // transaction, so a crash leaves a stream at its previous scan or its new one, never between.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
@@ -14,18 +14,21 @@ interface StreamRow {
   from_ms: number;
   truncated: number;
   scanned_ms: number;
+  gap_from_ms: number | null;
+  gap_to_ms: number | null;
 }
 
 const SQL = {
   stream:
-    'SELECT format, window_ms, cursor_ms, from_ms, truncated, scanned_ms FROM trail_stream WHERE stream = :stream',
+    'SELECT format, window_ms, cursor_ms, from_ms, truncated, scanned_ms, gap_from_ms, gap_to_ms FROM trail_stream WHERE stream = :stream',
   items: 'SELECT event_id, time_ms, value FROM trail_item WHERE stream = :stream AND time_ms >= :from_ms',
   upsert: `
-    INSERT INTO trail_stream (stream, format, window_ms, cursor_ms, from_ms, truncated, scanned_ms)
-    VALUES (:stream, :format, :window_ms, :cursor_ms, :from_ms, :truncated, :scanned_ms)
+    INSERT INTO trail_stream (stream, format, window_ms, cursor_ms, from_ms, truncated, scanned_ms, gap_from_ms, gap_to_ms)
+    VALUES (:stream, :format, :window_ms, :cursor_ms, :from_ms, :truncated, :scanned_ms, :gap_from_ms, :gap_to_ms)
     ON CONFLICT (stream) DO UPDATE SET
       format = excluded.format, window_ms = excluded.window_ms, cursor_ms = excluded.cursor_ms,
-      from_ms = excluded.from_ms, truncated = excluded.truncated, scanned_ms = excluded.scanned_ms`,
+      from_ms = excluded.from_ms, truncated = excluded.truncated, scanned_ms = excluded.scanned_ms,
+      gap_from_ms = excluded.gap_from_ms, gap_to_ms = excluded.gap_to_ms`,
   insertItem: `
     INSERT INTO trail_item (stream, event_id, time_ms, value) VALUES (:stream, :event_id, :time_ms, :value)
     ON CONFLICT (stream, event_id) DO NOTHING`,
@@ -65,6 +68,8 @@ export class SqliteTrailStore implements TrailStore {
           from: new Date(row.from_ms),
           truncated: row.truncated === 1,
           scannedAt: new Date(row.scanned_ms),
+          ...(row.gap_from_ms !== null &&
+            row.gap_to_ms !== null && { gap: { from: new Date(row.gap_from_ms), to: new Date(row.gap_to_ms) } }),
         },
         items: rows.map((r) => ({
           eventId: r.event_id,
@@ -91,6 +96,8 @@ export class SqliteTrailStore implements TrailStore {
           from_ms: position.from.getTime(),
           truncated: position.truncated ? 1 : 0,
           scanned_ms: position.scannedAt.getTime(),
+          gap_from_ms: position.gap?.from.getTime() ?? null,
+          gap_to_ms: position.gap?.to.getTime() ?? null,
         });
         if (reset) this.#sql.dropAll.run({ stream });
         else this.#sql.dropOld.run({ stream, from_ms: position.from.getTime() });

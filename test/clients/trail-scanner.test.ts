@@ -133,6 +133,70 @@ describe('trail scanner', () => {
     expect(w.truncated).toBe(true);
   });
 
+  it('keeps what a capped scan read and fills the rest of the window on the next scan', async () => {
+    const scanner = createTrailScanner({ client: trailClient(), maxPages: 2, freshMs: 0, overlapMs: 1 });
+    const first = await scanner.window(putPolicies(), signal());
+    expect(first.items).toHaveLength(100);
+    expect(first.calls).toBe(2);
+    expect(first.truncated).toBe(true);
+    // The part not read: from the window's start to the oldest event read (the newest 100 are read first).
+    expect(first.unread!.from.getTime()).toBeLessThanOrEqual(first.from.getTime());
+    expect(first.unread!.from.getTime()).toBeGreaterThan(first.from.getTime() - 60_000);
+    expect(first.unread?.to.getTime()).toBe(first.items.at(-1)?.time.getTime());
+    // What is new since (nothing: one call), then the older part with the page left: the window is whole.
+    const second = await scanner.window(putPolicies(), signal());
+    expect(second.calls).toBe(2);
+    expect(second.items).toHaveLength(120);
+    expect(new Set(second.items.map((i) => i.eventId)).size).toBe(120);
+    expect(second.truncated).toBe(false);
+    expect(second.unread).toBeUndefined();
+  });
+
+  it('ends a scan at its time budget, keeping what it read, rather than failing it', async () => {
+    // Every answered call takes 30 s of the scanner's clock: after two, less than a call's time is left of 50 s.
+    let clock = Date.now();
+    const client = trailClient();
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        clock += 30_000;
+        return out;
+      },
+      { step: 'initialize', name: 'slowTrail' },
+    );
+    const scanner = createTrailScanner({
+      client,
+      freshMs: 0,
+      overlapMs: 1,
+      scanTimeoutMs: 50_000,
+      now: () => new Date(clock),
+    });
+    const first = await scanner.window(putPolicies(), signal());
+    expect(first.calls).toBe(2);
+    expect(first.items).toHaveLength(100);
+    expect(first.truncated).toBe(true);
+    const second = await scanner.window(putPolicies(), signal());
+    expect(second.items).toHaveLength(120);
+    expect(second.truncated).toBe(false);
+  });
+
+  it('ends a scan whose call outlives the time budget with the pages already read', async () => {
+    const client = trailClient();
+    let calls = 0;
+    // The second call is held past the scan's time: the budget's signal aborts it.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        if (++calls === 2) await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return next(args);
+      },
+      { step: 'initialize', name: 'stuckTrail' },
+    );
+    const scanner = createTrailScanner({ client, scanTimeoutMs: 1_000, minCallIntervalMs: 1 });
+    const w = await scanner.window(putPolicies(), signal());
+    expect(w.items).toHaveLength(50);
+    expect(w.truncated).toBe(true);
+  });
+
   it('gives TRAIL_THROTTLED when another caller spends the account-region budget', async () => {
     const rival = createTrailScanner({ client: trailClient(), minCallIntervalMs: 1 });
     const ours = createTrailScanner({ client: trailClient(), minCallIntervalMs: 1, maxPages: 1 });
@@ -193,6 +257,27 @@ describe('trail scanner, saved streams', () => {
     expect(start).toBeGreaterThanOrEqual(before - 3_600_000 - 1_000);
     expect(w.items).toHaveLength(120);
     expect(memory.store.load('acct/region/put-bucket-policy')!.position.format).toBe(2);
+  });
+
+  it('saves the part of the window not read, and a new scanner fills it', async () => {
+    const memory = memoryOf();
+    const stream = 'acct/region/put-bucket-policy';
+    const capped = await createTrailScanner({ client: trailClient(), memory, maxPages: 1 }).window(
+      putPolicies(),
+      signal(),
+    );
+    expect(capped.truncated).toBe(true);
+    expect(memory.store.load(stream)!.position.gap).toEqual(capped.unread);
+    expect(memory.store.load(stream)!.position.truncated).toBe(true);
+    passThrottleWindow();
+    const restarted = await createTrailScanner({ client: trailClient(), memory, overlapMs: 1 }).window(
+      putPolicies(),
+      signal(),
+    );
+    expect(restarted.items).toHaveLength(120);
+    expect(restarted.truncated).toBe(false);
+    expect(memory.store.load(stream)!.position.gap).toBeUndefined();
+    expect(memory.store.load(stream)!.items).toHaveLength(120);
   });
 
   it('reports a save that fails and still answers the scan', async () => {

@@ -185,6 +185,40 @@ describe('cloudtrail probe against the lab', () => {
     expect(out.findings[0]?.evidence).toMatchObject({ action: 'cloudtrail:LookupEvents', region: 'us-east-1' });
     expect(statusOf(out.findings)).toBe('unknown');
   });
+
+  it(
+    'reads a busy trail over several scans, naming the unread part until it is filled',
+    { timeout: 60_000 },
+    async () => {
+      await lab.applyFault({
+        cluster: A,
+        fault: 'trust-subject-mismatch',
+        role: `${A}-openshift-ingress-operator-cloud-credentials`,
+      });
+      // More failures than one scan of two pages (100 events) reads.
+      await assumeIngress(A, 110);
+      const factory = createAwsClientFactory(config.accounts, { trail: { maxPages: 2, freshMs: 0, overlapMs: 1 } });
+      closers.push(() => factory.close());
+      const ctx = { ...contexts()(clusterNamed(A)), aws: factory.forAccount(clusterNamed(A).account, 'us-east-1')! };
+      const probe = createCloudTrailProbe({ ...SETTINGS, maxPages: 2 });
+      const countOf = (o: ProbeOutcome) =>
+        Number(o.findings.find((f) => f.code === 'ASSUME_FAILURES_RECENT')?.evidence?.count);
+
+      const first = await probe.run(clusterNamed(A), ctx);
+      const incomplete = first.findings.find((f) => f.code === 'CLOUDTRAIL_INCOMPLETE');
+      expect(incomplete?.severity).toBe('info');
+      const unread = (incomplete?.evidence as { unread: { region: string; from: string; to: string }[] }).unread;
+      expect(unread).toHaveLength(1);
+      expect(unread[0]!.region).toBe('us-east-1');
+      expect(Date.parse(unread[0]!.from)).toBeLessThan(Date.parse(unread[0]!.to));
+      expect(countOf(first)).toBeLessThanOrEqual(100);
+
+      // The next scan reads what is new, then the unread part: every failure is counted and nothing is missing.
+      const second = await probe.run(clusterNamed(A), ctx);
+      expect(codes(second)).not.toContain('CLOUDTRAIL_INCOMPLETE');
+      expect(countOf(second)).toBeGreaterThanOrEqual(110);
+    },
+  );
 });
 
 describe('cloudtrail probe against a throttling CloudTrail', () => {
