@@ -15,6 +15,8 @@ export const cloudtrailProbe = defineProbe({
   observations: cloudtrailObservations,
   awsActions: ['cloudtrail:LookupEvents'],
   appliesTo: (cluster) => cluster.account !== undefined,
+  // The clusters of one account and region wait for the same scans.
+  sharedBy: (cluster) => `${cluster.account ?? ''}/${cluster.region}`,
   load: async () => (await import('./probe.ts')).createCloudTrailProbe,
 });
 

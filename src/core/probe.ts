@@ -34,6 +34,8 @@ export interface Probe {
   description: string;
   /** Whether the probe has anything to check for this cluster (e.g. the bucket probe needs a bucket). Default yes. */
   appliesTo?(cluster: ClusterConfig): boolean;
+  /** See ProbeModule.sharedBy. */
+  sharedBy?(cluster: ClusterConfig): string;
   run(cluster: ClusterConfig, ctx: ProbeContext): Promise<ProbeOutcome>;
 }
 
@@ -69,6 +71,12 @@ export interface ProbeModule<
   awsActions: readonly string[];
   /** Whether the probe has anything to check for this cluster. Default yes. */
   appliesTo?: (cluster: ClusterConfig) => boolean;
+  /**
+   * For a probe whose runs wait on work shared by many clusters (the cloudtrail probe: one scan per account and
+   * region), the key of that work: runs with the same key hold at most SHARED_RUNS of the runner's slots at once, so
+   * a long shared scan does not stall every other probe of the fleet. Default: no key, every run takes a slot.
+   */
+  sharedBy?: (cluster: ClusterConfig) => string;
   /** The probe's code, loaded on demand. */
   load(): Promise<(settings: S extends z.ZodType ? z.output<S> : undefined) => Probe>;
 }
@@ -78,9 +86,10 @@ export const defineProbe = <N extends ProbeName, S extends z.ZodType | undefined
   module: ProbeModule<N, S, F>,
 ): ProbeModule<N, S, F> => module;
 
-/** What a loaded probe takes from its declaration: name, description and applicability, written once. */
-export const declared = (module: ProbeModule): Pick<Probe, 'name' | 'description' | 'appliesTo'> => ({
+/** What a loaded probe takes from its declaration: name, description, applicability and sharing, written once. */
+export const declared = (module: ProbeModule): Pick<Probe, 'name' | 'description' | 'appliesTo' | 'sharedBy'> => ({
   name: module.name,
   description: module.description,
   ...(module.appliesTo && { appliesTo: module.appliesTo }),
+  ...(module.sharedBy && { sharedBy: module.sharedBy }),
 });

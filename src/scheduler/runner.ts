@@ -15,6 +15,11 @@ import { inProbeSpan } from '../telemetry/probe-span.ts';
 
 /** A projected service-account token is a few KiB; more is not a token. */
 const TOKEN_FILE_MAX_BYTES = 64 * 1024;
+/**
+ * Slots the runs of one probe and shared key (Probe.sharedBy) hold at once: they wait for the same work, so one more
+ * than one keeps a run ready when the first is let go, and the rest wait without holding the fleet's slots.
+ */
+export const SHARED_RUNS = 2;
 
 export interface RunnerOptions {
   /** Probe runs executing at once across the fleet (config.concurrency); further runs wait in a queue. */
@@ -116,6 +121,27 @@ export function createRunner(opts: RunnerOptions): Runner {
   const now = opts.now ?? (() => new Date());
   const limit = pLimit(opts.concurrency);
   const runs = new Map<string, Run>();
+  /** Per probe and shared key (Probe.sharedBy): runs holding or queued for a slot, and the runs waiting to be. */
+  const sharedKeys = new Map<string, { active: number; waiting: (() => void)[] }>();
+  /**
+   * Runs `work` once fewer than SHARED_RUNS runs of `key` are queued or running. A run let through queues for its slot
+   * at once (synchronously, so the first runs of a cycle queue ahead of the other probes' runs).
+   */
+  async function sharedTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+    let k = sharedKeys.get(key);
+    if (k === undefined) sharedKeys.set(key, (k = { active: 0, waiting: [] }));
+    const entry = k;
+    if (entry.active >= SHARED_RUNS) await new Promise<void>((resolve) => entry.waiting.push(resolve));
+    else entry.active++;
+    try {
+      return await work();
+    } finally {
+      const next = entry.waiting.shift();
+      if (next)
+        next(); // the slot passes to it: active stays
+      else if (--entry.active === 0) sharedKeys.delete(key);
+    }
+  }
   let draining = false;
 
   async function execute(cluster: ClusterConfig, probe: Probe, controller: AbortController): Promise<ProbeResult> {
@@ -177,11 +203,15 @@ export function createRunner(opts: RunnerOptions): Runner {
   async function runKey(key: string, run: Run, cluster: ClusterConfig, probe: Probe) {
     try {
       const queued = performance.now();
-      const result = await limit(() => {
-        if (draining) return undefined;
-        opts.onStart?.(performance.now() - queued);
-        return inProbeSpan(cluster.name, probe.name, () => execute(cluster, probe, run.controller));
-      });
+      const inSlot = () =>
+        limit(() => {
+          if (draining) return undefined;
+          opts.onStart?.(performance.now() - queued);
+          return inProbeSpan(cluster.name, probe.name, () => execute(cluster, probe, run.controller));
+        });
+      // Runs waiting on shared work queue for their key before they queue for a slot, so they hold none meanwhile.
+      const shared = probe.sharedBy?.(cluster);
+      const result = await (shared === undefined ? inSlot() : sharedTurn(`${probe.name}\u0000${shared}`, inSlot));
       // A run abandoned at shutdown delivers nothing: its `unknown` would be the agent's doing, not the cluster's.
       if (result === undefined || run.controller.signal.reason instanceof RunAbandonedError) {
         run.state = 'dropped';

@@ -5,7 +5,7 @@ import type { ClusterConfig } from '../../src/config/types.ts';
 import { finding } from '../../src/findings.ts';
 import type { ProbeName, ProbeOutcome, ProbeResult } from '../../src/core/model.ts';
 import type { Probe, ProbeContext } from '../../src/core/probe.ts';
-import { createRunner, ProbeTimeoutError, RunAbandonedError } from '../../src/scheduler/runner.ts';
+import { createRunner, ProbeTimeoutError, RunAbandonedError, SHARED_RUNS } from '../../src/scheduler/runner.ts';
 import type { RunnerOptions } from '../../src/scheduler/runner.ts';
 import { clusterDefaults } from '../../src/config/defaults.ts';
 
@@ -103,6 +103,49 @@ describe('runner', () => {
     const results = await Promise.all(Array.from({ length: 7 }, (_, i) => r.run(cluster(`c${i}`), p)));
     expect(most).toBe(2);
     expect(results.map((x) => x?.status)).toEqual(Array(7).fill('ok'));
+  });
+
+  it('lets runs waiting on shared work hold at most SHARED_RUNS slots per key, so the other probes go on', async () => {
+    const scan = deferred();
+    const running = new Map<string, number>();
+    const most = new Map<string, number>();
+    const shared: Probe = {
+      ...probe('cloudtrail', async (c) => {
+        const key = c.labels.account!;
+        running.set(key, (running.get(key) ?? 0) + 1);
+        most.set(key, Math.max(most.get(key) ?? 0, running.get(key)!));
+        await scan.promise;
+        running.set(key, running.get(key)! - 1);
+        return { findings: [] };
+      }),
+      sharedBy: (c) => c.labels.account!,
+    };
+    const inAccount = (name: string, account: string) => ({ ...cluster(name), labels: { account } });
+    const { runner: r } = runner({ concurrency: 6 });
+    // Eight clusters of account a and two of b queue their shared runs first, then ten issuer runs.
+    const waiting = [
+      ...Array.from({ length: 8 }, (_, i) => r.run(inAccount(`a${i}`, 'a'), shared)),
+      ...Array.from({ length: 2 }, (_, i) => r.run(inAccount(`b${i}`, 'b'), shared)),
+    ];
+    const others = await Promise.all(Array.from({ length: 10 }, (_, i) => r.run(cluster(`c${i}`), okProbe)));
+    // Every issuer run finished while the shared runs still waited for their scan.
+    expect(others.map((x) => x?.status)).toEqual(Array(10).fill('ok'));
+    expect(Object.fromEntries(running)).toEqual({ a: SHARED_RUNS, b: 2 });
+    scan.resolve();
+    expect((await Promise.all(waiting)).map((x) => x?.status)).toEqual(Array(10).fill('ok'));
+    expect(Object.fromEntries(most)).toEqual({ a: SHARED_RUNS, b: 2 });
+  });
+
+  it('queues a shared run let through for its slot at once, ahead of runs asked for after it', async () => {
+    const order: string[] = [];
+    const shared: Probe = {
+      ...probe('cloudtrail', (c) => (order.push(`${c.name}/cloudtrail`), Promise.resolve({ findings: [] }))),
+      sharedBy: () => 'account',
+    };
+    const plain = probe('issuer', (c) => (order.push(`${c.name}/issuer`), Promise.resolve({ findings: [] })));
+    const { runner: r } = runner({ concurrency: 1 });
+    await Promise.all([r.run(cluster('a'), shared), r.run(cluster('b'), plain), r.run(cluster('c'), plain)]);
+    expect(order).toEqual(['a/cloudtrail', 'b/issuer', 'c/issuer']);
   });
 
   it('skips a run of the same (cluster, probe) while one is in flight, and runs it again afterwards', async () => {

@@ -149,6 +149,27 @@ describe('scheduler', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("runOnce queues the runs that wait on shared work first, and answers in the clusters' and probes' order", async () => {
+    const { runner, calls } = fakeRunner(T0);
+    const s = scheduler({
+      runner,
+      probes: { issuer: probe('issuer'), cloudtrail: { ...probe('cloudtrail'), sharedBy: () => 'account' } },
+    });
+    const results = await s.runOnce();
+    expect(calls.map((c) => `${c.cluster}/${c.probe}`)).toEqual([
+      'a/cloudtrail',
+      'b/cloudtrail',
+      'a/issuer',
+      'b/issuer',
+    ]);
+    expect(results.map((r) => `${r.cluster}/${r.probe}`)).toEqual([
+      'a/issuer',
+      'a/cloudtrail',
+      'b/issuer',
+      'b/cloudtrail',
+    ]);
+  });
+
   it('runOnce filters by cluster and probe; a probe named explicitly runs even if its schedule is disabled', async () => {
     const { runner } = fakeRunner(T0);
     const s = scheduler({ runner });
