@@ -220,9 +220,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // work starts with the cycle and goes on while the other probes run, instead of starting after them. The results
     // keep the clusters' and probes' order.
     const shared = (p: Probe): number => (p.sharedBy === undefined ? 1 : 0);
-    const queued = [...pairs].sort((a, b) => shared(a.probe) - shared(b.probe));
-    const runs = new Map(queued.map((pair) => [pair, opts.runner.run(pair.cluster, pair.probe)]));
-    return (await Promise.all(pairs.map((pair) => runs.get(pair)))).filter((r): r is ProbeResult => r !== undefined);
+    const runs = new Array<Promise<ProbeResult | undefined>>(pairs.length);
+    const queued = pairs.map((pair, index) => ({ ...pair, index }));
+    queued.sort((a, b) => shared(a.probe) - shared(b.probe));
+    for (const { cluster, probe, index } of queued) runs[index] = opts.runner.run(cluster, probe);
+    return (await Promise.all(runs)).filter((r): r is ProbeResult => r !== undefined);
   }
 
   async function runCluster(name: string, except: readonly ProbeName[] = []): Promise<ProbeResult[]> {
