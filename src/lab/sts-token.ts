@@ -49,6 +49,12 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     // certificate) per connection, 20 ms and megabytes each, which with each issuer on its own host is every call.
     connect: { secureContext: createSecureContext({ ca: [...rootCertificates, opts.caPem] }) },
     maxResponseSize: MAX_DOCUMENT_BYTES,
+    // Idle connections to issuers close after a second. undici otherwise keeps one for as long as the server's
+    // Keep-Alive hint allows (the lab's own: 72 s), and with every issuer its own host and several roles of a cluster
+    // assumed at once, a 3,000-cluster fleet held ~8,300 of them, two descriptors each in this one process: the lab ran
+    // out of file descriptors (20,000) and reset the connections it could no longer accept.
+    keepAliveTimeout: 1_000,
+    keepAliveMaxTimeout: 1_000,
     headersTimeout: opts.fetchBudgetMs,
     bodyTimeout: opts.fetchBudgetMs,
   });
