@@ -43,7 +43,9 @@ export const cloudtrailSettings = z
       .min(1)
       .max(10_000)
       .default(200)
-      .describe('LookupEvents pages (50 events each) one scan of one event name may read. Default 200.'),
+      .describe(
+        'LookupEvents pages (50 events each) one scan of one event name may read; what a scan leaves unread (CLOUDTRAIL_INCOMPLETE) is read by the next ones. Default 200.',
+      ),
   })
   .prefault({})
   .describe(
