@@ -263,14 +263,17 @@ export function createTrailScanner(opts: TrailScannerOptions): TrailScanner {
       .filter((i) => i.time.getTime() >= floor)
       .sort((a, b) => b.time.getTime() - a.time.getTime());
     const from = state.from && state.from.getTime() > floor ? state.from : new Date(floor);
+    // Only the unread part within this caller's window counts (another caller may keep a wider one). A position
+    // saved before the unread part was kept (schema 4) says only whether it was truncated.
+    const unread = state.gap && clip(state.gap, from);
     return {
       items: items as TrailItem<T>[],
       from,
       to: state.cursor ?? scannedAt,
       scannedAt,
       calls,
-      truncated: state.truncated,
-      ...(state.gap && { unread: state.gap }),
+      truncated: state.gap ? unread !== undefined : state.truncated,
+      ...(unread && { unread }),
     };
   }
 
