@@ -152,6 +152,21 @@ describe('trail scanner', () => {
     expect(second.unread).toBeUndefined();
   });
 
+  it("says a narrower caller's window is whole when the unread part lies before it", async () => {
+    const scanner = createTrailScanner({ client: trailClient(), maxPages: 2 });
+    const wide = await scanner.window(putPolicies(), signal());
+    expect(wide.truncated).toBe(true);
+    const reachesTo = (ms: number) => ({ ...putPolicies(), windowMs: ms });
+    const sinceUnread = wide.scannedAt.getTime() - wide.unread!.to.getTime();
+    const narrow = await scanner.window(reachesTo(sinceUnread - 1), signal());
+    expect(narrow.calls).toBe(0);
+    expect(narrow.truncated).toBe(false);
+    expect(narrow.unread).toBeUndefined();
+    const overlapping = await scanner.window(reachesTo(sinceUnread + 1_000), signal());
+    expect(overlapping.truncated).toBe(true);
+    expect(overlapping.unread!.to).toEqual(wide.unread!.to);
+  });
+
   it('ends a scan at its time budget, keeping what it read, rather than failing it', async () => {
     // Every answered call takes 30 s of the scanner's clock: after two, less than a call's time is left of 50 s.
     let clock = Date.now();
