@@ -172,6 +172,23 @@ describe('createHttpFetcher', () => {
 });
 
 describe('createHttpFetcher connections', () => {
+  it('offers classical key exchange groups only: a server that takes only the ML-KEM hybrid is refused', async () => {
+    const only = async (ecdhCurve: string): Promise<string> => {
+      const server = createServer({ key: tls.keyPem, cert: tls.certPem, ecdhCurve }, (_req, res) => res.end('{}'));
+      servers.push(server);
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    const own = createHttpFetcher();
+    try {
+      expect((await own.get(`${await only('X25519')}/x`, opts())).status).toBe(200);
+      expect((await own.get(`${await only('P-384')}/x`, opts())).status).toBe(200);
+      expect((await failure(own.get(`${await only('X25519MLKEM768')}/x`, opts()))).code).toBe('TLS');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('reuses a connection for the next request and closes it when idle, whatever the Keep-Alive hint', async () => {
     let opened = 0;
     let closed = 0;
