@@ -59,10 +59,11 @@ export function loadKubeconfigFile(file: string): Kubeconfig {
   try {
     read = loadYaml(text, { filename: file });
   } catch (err) {
-    // yaml's code, line and column; js-yaml's reason (a fixed phrase, never the file's text) when yaml finds none.
+    // yaml's code, line and column; when yaml finds nothing wrong, js-yaml's line and column under a code of ours
+    // (its reason can quote the file: an unknown tag's text).
     const [first] = parseDocument(text).errors;
     const mark = (err as YAMLException).mark as { line?: number; column?: number } | undefined;
-    const what = first?.code ?? (err as YAMLException).reason;
+    const what = first?.code ?? 'YAML_REFUSED';
     const at =
       first?.linePos?.[0] ??
       (mark?.line === undefined ? undefined : { line: mark.line + 1, col: (mark.column ?? 0) + 1 });
