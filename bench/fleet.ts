@@ -47,7 +47,9 @@ const METER = meterScript();
 function meterScript(): string {
   const source = join(import.meta.dirname, 'agent-meter.ts');
   if (agentMode === 'source') return source;
-  const file = join(mkdtempSync(join(tmpdir(), 'irsa-bench-meter-')), 'agent-meter.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'irsa-bench-meter-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'agent-meter.mjs');
   writeFileSync(file, stripTypeScriptTypes(readFileSync(source, 'utf8')));
   return file;
 }

@@ -5,7 +5,7 @@ import { declared } from '../../src/core/probe.ts';
 import { cloudtrailProbe as declaration } from './index.ts';
 import type { Event } from '@aws-sdk/client-cloudtrail';
 import type { AwsClients } from '../../src/clients/aws.ts';
-import { TrailError } from '../../src/clients/trail.ts';
+import { TRAIL_SCAN_BUDGET_MS, TrailError } from '../../src/clients/trail.ts';
 import type { TrailQuery, TrailWindow } from '../../src/clients/trail.ts';
 import type { ClusterConfig } from '../../src/core/cluster.ts';
 import type { CloudTrailProbeSettings } from './settings.ts';
@@ -129,7 +129,7 @@ export function createCloudTrailProbe(settings: CloudTrailProbeSettings): Probe 
         findings.push(
           finding(
             'CLOUDTRAIL_INCOMPLETE',
-            `CloudTrail of ${scanned.truncated.join(', ')} is not read to the start of the window yet: the scans reached their budget (${settings.maxPages} calls or 50 s) first; later scans fill the rest.`,
+            `CloudTrail of ${scanned.truncated.join(', ')} is not read to the start of the window yet: the scans reached their budget (${settings.maxPages} calls or ${TRAIL_SCAN_BUDGET_MS / 1000} s) first; later scans fill the rest.`,
             { evidence: { regions: scanned.truncated, maxPages: settings.maxPages, unread: scanned.unread } },
           ),
         );

@@ -7,7 +7,7 @@ import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import type { CloudTrailClient, Event, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 import { createLookupGate } from './lookup-gate.ts';
 import { isCredentialError } from './aws-credential-errors.ts';
-import { TrailError } from './trail.ts';
+import { TRAIL_SCAN_BUDGET_MS, TrailError } from './trail.ts';
 import type { TrailItem, TrailMemory, TrailQuery, TrailScanner, TrailWindow } from './trail.ts';
 
 export interface TrailScannerOptions {
@@ -47,7 +47,7 @@ const DEFAULTS = {
   overlapMs: 15 * 60_000,
   freshMs: 30_000,
   maxPages: 200,
-  scanTimeoutMs: 50_000,
+  scanTimeoutMs: TRAIL_SCAN_BUDGET_MS,
 };
 const PAGE_SIZE = 50; // LookupEvents' MaxResults cap (docs/aws-facts.md 3.2)
 

@@ -5,6 +5,9 @@
 // scan ended. (Interfaces only here; the implementation is in trail-scanner.ts.)
 import type { Event, LookupAttribute } from '@aws-sdk/client-cloudtrail';
 
+/** Time one scan of one query may take by default (trail-scanner.ts `scanTimeoutMs`); what it leaves unread waits. */
+export const TRAIL_SCAN_BUDGET_MS = 50_000;
+
 export interface TrailQuery<T> {
   /** Stable identity of the query: what its cursor and kept items are cached (and saved) under. */
   id: string;
