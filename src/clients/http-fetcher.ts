@@ -10,6 +10,7 @@ import { createSecureContext, getCACertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Agent, request } from 'undici';
+import { connectionReusable } from './connection-reuse.ts';
 import { decodedBody, isDecodeError } from './content-encoding.ts';
 import { FetchError } from './http.ts';
 import { resumingConnector } from './tls-resume.ts';
@@ -133,6 +134,8 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): ClosableHtt
         const decoded = decodedBody(res.body, res.headers['content-encoding']);
         const body = await readCapped(decoded, url, opts.maxBytes, elapsed);
         const latencyMs = elapsed();
+        // After the latency is taken: the caller's next request to this host finds this connection free.
+        await connectionReusable();
         const tls = pooled.tls.get(origin);
         return {
           url,

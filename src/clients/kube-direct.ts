@@ -20,6 +20,7 @@ import {
 import { KubeError } from './kube.ts';
 import type { KubeAccess } from './kube.ts';
 import type { KubeconfigFields, ResolvedContext } from './kubeconfig.ts';
+import { connectionReusable } from './connection-reuse.ts';
 import { kubeAgent } from './kube-transport.ts';
 import type { TlsConnect } from './kube-transport.ts';
 
@@ -135,6 +136,8 @@ export function createDirectKubeAccess(ctx: ResolvedContext, options: DirectKube
     const text = await readAnswer(label, res).catch((err: unknown) => {
       throw deadline.aborted ? overtime(label, totalTimeoutMs) : err;
     });
+    // The probe's next call to this API server finds this connection free.
+    await connectionReusable();
     if (res.statusCode < 200 || res.statusCode > 299) throw httpError(label, res.statusCode, text);
     const parsed = parseJson(text);
     if (parsed === undefined)

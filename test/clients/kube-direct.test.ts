@@ -195,6 +195,28 @@ describe('contexts that need @kubernetes/client-node', () => {
   });
 });
 
+describe('the direct client and its connections', () => {
+  it('makes back-to-back calls over one connection (a call the moment the last answer ended reuses it)', async () => {
+    let opened = 0;
+    const server = createServer((_req, res) => res.end('{"keys":[]}'));
+    server.on('connection', () => (opened += 1));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const file = kubeconfigWith((doc) => {
+      doc.clusters.find((c) => c.name === 'east')!.cluster.server = `http://127.0.0.1:${port}`;
+    });
+    const access = createDirectKubeAccess(resolveContext(loadKubeconfigFile(file), 'east'));
+    try {
+      for (let i = 0; i < 3; i++) expect(await access.jwks()).toEqual({ keys: [] });
+      expect(opened).toBe(1);
+    } finally {
+      await access.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
 describe('the direct client against a hostile API server', () => {
   it('cuts off an answer that trickles a byte at a time at the call deadline', async () => {
     const sockets = new Set<Socket>();
