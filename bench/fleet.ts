@@ -226,10 +226,11 @@ for (const r of rows) {
 const done = rows.filter((r) => r.exit === '0' || r.exit === '1');
 for (let i = 1; i < done.length; i++) {
   const [a, b] = [done[i - 1]!, done[i]!];
+  if (a.clusters === b.clusters) continue; // a size repeated (BENCH_SIZES=1000,1000): runs to compare, no slope
   const kib = (b.agentPeak - a.agentPeak) / 1024 / (b.clusters - a.clusters);
   console.log(`agent RSS per cluster, ${a.clusters} -> ${b.clusters}: ${kib.toFixed(0)} KiB`);
 }
-if (done.length >= 2) {
+if (new Set(done.map((r) => r.clusters)).size >= 2) {
   const xs = done.map((r) => r.clusters);
   const ys = done.map((r) => r.agentPeak / 1024);
   const mx = xs.reduce((s, x) => s + x, 0) / xs.length;
