@@ -2,7 +2,7 @@
 // concurrency against the same lab issuers, in one run. The lab runs in its own process with `issuerAddresses:
 // distinct`: every cluster's issuer is its own host (127.0.x.y), so no connection is shared between clusters, as in a
 // real fleet. Both sides start each round with no connection open (a new fetcher per agent round; blackbox_exporter
-// opens one per probe), as a probe run once a minute finds its keep-alive connections (4 s) closed. The lab counts the
+// opens one per probe), as a probe run once a minute finds its keep-alive connections (250 ms) closed. The lab counts the
 // issuer documents it served: the agent fetches the discovery document and the JWKS per probe, blackbox_exporter
 // only the discovery document; the figure compared is documents per second.
 // BENCH_CLUSTERS (1000), BENCH_CONCURRENCY (32), BENCH_ROUNDS (3), BENCH_BLACKBOX (the exporter's path).
