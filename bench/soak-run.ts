@@ -36,6 +36,8 @@ export interface SoakOptions {
   log?: (line: string) => void;
   /** Keep the data dir (config, serve's log, samples). */
   keep?: boolean;
+  /** Called once serve answers, with its pid (a test stops it to see a dead agent end the soak). */
+  onServing?: (serve: { pid: number; url: string }) => void;
 }
 
 export interface SoakResult {
@@ -135,12 +137,18 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   try {
     const api = await url;
     log(`soak: serve at ${api}, lab at ${lab.endpoint}, ${opts.clusters} clusters, ${opts.durationMs / 60_000} min`);
+    if (serve.pid !== undefined) opts.onServing?.({ pid: serve.pid, url: api });
     let nextFault = t0 + opts.faultEveryMs;
     let nextReload = t0 + opts.reloadEveryMs;
     let nextLog = t0 + 60_000;
     let faulted = false;
     while (Date.now() - t0 < opts.durationMs) {
       await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, opts.durationMs - (Date.now() - t0)))));
+      // An agent that stopped ends the soak at once: its last sample would otherwise stand for the rest of the run.
+      if (serve.exitCode !== null || serve.signalCode !== null)
+        throw new Error(
+          `serve stopped after ${((Date.now() - t0) / 60_000).toFixed(1)} min of the soak (exit ${serve.exitCode}, signal ${serve.signalCode}; ${opts.keep ? `log: ${dir}/serve.log` : 'SOAK_KEEP=1 keeps its log'})`,
+        );
       const now = Date.now();
       if (now >= nextFault) {
         nextFault += opts.faultEveryMs;

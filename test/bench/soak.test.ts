@@ -104,4 +104,26 @@ describe('soak, small', () => {
       SMALL_HEAP_GROWTH_MIB,
     );
   });
+
+  it('ends at once, naming it, when the agent stops during the soak', { timeout: 60_000 }, async () => {
+    const started = performance.now();
+    const run = runSoak({
+      durationMs: 120_000,
+      clusters: 2,
+      sampleEveryMs: 1_000,
+      schedules: {
+        issuer: '* * * * * *',
+        jwks: '* * * * * *',
+        bucket: '* * * * * *',
+        roles: '*/2 * * * * *',
+        cloudtrail: '*/5 * * * * *',
+      },
+      faultEveryMs: 60_000,
+      reloadEveryMs: 60_000,
+      onServing: ({ pid }) => process.kill(pid, 'SIGKILL'),
+    });
+    await expect(run).rejects.toThrow(/^serve stopped after 0\.\d min of the soak \(exit null, signal SIGKILL; /);
+    // Well before the two minutes it was asked to run.
+    expect(performance.now() - started).toBeLessThan(50_000);
+  });
 });
