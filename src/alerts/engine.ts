@@ -43,10 +43,11 @@ export interface EvaluationInput {
 }
 
 /**
- * What changed: `fired` and `resolved` are notified; `pending` and `updated` are kept silently; `cleared` is a pending
- * alert whose cause went away before it fired (dropped).
+ * What changed: `fired`, `escalated` (a firing warning became critical, the first time in its episode) and `resolved`
+ * are notified; `pending` and `updated` (de-escalation included) are kept silently; `cleared` is a pending alert whose
+ * cause went away before it fired (dropped).
  */
-export type TransitionKind = 'pending' | 'fired' | 'updated' | 'resolved' | 'cleared';
+export type TransitionKind = 'pending' | 'fired' | 'escalated' | 'updated' | 'resolved' | 'cleared';
 
 export interface Transition {
   kind: TransitionKind;
@@ -120,6 +121,14 @@ function present(input: EvaluationInput, cause: DiagnosisCause, existing: Alert 
   const alert: Alert = { ...counted, severity, content };
   if (existing.state === 'pending' && fires(alert))
     return { kind: 'fired', alert: { ...alert, state: 'firing', firedAt: now } };
+  // Once per episode: a count that crosses its fail threshold back and forth notifies its first crossing only.
+  if (
+    existing.state === 'firing' &&
+    existing.severity === 'warning' &&
+    severity === 'critical' &&
+    existing.escalatedAt === undefined
+  )
+    return { kind: 'escalated', alert: { ...alert, escalatedAt: now } };
   const changed =
     fresh !== undefined ||
     existing.passCount !== 0 ||

@@ -115,6 +115,12 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
         const alert = { ...a, lastNotifiedAt: at.toISOString() };
         return { alert, notifications: notify(alert, 'trigger', routed(alert)) };
       }
+      case 'escalated': {
+        // A trigger again, routed by the new severity (a route for critical alerts hears of it now), under a key of
+        // its own: the sinks that had the warning's trigger get this one too.
+        const alert = { ...a, lastNotifiedAt: at.toISOString() };
+        return { alert, notifications: notify(alert, 'trigger', routed(alert), '/escalated') };
+      }
       case 'resolved': {
         const told = a.id === 0 ? [] : opts.store.sinksOf(a.id);
         const sinks = told.flatMap((n) => sinksByName.get(n) ?? []).filter((s) => s.sendResolved);
@@ -134,6 +140,7 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
     for (const t of transitions) {
       const fields = { cluster: t.alert.cluster, code: t.alert.code, severity: t.alert.severity };
       if (t.kind === 'fired') log.info({ ...fields, summary: t.alert.content.summary }, 'alert fired');
+      else if (t.kind === 'escalated') log.info({ ...fields, summary: t.alert.content.summary }, 'alert escalated');
       else if (t.kind === 'resolved') log.info(fields, 'alert resolved');
       else if (t.kind === 'pending' && t.alert.id === 0) log.debug(fields, 'alert pending');
     }

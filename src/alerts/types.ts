@@ -66,6 +66,8 @@ export interface Alert {
   resolvedAt?: string;
   /** When the last trigger or reminder was queued (reminders are counted from it). */
   lastNotifiedAt?: string;
+  /** When this firing warning became critical and was notified again (at most once per episode). */
+  escalatedAt?: string;
   /** Reminders queued in this episode. */
   reminders: number;
   content: AlertContent;

@@ -97,6 +97,11 @@ export const alertSchema = {
     firedAt: { type: 'string', format: 'date-time' },
     resolvedAt: { type: 'string', format: 'date-time' },
     lastNotifiedAt: { type: 'string', format: 'date-time' },
+    escalatedAt: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when this firing warning became critical and was notified again',
+    },
     reminders: { type: 'integer' },
     quiet: quietSchema,
     deliveries: { type: 'array', items: delivery },

@@ -167,6 +167,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE trail_stream ADD COLUMN gap_to_ms INTEGER CHECK ((gap_from_ms IS NULL) = (gap_to_ms IS NULL));
     `,
   },
+  {
+    version: 6,
+    description: 'alert escalation: when a firing warning became critical and was notified again',
+    sql: `
+      ALTER TABLE alert ADD COLUMN escalated_ms INTEGER;
+    `,
+  },
 ];
 
 /** The schema version this code writes: the last migration's. */

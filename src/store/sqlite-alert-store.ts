@@ -31,6 +31,7 @@ interface AlertRow {
   fired_ms: number | null;
   resolved_ms: number | null;
   last_notified_ms: number | null;
+  escalated_ms: number | null;
   reminders: number;
   content: string;
 }
@@ -79,6 +80,7 @@ function toAlert(r: AlertRow): Alert {
     ...(r.fired_ms !== null && { firedAt: iso(r.fired_ms) }),
     ...(r.resolved_ms !== null && { resolvedAt: iso(r.resolved_ms) }),
     ...(r.last_notified_ms !== null && { lastNotifiedAt: iso(r.last_notified_ms) }),
+    ...(r.escalated_ms !== null && { escalatedAt: iso(r.escalated_ms) }),
     reminders: r.reminders,
     content: JSON.parse(r.content) as AlertContent,
   };
@@ -114,16 +116,16 @@ function toSilence(r: SilenceRow): Silence {
 }
 
 const ALERT_COLUMNS = `cluster, code, state, severity, probe, fail_count, pass_count, last_evaluated_at, first_seen_ms,
-  last_seen_ms, fired_ms, resolved_ms, last_notified_ms, reminders, content`;
+  last_seen_ms, fired_ms, resolved_ms, last_notified_ms, escalated_ms, reminders, content`;
 
 const SQL = {
   insertAlert: `INSERT INTO alert (${ALERT_COLUMNS}) VALUES (:cluster, :code, :state, :severity, :probe, :fail_count,
     :pass_count, :last_evaluated_at, :first_seen_ms, :last_seen_ms, :fired_ms, :resolved_ms, :last_notified_ms,
-    :reminders, :content)`,
+    :escalated_ms, :reminders, :content)`,
   updateAlert: `UPDATE alert SET state = :state, severity = :severity, probe = :probe, fail_count = :fail_count,
     pass_count = :pass_count, last_evaluated_at = :last_evaluated_at, last_seen_ms = :last_seen_ms,
-    fired_ms = :fired_ms, resolved_ms = :resolved_ms, last_notified_ms = :last_notified_ms, reminders = :reminders,
-    content = :content WHERE id = :id`,
+    fired_ms = :fired_ms, resolved_ms = :resolved_ms, last_notified_ms = :last_notified_ms,
+    escalated_ms = :escalated_ms, reminders = :reminders, content = :content WHERE id = :id`,
   deleteAlert: 'DELETE FROM alert WHERE id = :id',
   alertById: 'SELECT * FROM alert WHERE id = :id',
   openAll: "SELECT * FROM alert WHERE state <> 'resolved' ORDER BY cluster, code",
@@ -175,6 +177,7 @@ const alertParams = (a: Alert) => ({
   fired_ms: msOf(a.firedAt),
   resolved_ms: msOf(a.resolvedAt),
   last_notified_ms: msOf(a.lastNotifiedAt),
+  escalated_ms: msOf(a.escalatedAt),
   reminders: a.reminders,
   content: JSON.stringify(a.content),
 });

@@ -246,4 +246,29 @@ describe('the alert engine', () => {
       ['ISSUER_TOO_SLOW', 'warning'],
     ]);
   });
+
+  it('notifies a firing warning that becomes critical once per episode (escalated); the way back and forth is silent', () => {
+    const c = new Cluster({ failAfter: 1, resolveAfter: 1 });
+    const step = (findings: Finding[]) =>
+      c
+        .report('issuer', findings)
+        .map((t) => `${t.kind} ${t.alert.severity}${t.alert.escalatedAt ? ' escalated' : ''}`);
+    expect(step([slow(3100)])).toEqual(['fired warning']);
+    // Over STS's 5 s budget the same cause fails.
+    expect(step([slow(6000)])).toEqual(['escalated critical escalated']);
+    expect(step([slow(3100)])).toEqual(['updated warning escalated']);
+    expect(step([slow(6000)])).toEqual(['updated critical escalated']);
+    // A new episode escalates again.
+    expect(step([])).toEqual(['resolved critical escalated']);
+    expect(step([slow(3100)])).toEqual(['fired warning']);
+    expect(step([slow(6000)])).toEqual(['escalated critical escalated']);
+  });
+
+  it('a pending warning that becomes critical fires as critical (no escalation); a critical alert that eases is updated', () => {
+    const c = new Cluster();
+    expect(c.report('issuer', [slow(3100)]).map((t) => `${t.kind} ${t.alert.severity}`)).toEqual(['pending warning']);
+    expect(c.report('issuer', [slow(6000)]).map((t) => `${t.kind} ${t.alert.severity}`)).toEqual(['fired critical']);
+    expect(c.report('issuer', [slow(3100)]).map((t) => `${t.kind} ${t.alert.severity}`)).toEqual(['updated warning']);
+    expect(c.open[0]?.escalatedAt).toBeUndefined();
+  });
 });

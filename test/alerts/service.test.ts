@@ -273,6 +273,74 @@ describe('alerting', () => {
     expect(kinds(s.hook)).toEqual(['trigger ISSUER_TOO_SLOW', 'resolve ISSUER_TOO_SLOW']);
   });
 
+  it('a firing warning that becomes critical is a trigger again, routed by its new severity; its resolution goes to both', async () => {
+    const s = await setup({
+      config: {
+        routes: [
+          { match: { severity: ['critical'] }, sinks: ['pager'], continue: true },
+          { match: {}, sinks: ['hook'], continue: false },
+        ],
+      },
+      extraSinks: (url) => [
+        createWebhookSink({ name: 'pager', url: `${url}/pager`, timeoutMs: 5000, sendResolved: true }),
+      ],
+    });
+    const seen = () =>
+      s.hook.received.map((r, i) => {
+        const b = s.hook.json<{ id: string; kind: string; alert: { severity: string } }>(i);
+        return `${r.path.startsWith('/pager') ? 'pager' : 'hook'} ${b.kind} ${b.alert.severity}`;
+      });
+    s.report('issuer', [slow(3100)]);
+    s.report('issuer', [slow(3100)]);
+    await s.hook.waitFor(1);
+    expect(seen()).toEqual(['hook trigger warning']);
+    s.report('issuer', [slow(6000)]);
+    await s.hook.waitFor(3);
+    expect(seen().slice(1).sort()).toEqual(['hook trigger critical', 'pager trigger critical']);
+    const ids = s.hook.received.map((_, i) => s.hook.json<{ id: string }>(i).id);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids.slice(1).every((id) => id.includes('/trigger/escalated/'))).toBe(true);
+    // Back to a warning and up again: nothing new.
+    s.report('issuer', [slow(3100)]);
+    s.report('issuer', [slow(6000)]);
+    await settled(s);
+    expect(s.hook.received).toHaveLength(3);
+    // Kept in the store: a restart does not escalate the same episode again.
+    expect(s.store.alertStore().openAlerts()[0]?.escalatedAt).toBe('2026-12-06T10:00:16.000Z');
+    s.report('issuer');
+    s.report('issuer');
+    await s.hook.waitFor(5);
+    expect(seen().slice(3).sort()).toEqual(['hook resolve critical', 'pager resolve critical']);
+  });
+
+  it('Alertmanager: an escalated alert is posted as critical with its warning ended, as Prometheus ends changed labels', async () => {
+    const s = await setup({
+      extraSinks: (url) => [
+        createAlertmanagerSink({
+          name: 'am',
+          url: `${url}/am`,
+          timeoutMs: 5000,
+          sendResolved: true,
+          refreshMs: 60_000,
+        }),
+      ],
+    });
+    s.report('issuer', [slow(3100)]);
+    s.report('issuer', [slow(3100)]);
+    await s.hook.waitFor(2);
+    s.report('issuer', [slow(6000)]);
+    await s.hook.waitFor(4);
+    const posts = s.hook.received
+      .map((r, i) => ({ path: r.path, body: s.hook.json<{ labels: { severity: string }; endsAt: string }[]>(i) }))
+      .filter((r) => r.path.startsWith('/am'))
+      .map((r) => r.body);
+    expect(posts.map((b) => b.map((a) => a.labels.severity))).toEqual([['warning'], ['critical', 'warning']]);
+    const now = s.clock.now.getTime();
+    const [critical, warning] = posts[1]!;
+    expect(Date.parse(critical!.endsAt)).toBeGreaterThan(now);
+    expect(Date.parse(warning!.endsAt)).toBeLessThanOrEqual(now);
+  });
+
   it('test-alert: the sample through one sink, outcome returned; an unknown sink is SINK_NOT_FOUND', async () => {
     const s = await setup();
     await expect(s.service.testSink('hook')).resolves.toMatchObject({ ok: true, httpStatus: 200 });

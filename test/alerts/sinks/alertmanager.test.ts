@@ -4,8 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { labelName, postableAlerts } from '../../../src/alerts/sinks/alertmanager/body.ts';
 import type { PostableAlert } from '../../../src/alerts/sinks/alertmanager/body.ts';
 import { createAlertmanagerSink } from '../../../src/alerts/sinks/alertmanager/index.ts';
+import { startAlertmanager } from '../../helpers/alertmanager.ts';
 import { startReceiver } from '../../helpers/receiver.ts';
 import type { Receiver } from '../../helpers/receiver.ts';
+import type { Alert } from '../../../src/alerts/types.ts';
 import { firingAlert } from '../fixtures.ts';
 
 let am: Receiver;
@@ -74,5 +76,36 @@ describe('the Alertmanager sink', () => {
     alert.content.labels = { severity: 'low', cluster: 'other', team: 'platform' };
     const [posted] = postableAlerts({ kind: 'trigger', id: 'a', alert, sentAt: new Date().toISOString() }, 60_000);
     expect(posted!.labels).toMatchObject({ severity: 'critical', cluster: 'prod-east', team: 'platform' });
+  });
+
+  it('ends the warning of an escalated alert in a real Alertmanager: only the critical one stays active', async () => {
+    am = await startReceiver(); // closed by afterEach; the real Alertmanager is this test's peer
+    const real = await startAlertmanager();
+    const sink = createAlertmanagerSink({
+      name: 'am',
+      url: real.url,
+      timeoutMs: 5000,
+      sendResolved: true,
+      refreshMs: 60_000,
+    });
+    try {
+      const now = Date.now();
+      const at = (s: number) => new Date(now + s * 1000).toISOString();
+      const warning: Alert = { ...firingAlert(), severity: 'warning', firedAt: at(-120), firstSeenAt: at(-180) };
+      const deliver = (kind: 'trigger' | 'resolve', alert: Alert, sentAt: string) =>
+        sink.deliver({ kind, id: `${kind}-${sentAt}`, alert, sentAt }, AbortSignal.timeout(5000));
+      expect((await deliver('trigger', warning, at(-120))).ok).toBe(true);
+      const active = async () =>
+        (await real.alerts()).map((a) => `${a.labels.alertname} ${a.labels.severity} ${a.status.state}`).sort();
+      expect(await active()).toEqual(['BUCKET_POLICY_DENIES_STS warning active']);
+      const escalated: Alert = { ...warning, severity: 'critical', escalatedAt: at(-1) };
+      expect((await deliver('trigger', escalated, at(0))).ok).toBe(true);
+      expect(await active()).toEqual(['BUCKET_POLICY_DENIES_STS critical active']);
+      expect((await deliver('resolve', { ...escalated, state: 'resolved', resolvedAt: at(0) }, at(0))).ok).toBe(true);
+      expect(await active()).toEqual([]);
+    } finally {
+      await sink.close?.();
+      await real.stop();
+    }
   });
 });

@@ -3,7 +3,9 @@
 // alert (alertname is required); annotations are informational and the latest received wins. Clients re-send firing
 // alerts regularly (every 30 s to 3 min) with endsAt ahead, and resolve one by sending it with endsAt in the past or
 // now, as Prometheus itself does (endsAt = 4 x its resend interval ahead while firing). Label names in Alertmanager
-// 0.25 follow Prometheus' [a-zA-Z_][a-zA-Z0-9_]*; cluster labels are mapped to that.
+// 0.25 follow Prometheus' [a-zA-Z_][a-zA-Z0-9_]*; cluster labels are mapped to that. `severity` is a label, so an
+// escalated alert (warning, then critical) is another Alertmanager alert: the other severity's is sent ended with it,
+// as Prometheus ends an alert whose labels changed, instead of being left to expire at its endsAt.
 import type { AlertEvent } from '../../types.ts';
 
 export interface PostableAlert {
@@ -47,13 +49,25 @@ export function postableAlerts(event: AlertEvent, refreshMs: number): PostableAl
     event.kind === 'resolve'
       ? (a.resolvedAt ?? event.sentAt)
       : new Date(sent + ENDS_AFTER_PERIODS * refreshMs).toISOString();
+  const startsAt = test ? event.sentAt : (a.firedAt ?? a.firstSeenAt);
+  const current: PostableAlert = {
+    labels,
+    annotations,
+    startsAt,
+    endsAt: event.kind === 'resolve' ? new Date(Math.min(Date.parse(endsAt), sent)).toISOString() : endsAt,
+    generatorURL: c.link,
+  };
+  if (test || a.escalatedAt === undefined) return [current];
+  // Escalated in this episode: the alert under its other severity ends (the warning when it became critical; the
+  // critical one if it has gone back to a warning since).
+  const other = a.severity === 'critical' ? 'warning' : 'critical';
+  const ended = other === 'warning' ? Math.min(Date.parse(a.escalatedAt), sent) : sent;
   return [
+    current,
     {
-      labels,
-      annotations,
-      startsAt: test ? event.sentAt : (a.firedAt ?? a.firstSeenAt),
-      endsAt: event.kind === 'resolve' ? new Date(Math.min(Date.parse(endsAt), sent)).toISOString() : endsAt,
-      generatorURL: c.link,
+      ...current,
+      labels: { ...labels, severity: other },
+      endsAt: new Date(Math.max(ended, Date.parse(startsAt))).toISOString(),
     },
   ];
 }
