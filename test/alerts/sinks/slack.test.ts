@@ -113,4 +113,14 @@ describe('the Slack sink', () => {
     expect(JSON.stringify(msg.blocks)).not.toContain('*Fix*');
     expect(msg.text).toMatch(/^Resolved: prod-east/);
   });
+
+  it('an escalation (a firing warning become critical) says so', async () => {
+    const e = event('trigger');
+    e.alert = { ...e.alert, severity: 'critical', escalatedAt: '2026-12-06T10:03:00.000Z' };
+    const msg = await post(e);
+    expect(msg.blocks[0]).toMatchObject({
+      text: { text: ':red_circle: Escalated: prod-east: The OIDC bucket policy denies STS' },
+    });
+    expect(msg.text).toMatch(/^Escalated: prod-east/);
+  });
 });

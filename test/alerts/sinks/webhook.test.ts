@@ -100,6 +100,19 @@ describe('the webhook sink', () => {
     });
   });
 
+  it('an escalation carries escalatedAt', async () => {
+    hook = await startReceiver();
+    const sink = createWebhookSink({ name: 'hook', url: hook.url, timeoutMs: 5000, sendResolved: true });
+    const escalated = event('trigger');
+    escalated.alert = { ...escalated.alert, severity: 'critical', escalatedAt: '2026-12-06T10:03:00.000Z' };
+    await sink.deliver(escalated, AbortSignal.timeout(5000));
+    await sink.close?.();
+    expect(hook.json(0)).toMatchObject({
+      kind: 'trigger',
+      alert: { severity: 'critical', escalatedAt: '2026-12-06T10:03:00.000Z' },
+    });
+  });
+
   it('a receiver that does not answer in time is a retryable TIMEOUT', async () => {
     hook = await startReceiver(() => ({ status: 200, delayMs: 2000 }));
     const sink = createWebhookSink({ name: 'hook', url: hook.url, timeoutMs: 200, sendResolved: true });

@@ -47,7 +47,9 @@ export function slackMessage(event: AlertEvent): SlackMessage {
       ? 'Test'
       : event.kind === 'reminder'
         ? 'Still firing'
-        : 'Firing';
+        : event.kind === 'trigger' && a.escalatedAt !== undefined
+          ? 'Escalated'
+          : 'Firing';
   const icon = ICON[resolved ? 'resolve' : event.kind === 'test' ? 'test' : a.severity] ?? '';
   const headline = `${a.cluster}: ${c.title}`;
   const fields: SlackText[] = [

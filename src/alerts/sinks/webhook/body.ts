@@ -29,6 +29,8 @@ export interface WebhookBodyV1 {
     link: string;
     firstSeenAt: string;
     firedAt?: string;
+    /** When this firing warning became critical (its trigger was sent again then). */
+    escalatedAt?: string;
     resolvedAt?: string;
   };
 }
@@ -57,6 +59,7 @@ export function webhookBody(event: AlertEvent): WebhookBodyV1 {
       link: c.link,
       firstSeenAt: a.firstSeenAt,
       ...(a.firedAt !== undefined && { firedAt: a.firedAt }),
+      ...(a.escalatedAt !== undefined && { escalatedAt: a.escalatedAt }),
       ...(a.resolvedAt !== undefined && { resolvedAt: a.resolvedAt }),
     },
   };
