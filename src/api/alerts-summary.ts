@@ -33,6 +33,8 @@ export interface FiringAlert {
   summary: string;
   /** ISO 8601: when it started firing. */
   since: string;
+  /** ISO 8601: when it became critical while firing as a warning (notified again then). */
+  escalatedAt?: string;
   /** ISO 8601: when it last changed. */
   updatedAt: string;
   /** A silence or maintenance window holds its notifications. */
@@ -68,6 +70,7 @@ export function alertsSummaryOf(alerts: AlertsApi, clusters: () => readonly Clus
         severity: a.severity,
         summary: a.content.summary,
         since: a.firedAt ?? a.firstSeenAt,
+        ...(a.escalatedAt !== undefined && { escalatedAt: a.escalatedAt }),
         updatedAt: a.lastSeenAt,
         silenced: a.quiet !== undefined,
       })),

@@ -511,6 +511,7 @@ describe('the alert state, when alerting is configured', () => {
         severity: 'critical',
         summary: 'STS cut off <b>',
         since: ago(5 * MIN),
+        escalatedAt: ago(2 * MIN),
       },
       { cluster: 'slow', code: 'ISSUER_TOO_SLOW', severity: 'warning', summary: 'slow', since: ago(MIN) },
     ],
@@ -545,6 +546,7 @@ describe('the alert state, when alerting is configured', () => {
       '<span class="sev">CRITICAL</span> <code>PUBLIC_ACCESS_BLOCKED</code> STS cut off &lt;b&gt;',
     );
     expect(section).toContain('firing since <time datetime="2026-12-02T14:05:30.000Z"');
+    expect(section).toContain(', critical since <time datetime="2026-12-02T14:08:30.000Z"');
     expect(section).not.toContain('ISSUER_TOO_SLOW</code> slow');
     expect(section).toContain('<strong>platform upgrade</strong>: alerts held back until');
     expect(section).toContain('(in 4 h)');

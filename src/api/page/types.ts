@@ -12,6 +12,8 @@ export interface PageFiringAlert {
   severity: string;
   summary: string;
   since: TimeLike;
+  /** When it became critical while firing as a warning. */
+  escalatedAt?: TimeLike;
 }
 
 export interface PageSilence {
