@@ -87,6 +87,10 @@ async function setup(
   };
 }
 
+/** An Alertmanager sink posting to the receiver under /am, refreshed every minute. */
+const alertmanagerAt = (url: string): Sink =>
+  createAlertmanagerSink({ name: 'am', url: `${url}/am`, timeoutMs: 5000, sendResolved: true, refreshMs: 60_000 });
+
 const kinds = (hook: Receiver) =>
   hook.received
     .map((_, i) => hook.json<{ kind: string; alert: { code: string } }>(i))
@@ -159,15 +163,7 @@ describe('alerting', () => {
   it('reminds no more often than reminderMinutes, and re-sends to Alertmanager every refresh period', async () => {
     const s = await setup({
       config: { reminderMinutes: 60 },
-      extraSinks: (url) => [
-        createAlertmanagerSink({
-          name: 'am',
-          url: `${url}/am`,
-          timeoutMs: 5000,
-          sendResolved: true,
-          refreshMs: 60_000,
-        }),
-      ],
+      extraSinks: (url) => [alertmanagerAt(url)],
     });
     s.report('issuer', [slow(3100)]);
     s.report('issuer', [slow(3100)]);
@@ -315,15 +311,7 @@ describe('alerting', () => {
 
   it('Alertmanager: an escalated alert is posted as critical with its warning ended, as Prometheus ends changed labels', async () => {
     const s = await setup({
-      extraSinks: (url) => [
-        createAlertmanagerSink({
-          name: 'am',
-          url: `${url}/am`,
-          timeoutMs: 5000,
-          sendResolved: true,
-          refreshMs: 60_000,
-        }),
-      ],
+      extraSinks: (url) => [alertmanagerAt(url)],
     });
     s.report('issuer', [slow(3100)]);
     s.report('issuer', [slow(3100)]);

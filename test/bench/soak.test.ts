@@ -76,19 +76,22 @@ describe('soak trend', () => {
 /** Heap growth allowed over the small soak once warmed up: a leak of a few KiB per probe run exceeds it. */
 const SMALL_HEAP_GROWTH_MIB = 8;
 
+/** Every probe every second or few seconds. */
+const FAST_SCHEDULES = {
+  issuer: '* * * * * *',
+  jwks: '* * * * * *',
+  bucket: '* * * * * *',
+  roles: '*/2 * * * * *',
+  cloudtrail: '*/5 * * * * *',
+};
+
 describe('soak, small', () => {
   it('keeps the heap flat over a short compressed run', { timeout: 60_000 }, async () => {
     const result = await runSoak({
       durationMs: 16_000,
       clusters: 4,
       sampleEveryMs: 1_000,
-      schedules: {
-        issuer: '* * * * * *',
-        jwks: '* * * * * *',
-        bucket: '* * * * * *',
-        roles: '*/2 * * * * *',
-        cloudtrail: '*/5 * * * * *',
-      },
+      schedules: FAST_SCHEDULES,
       faultEveryMs: 5_000,
       reloadEveryMs: 5_000,
     });
@@ -111,13 +114,7 @@ describe('soak, small', () => {
       durationMs: 120_000,
       clusters: 2,
       sampleEveryMs: 1_000,
-      schedules: {
-        issuer: '* * * * * *',
-        jwks: '* * * * * *',
-        bucket: '* * * * * *',
-        roles: '*/2 * * * * *',
-        cloudtrail: '*/5 * * * * *',
-      },
+      schedules: FAST_SCHEDULES,
       faultEveryMs: 60_000,
       reloadEveryMs: 60_000,
       onServing: ({ pid }) => process.kill(pid, 'SIGKILL'),
