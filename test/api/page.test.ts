@@ -513,6 +513,15 @@ describe('the alert state, when alerting is configured', () => {
         since: ago(5 * MIN),
         escalatedAt: ago(2 * MIN),
       },
+      // Escalated, then a warning again: no "critical since".
+      {
+        cluster: CLUSTER,
+        code: 'ISSUER_TOO_SLOW',
+        severity: 'warning',
+        summary: 'eased',
+        since: ago(9 * MIN),
+        escalatedAt: ago(8 * MIN),
+      },
       { cluster: 'slow', code: 'ISSUER_TOO_SLOW', severity: 'warning', summary: 'slow', since: ago(MIN) },
     ],
     silences: () => [
@@ -547,6 +556,9 @@ describe('the alert state, when alerting is configured', () => {
     );
     expect(section).toContain('firing since <time datetime="2026-12-02T14:05:30.000Z"');
     expect(section).toContain(', critical since <time datetime="2026-12-02T14:08:30.000Z"');
+    expect(section).toMatch(
+      /ISSUER_TOO_SLOW<\/code> eased <span class="muted">firing since <time[^>]*>[^<]*<\/time><\/span>/,
+    );
     expect(section).not.toContain('ISSUER_TOO_SLOW</code> slow');
     expect(section).toContain('<strong>platform upgrade</strong>: alerts held back until');
     expect(section).toContain('(in 4 h)');

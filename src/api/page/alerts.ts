@@ -83,7 +83,7 @@ export function alertsSection(alerts: PageAlertsView | undefined, cluster: Clust
         ? markup`<p>No alert firing for this cluster.</p>`
         : markup`<ul class="alerts">${firing.map(
             (a) =>
-              markup`<li class="alert sev-${a.severity}"><span class="sev">${a.severity.toUpperCase()}</span> <code>${a.code}</code> ${a.summary} <span class="muted">firing since ${when(a.since, now)}${a.escalatedAt === undefined ? '' : markup`, critical since ${when(a.escalatedAt, now)}`}</span></li>`,
+              markup`<li class="alert sev-${a.severity}"><span class="sev">${a.severity.toUpperCase()}</span> <code>${a.code}</code> ${a.summary} <span class="muted">firing since ${when(a.since, now)}${a.escalatedAt !== undefined && a.severity === 'critical' ? markup`, critical since ${when(a.escalatedAt, now)}` : ''}</span></li>`,
           )}</ul>`;
     const maintenanceList =
       maintenance.length === 0
